@@ -1,0 +1,85 @@
+"""Isolated environments for readiness's own checks and for auditing a target.
+
+Every session takes the repository to audit as its first positional argument
+(``nox -s security -- ../legacy-app``), defaulting to this repository. The
+environments install readiness from the split locks in ``constraints/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["suite", "audit"]
+
+ROOT = Path(__file__).parent
+PYTHON = "3.11"
+
+
+def _target(session: nox.Session) -> str:
+    return session.posargs[0] if session.posargs else str(ROOT)
+
+
+def _install(session: nox.Session, lock: str, extras: str = "") -> None:
+    session.install(
+        "-c", str(ROOT / "constraints" / f"{lock}.txt"), "-e", f"{ROOT}{extras}"
+    )
+
+
+def _gates(session: nox.Session, *gates: str) -> None:
+    """Run ``readiness audit TARGET --gate ...`` with the tools of the prod lock."""
+    _install(session, "prod")
+    selected = [arg for gate in gates for arg in ("--gate", gate)]
+    session.run("readiness", "audit", _target(session), *selected, *session.posargs[1:])
+
+
+@nox.session(python=PYTHON)
+def suite(session: nox.Session) -> None:
+    """Run readiness's own test suite with coverage (what .ci/run runs)."""
+    _install(session, "test", "[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Check that the target's test suite can be collected: the markers gate."""
+    _gates(session, "markers")
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff on the target, with the target's own configuration."""
+    _gates(session, "lint")
+
+
+@nox.session(name="format", python=PYTHON)
+def format_(session: nox.Session) -> None:
+    """black --check on the target, with the target's own configuration."""
+    _gates(session, "format")
+
+
+@nox.session(python=PYTHON)
+def security(session: nox.Session) -> None:
+    """bandit on the target's packages (the sast gate)."""
+    _gates(session, "sast")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy with the target's own configuration (readiness itself: strict)."""
+    _install(session, "dev", "[dev]")
+    session.chdir(_target(session))
+    session.run("mypy", *session.posargs[1:])
+
+
+@nox.session(python=PYTHON)
+def audit(session: nox.Session) -> None:
+    """Every available gate on the target; the Markdown and JSON reports in .readiness/."""
+    _install(session, "prod")
+    session.run(
+        "readiness", "audit", _target(session), "--out", str(ROOT / ".readiness"),
+        *session.posargs[1:],
+    )

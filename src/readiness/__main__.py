@@ -1,0 +1,7 @@
+"""``python -m readiness``."""
+
+import sys
+
+from readiness.cli import main
+
+sys.exit(main())

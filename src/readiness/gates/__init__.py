@@ -1,0 +1,34 @@
+"""The gate registry: gate names in the contract's order, and their classes."""
+
+from __future__ import annotations
+
+from readiness.gates.interface import Gate
+
+#: Every gate name of the DESIGN.md contract, in report order.
+GATE_ORDER = (
+    "markers",
+    "tests",
+    "typing",
+    "lint",
+    "format",
+    "sast",
+    "deps",
+    "secrets",
+    "cli",
+    "docs",
+    "ops",
+)
+
+
+def registry() -> dict[str, type[Gate]]:
+    """The available gates, by name, in report order."""
+    from readiness.gates import format as format_gate  # noqa: PLC0415 - keeps import cheap
+    from readiness.gates import lint, markers, sast  # noqa: PLC0415
+
+    gates: tuple[type[Gate], ...] = (
+        markers.MarkersGate,
+        lint.LintGate,
+        format_gate.FormatGate,
+        sast.SastGate,
+    )
+    return {gate.name: gate for gate in sorted(gates, key=lambda g: GATE_ORDER.index(g.name))}

@@ -1,0 +1,118 @@
+"""``[tool.readiness]``: the target's settings for the audit, with defaults.
+
+```toml
+[tool.readiness]
+timeout = 900                 # seconds each gate may run
+skip = ["typing"]             # gates left out unless named with --gate
+
+[tool.readiness.priorities]   # rule ID or ID prefix -> P0 | P1 | P2
+B101 = "P2"
+
+[tool.readiness.sast]         # one table per gate, read by that gate
+packages = ["src/app"]
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from readiness.errors import ConfigError
+from readiness.findings import Priority
+from readiness.target import Target
+
+DEFAULT_TIMEOUT_S = 900.0
+TOP_LEVEL_KEYS = frozenset({"timeout", "skip", "priorities"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    skip: tuple[str, ...] = ()
+    priorities: Mapping[str, Priority] = field(default_factory=dict)
+    gates: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def options(self, gate: str) -> GateOptions:
+        return GateOptions(gate=gate, values=self.gates.get(gate, {}))
+
+    def timeout_for(self, gate: str) -> float:
+        return self.options(gate).number("timeout", self.timeout_s)
+
+    def priority_for(self, rule: str, default: Priority) -> Priority:
+        """The configured priority of the longest matching rule prefix."""
+        matches = [key for key in self.priorities if rule.startswith(key)]
+        if not matches:
+            return default
+        return self.priorities[max(matches, key=len)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class GateOptions:
+    """Typed access to one gate's table; a wrong type is a one-line error."""
+
+    gate: str
+    values: Mapping[str, Any]
+
+    def _where(self, key: str) -> str:
+        table = f"tool.readiness.{self.gate}" if self.gate else "tool.readiness"
+        return f"[{table}] {key}"
+
+    def number(self, key: str, default: float) -> float:
+        value = self.values.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ConfigError(f"{self._where(key)} must be a positive number")
+        return float(value)
+
+    def flag(self, key: str, *, default: bool) -> bool:
+        value = self.values.get(key, default)
+        if not isinstance(value, bool):
+            raise ConfigError(f"{self._where(key)} must be true or false")
+        return value
+
+    def strings(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        value = self.values.get(key, list(default))
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{self._where(key)} must be a list of strings")
+        return tuple(value)
+
+
+def load(target: Target, gate_names: frozenset[str]) -> Settings:
+    """Read ``[tool.readiness]``; unknown keys are errors (they are usually typos)."""
+    raw = target.tool.get("readiness", {})
+    if not isinstance(raw, Mapping):
+        raise ConfigError("[tool.readiness] must be a table")
+    unknown = sorted(set(raw) - TOP_LEVEL_KEYS - gate_names)
+    if unknown:
+        raise ConfigError(
+            f"[tool.readiness] has unknown key {unknown[0]!r}; known keys: "
+            + ", ".join(sorted(TOP_LEVEL_KEYS | gate_names))
+        )
+    top = GateOptions(gate="", values=raw)
+    skip = tuple(top.strings("skip"))
+    for name in skip:
+        if name not in gate_names:
+            raise ConfigError(f"[tool.readiness] skip names unknown gate {name!r}")
+    priorities_raw = raw.get("priorities", {})
+    if not isinstance(priorities_raw, Mapping):
+        raise ConfigError("[tool.readiness.priorities] must be a table")
+    priorities: dict[str, Priority] = {}
+    for rule, value in priorities_raw.items():
+        try:
+            priorities[str(rule)] = Priority(str(value))
+        except ValueError:
+            raise ConfigError(
+                f"[tool.readiness.priorities] {rule} must be P0, P1 or P2, not {value!r}"
+            ) from None
+    gates: dict[str, Mapping[str, Any]] = {}
+    for name in gate_names & set(raw):
+        if not isinstance(raw[name], Mapping):
+            raise ConfigError(f"[tool.readiness.{name}] must be a table")
+        gates[name] = raw[name]
+    return Settings(
+        timeout_s=top.number("timeout", DEFAULT_TIMEOUT_S),
+        skip=skip,
+        priorities=priorities,
+        gates=gates,
+    )

@@ -1,0 +1,347 @@
+"""Target discovery: what the audited repository declares.
+
+Reads ``pyproject.toml``, ``pytest.toml``, ``pytest.ini``, ``tox.ini`` and
+``setup.cfg`` without importing anything from the target, and finds its
+packages, tests, docs, extras, dependency groups and console scripts.
+"""
+
+from __future__ import annotations
+
+import configparser
+import shlex
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from readiness.errors import ConfigError, UsageError
+
+#: Top-level folders that are never the target's importable packages.
+NOT_PACKAGES = frozenset(
+    {
+        "tests",
+        "test",
+        "testing",
+        "docs",
+        "doc",
+        "examples",
+        "example",
+        "benchmarks",
+        "scripts",
+        "build",
+        "dist",
+        "site-packages",
+        "node_modules",
+        "constraints",
+    }
+)
+DOC_DIRS = ("docs", "doc", "documentation", "guides")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisteredMarker:
+    name: str
+    description: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PytestConfig:
+    """One file's pytest section; ``options`` holds raw values (str or list)."""
+
+    path: str
+    section: str
+    options: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def markers(self) -> tuple[RegisteredMarker, ...]:
+        raw = self.options.get("markers", ())
+        lines = raw.splitlines() if isinstance(raw, str) else list_of_str(raw)
+        markers = []
+        for line in (str(item).strip() for item in lines):
+            if not line:
+                continue
+            head, _, description = line.partition(":")
+            name = head.split("(", 1)[0].strip()
+            if name:
+                markers.append(
+                    RegisteredMarker(name=name, description=description.strip())
+                )
+        return tuple(markers)
+
+    @property
+    def addopts(self) -> tuple[str, ...]:
+        raw = self.options.get("addopts", "")
+        if isinstance(raw, str):
+            try:
+                return tuple(shlex.split(raw))
+            except ValueError:
+                return tuple(raw.split())
+        return tuple(str(item) for item in list_of_str(raw))
+
+    @property
+    def strict_markers(self) -> bool:
+        """Whether pytest aborts collection on an unregistered marker."""
+        opts = self.addopts
+        if "--strict-markers" in opts or "--strict" in opts:
+            return True
+        explicit = self.options.get("strict_markers")
+        if explicit is not None:
+            return truthy(explicit)
+        return truthy(self.options.get("strict", False))
+
+    @property
+    def testpaths(self) -> tuple[str, ...]:
+        raw = self.options.get("testpaths", ())
+        items = raw.split() if isinstance(raw, str) else list_of_str(raw)
+        return tuple(str(item) for item in items)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Target:
+    root: Path
+    given: str
+    name: str
+    pyproject: Mapping[str, Any]
+    requires_python: str | None
+    dependencies: tuple[str, ...]
+    extras: Mapping[str, tuple[str, ...]]
+    dependency_groups: Mapping[str, tuple[str, ...]]
+    scripts: Mapping[str, str]
+    packages: tuple[str, ...]
+    test_paths: tuple[str, ...]
+    docs_paths: tuple[str, ...]
+    pytest_configs: tuple[PytestConfig, ...]
+
+    @property
+    def pytest_config(self) -> PytestConfig | None:
+        """The file pytest itself reads (the first found, in pytest's order)."""
+        return self.pytest_configs[0] if self.pytest_configs else None
+
+    @property
+    def tool(self) -> Mapping[str, Any]:
+        tool = self.pyproject.get("tool", {})
+        return tool if isinstance(tool, Mapping) else {}
+
+    @property
+    def package_names(self) -> tuple[str, ...]:
+        return tuple(Path(package).name.removesuffix(".py") for package in self.packages)
+
+    def rel(self, path: Path | str) -> str:
+        """``path`` relative to the root, with ``/``; absolute if outside it."""
+        candidate = Path(path)
+        if not candidate.is_absolute():
+            candidate = self.root / candidate
+        try:
+            return candidate.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return candidate.as_posix()
+
+    def declared_requirements(self) -> tuple[str, ...]:
+        """Every requirement string: dependencies, all extras, all groups."""
+        found = list(self.dependencies)
+        for values in (*self.extras.values(), *self.dependency_groups.values()):
+            found.extend(values)
+        return tuple(found)
+
+
+def truthy(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def list_of_str(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Sequence):
+        return [str(item) for item in value]
+    return []
+
+
+def load_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+
+
+def load_ini(path: Path) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read_string(path.read_text(encoding="utf-8"), source=str(path))
+    except (configparser.Error, UnicodeDecodeError) as exc:
+        first_line = str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: invalid INI: {first_line}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+    return parser
+
+
+def discover(path: str | Path) -> Target:
+    """Read what the repository at ``path`` declares; raise a one-line error."""
+    given = str(path)
+    root = Path(path).expanduser()
+    if not root.exists():
+        raise UsageError(f"{given}: no such directory")
+    if not root.is_dir():
+        raise UsageError(f"{given}: not a directory")
+    try:
+        next(root.iterdir(), None)
+    except OSError as exc:
+        raise UsageError(f"{given}: cannot be read: {exc.strerror}") from None
+    root = root.resolve()
+
+    pyproject_path = root / "pyproject.toml"
+    pyproject = load_toml(pyproject_path) if pyproject_path.is_file() else {}
+    project = _table(pyproject, "project", pyproject_path)
+    pytest_configs = _pytest_configs(root, pyproject)
+    packages = _packages(root, pyproject, project)
+    return Target(
+        root=root,
+        given=given,
+        name=str(project.get("name") or root.name),
+        pyproject=pyproject,
+        requires_python=_optional_str(project.get("requires-python")),
+        dependencies=tuple(list_of_str(project.get("dependencies", ()))),
+        extras={
+            str(name): tuple(list_of_str(values))
+            for name, values in _table(
+                project, "optional-dependencies", pyproject_path
+            ).items()
+        },
+        dependency_groups=_dependency_groups(pyproject),
+        scripts={
+            str(name): str(ref)
+            for name, ref in _table(project, "scripts", pyproject_path).items()
+        },
+        packages=packages,
+        test_paths=_test_paths(root, pytest_configs),
+        docs_paths=_docs_paths(root),
+        pytest_configs=pytest_configs,
+    )
+
+
+def _table(data: Mapping[str, Any], key: str, source: Path) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{source}: [{key}] must be a table")
+    return value
+
+
+def _optional_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _dependency_groups(pyproject: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """PEP 735 groups, with ``{include-group = ...}`` entries expanded."""
+    raw = pyproject.get("dependency-groups", {})
+    if not isinstance(raw, Mapping):
+        return {}
+
+    def expand(name: str, seen: frozenset[str]) -> list[str]:
+        items: list[str] = []
+        for entry in raw.get(name, ()):
+            if isinstance(entry, str):
+                items.append(entry)
+            elif isinstance(entry, Mapping) and "include-group" in entry:
+                included = str(entry["include-group"])
+                if included not in seen:
+                    items.extend(expand(included, seen | {included}))
+        return items
+
+    return {str(name): tuple(expand(str(name), frozenset({name}))) for name in raw}
+
+
+def _pytest_configs(
+    root: Path, pyproject: Mapping[str, Any]
+) -> tuple[PytestConfig, ...]:
+    """Every pytest section in the root, in the order pytest looks for them."""
+    found: list[PytestConfig] = []
+    for name in ("pytest.toml", ".pytest.toml"):
+        if (root / name).is_file():
+            table = load_toml(root / name).get("pytest", {})
+            found.append(PytestConfig(path=name, section="pytest", options=table))
+    for name in ("pytest.ini", ".pytest.ini"):
+        if (root / name).is_file():
+            parser = load_ini(root / name)
+            options = dict(parser["pytest"]) if parser.has_section("pytest") else {}
+            found.append(PytestConfig(path=name, section="pytest", options=options))
+    tool_pytest = pyproject.get("tool", {}).get("pytest", {})
+    if isinstance(tool_pytest, Mapping) and tool_pytest:
+        native = {k: v for k, v in tool_pytest.items() if k != "ini_options"}
+        if native:
+            found.append(
+                PytestConfig(
+                    path="pyproject.toml", section="tool.pytest", options=native
+                )
+            )
+        elif isinstance(tool_pytest.get("ini_options"), Mapping):
+            found.append(
+                PytestConfig(
+                    path="pyproject.toml",
+                    section="tool.pytest.ini_options",
+                    options=tool_pytest["ini_options"],
+                )
+            )
+    for name, section in (("tox.ini", "pytest"), ("setup.cfg", "tool:pytest")):
+        if (root / name).is_file():
+            parser = load_ini(root / name)
+            if parser.has_section(section):
+                found.append(
+                    PytestConfig(
+                        path=name, section=section, options=dict(parser[section])
+                    )
+                )
+    return tuple(found)
+
+
+def _packages(
+    root: Path, pyproject: Mapping[str, Any], project: Mapping[str, Any]
+) -> tuple[str, ...]:
+    tool = pyproject.get("tool", {})
+    hatch = tool.get("hatch", {}).get("build", {}).get("targets", {}).get("wheel", {})
+    declared = hatch.get("packages") if isinstance(hatch, Mapping) else None
+    if isinstance(declared, list) and declared:
+        return tuple(p for p in map(str, declared) if (root / p).exists())
+    setuptools = tool.get("setuptools", {})
+    if isinstance(setuptools, Mapping) and isinstance(setuptools.get("packages"), list):
+        names = [str(n) for n in setuptools["packages"] if "." not in str(n)]
+        where = setuptools.get("package-dir", {}).get("", "")
+        paths = [(Path(where) / name).as_posix() for name in names]
+        return tuple(p for p in paths if (root / p).is_dir())
+    for base in ("src", ""):
+        directory = root / base if base else root
+        if not directory.is_dir():
+            continue
+        found = sorted(
+            child.relative_to(root).as_posix()
+            for child in directory.iterdir()
+            if child.is_dir()
+            and (child / "__init__.py").is_file()
+            and child.name not in NOT_PACKAGES
+            and not child.name.startswith(".")
+        )
+        if found:
+            return tuple(found)
+    module = str(project.get("name", "")).replace("-", "_").lower()
+    if module and (root / f"{module}.py").is_file():
+        return (f"{module}.py",)
+    return ()
+
+
+def _test_paths(root: Path, configs: tuple[PytestConfig, ...]) -> tuple[str, ...]:
+    if configs and configs[0].testpaths:
+        return tuple(p for p in configs[0].testpaths if (root / p).exists())
+    return tuple(name for name in ("tests", "test") if (root / name).is_dir())
+
+
+def _docs_paths(root: Path) -> tuple[str, ...]:
+    docs = [name for name in DOC_DIRS if (root / name).is_dir()]
+    docs.extend(
+        sorted(p.name for p in root.glob("README*") if p.is_file())
+    )
+    return tuple(docs)

@@ -1,0 +1,61 @@
+"""Shared fixtures: fixture repositories written by the tests, and a gate runner."""
+
+from __future__ import annotations
+
+import textwrap
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+
+from readiness import settings as settings_module
+from readiness.findings import GateResult
+from readiness.gates import registry
+from readiness.gates.interface import Gate, GateContext
+from readiness.runner import execute
+from readiness.target import discover
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO_ROOT / "examples" / "legacy-app"
+
+MakeRepo = Callable[[Mapping[str, str]], Path]
+RunGate = Callable[[Gate, Path], GateResult]
+
+
+@pytest.fixture
+def make_repo(tmp_path: Path) -> MakeRepo:
+    """Write ``{relative path: text}`` (text is dedented) into a fresh folder."""
+
+    def make(files: Mapping[str, str]) -> Path:
+        root = tmp_path / "repo"
+        root.mkdir(exist_ok=True)
+        for name, text in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return root
+
+    return make
+
+
+def run_gate_at(gate: Gate, root: Path, *, timeout_s: float = 300.0) -> GateResult:
+    target = discover(root)
+    config = settings_module.load(target, frozenset(registry()))
+    scratch = root.parent / f".scratch-{gate.name}"
+    scratch.mkdir(exist_ok=True)
+    started = time.monotonic()
+    ctx = GateContext(
+        gate=gate.name,
+        target=target,
+        settings=config,
+        scratch=scratch,
+        deadline=started + timeout_s,
+    )
+    return execute(gate, ctx, started)
+
+
+@pytest.fixture
+def run_gate() -> RunGate:
+    """Run one gate on a repository, exactly as the runner does, and return its result."""
+    return run_gate_at

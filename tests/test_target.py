@@ -1,0 +1,176 @@
+"""Target discovery: what a repository declares, read without importing it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from readiness.errors import ConfigError, UsageError
+from readiness.target import discover
+from tests.conftest import MakeRepo
+
+PYPROJECT = """
+[project]
+name = "demo-app"
+requires-python = ">=3.11"
+dependencies = ["click>=8", "requests"]
+
+[project.optional-dependencies]
+test = ["pytest", "pytest-asyncio"]
+dev = ["ruff"]
+
+[project.scripts]
+demo = "demo_app.cli:main"
+
+[dependency-groups]
+lint = ["ruff"]
+all = [{include-group = "lint"}, "mypy"]
+
+[tool.pytest.ini_options]
+addopts = "-ra --strict-markers"
+testpaths = ["tests"]
+markers = ["slow: long tests", "live"]
+"""
+
+
+def test_reads_what_a_src_layout_project_declares(make_repo: MakeRepo) -> None:
+    root = make_repo(
+        {
+            "pyproject.toml": PYPROJECT,
+            "src/demo_app/__init__.py": "",
+            "tests/test_x.py": "",
+            "docs/index.md": "# docs\n",
+            "README.md": "# demo\n",
+        }
+    )
+    target = discover(root)
+    assert target.name == "demo-app"
+    assert target.requires_python == ">=3.11"
+    assert target.dependencies == ("click>=8", "requests")
+    assert target.extras == {"test": ("pytest", "pytest-asyncio"), "dev": ("ruff",)}
+    assert target.dependency_groups == {"lint": ("ruff",), "all": ("ruff", "mypy")}
+    assert target.scripts == {"demo": "demo_app.cli:main"}
+    assert target.packages == ("src/demo_app",)
+    assert target.package_names == ("demo_app",)
+    assert target.test_paths == ("tests",)
+    assert target.docs_paths == ("docs", "README.md")
+    assert target.declared_requirements() == (
+        "click>=8", "requests", "pytest", "pytest-asyncio", "ruff", "ruff", "ruff", "mypy",
+    )
+    config = target.pytest_config
+    assert config is not None
+    assert (config.path, config.section) == ("pyproject.toml", "tool.pytest.ini_options")
+    assert [m.name for m in config.markers] == ["slow", "live"]
+    assert config.markers[0].description == "long tests"
+    assert config.strict_markers is True
+
+
+def test_pytest_config_files_are_listed_in_pytests_order(make_repo: MakeRepo) -> None:
+    root = make_repo(
+        {
+            "pyproject.toml": PYPROJECT,
+            "pytest.ini": "[pytest]\nmarkers =\n    first: one\n    second(arg): two\n",
+            "tox.ini": "[tox]\nenvlist = py311\n[pytest]\naddopts = --strict\n",
+            "setup.cfg": "[tool:pytest]\nstrict_markers = true\n",
+        }
+    )
+    configs = discover(root).pytest_configs
+    assert [(c.path, c.section) for c in configs] == [
+        ("pytest.ini", "pytest"),
+        ("pyproject.toml", "tool.pytest.ini_options"),
+        ("tox.ini", "pytest"),
+        ("setup.cfg", "tool:pytest"),
+    ]
+    assert [m.name for m in configs[0].markers] == ["first", "second"]
+    assert [c.strict_markers for c in configs] == [False, True, True, True]
+
+
+def test_native_pytest_table_and_pytest_toml(make_repo: MakeRepo) -> None:
+    root = make_repo(
+        {
+            "pytest.toml": '[pytest]\nstrict = true\nmarkers = ["a: x"]\n',
+            "pyproject.toml": '[tool.pytest]\naddopts = ["-q"]\nstrict_markers = false\n',
+        }
+    )
+    configs = discover(root).pytest_configs
+    assert [(c.path, c.section, c.strict_markers) for c in configs] == [
+        ("pytest.toml", "pytest", True),
+        ("pyproject.toml", "tool.pytest", False),
+    ]
+    assert configs[1].addopts == ("-q",)
+
+
+def test_flat_layout_declared_packages_and_single_module(make_repo: MakeRepo) -> None:
+    flat = make_repo(
+        {"app/__init__.py": "", "tests/__init__.py": "", "docs/x.md": "", "setup.py": ""}
+    )
+    assert discover(flat).packages == ("app",)
+    assert discover(flat).pytest_config is None
+
+
+def test_hatch_and_setuptools_declarations(make_repo: MakeRepo, tmp_path: Path) -> None:
+    hatch = make_repo(
+        {
+            "pyproject.toml": '[tool.hatch.build.targets.wheel]\npackages = ["lib/pkg"]\n',
+            "lib/pkg/__init__.py": "",
+        }
+    )
+    assert discover(hatch).packages == ("lib/pkg",)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "pyproject.toml").write_text(
+        '[tool.setuptools]\npackages = ["core", "core.sub"]\n'
+        '[tool.setuptools.package-dir]\n"" = "code"\n'
+    )
+    (other / "code" / "core").mkdir(parents=True)
+    assert discover(other).packages == ("code/core",)
+    single = tmp_path / "single"
+    single.mkdir()
+    (single / "pyproject.toml").write_text('[project]\nname = "tool-x"\n')
+    (single / "tool_x.py").write_text("")
+    assert discover(single).packages == ("tool_x.py",)
+    assert discover(single).package_names == ("tool_x",)
+
+
+def test_rel_gives_posix_paths_under_the_root(make_repo: MakeRepo) -> None:
+    root = make_repo({"src/a/b.py": ""})
+    target = discover(root)
+    assert target.rel(root / "src" / "a" / "b.py") == "src/a/b.py"
+    assert target.rel("./src/a/b.py") == "src/a/b.py"
+    assert target.rel("/elsewhere/x.py") == "/elsewhere/x.py"
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"pyproject.toml": "[project\nname = 1"}, "pyproject.toml: invalid TOML: "),
+        ({"pyproject.toml": 'project = "x"'}, "pyproject.toml: [project] must be a table"),
+        ({"tox.ini": "no section header"}, "tox.ini: invalid INI: "),
+    ],
+)
+def test_malformed_config_is_a_one_line_error(
+    make_repo: MakeRepo, files: dict[str, str], message: str
+) -> None:
+    root = make_repo(files)
+    with pytest.raises(ConfigError) as raised:
+        discover(root)
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_missing_and_unreadable_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(UsageError, match=r"nope: no such directory$"):
+        discover(tmp_path / "nope")
+    (tmp_path / "file.txt").write_text("")
+    with pytest.raises(UsageError, match=r"not a directory$"):
+        discover(tmp_path / "file.txt")
+
+    def refuse(self: Path) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "iterdir", refuse)
+    with pytest.raises(UsageError, match=r"cannot be read: Permission denied$"):
+        discover(tmp_path)
