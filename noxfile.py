@@ -77,9 +77,13 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def audit(session: nox.Session) -> None:
-    """Every available gate on the target; the Markdown and JSON reports in .readiness/."""
+    """Every available gate on the target; Markdown and JSON reports in .readiness/."""
     _install(session, "prod")
     session.run(
-        "readiness", "audit", _target(session), "--out", str(ROOT / ".readiness"),
+        "readiness",
+        "audit",
+        _target(session),
+        "--out",
+        str(ROOT / ".readiness"),
         *session.posargs[1:],
     )

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import sys
 
-from invoke import Context, Exit, task
+from invoke.context import Context
+from invoke.exceptions import Exit
+from invoke.tasks import task
 
 #: The nox sessions that prove each priority's acceptance criteria.
 SESSIONS = {
@@ -28,14 +30,16 @@ def audit(c: Context, path: str = ".") -> None:
 
 @task(help={"priority": "P0, P1 or P2", "path": "repository to audit (default: .)"})
 def remediate(c: Context, priority: str = "P0", path: str = ".") -> None:
-    """Run the sessions of every priority up to PRIORITY, stopping at the first failure."""
+    """Run the sessions of every priority up to PRIORITY; stop at the first failure."""
     if priority not in SESSIONS:
         raise Exit(f"unknown priority {priority!r}; use P0, P1 or P2", code=2)
     ordered = [p for p in SESSIONS if p <= priority]
     steps = list(dict.fromkeys(s for p in ordered for s in SESSIONS[p]))
     results: list[tuple[str, int]] = []
     for session in steps:
-        result = c.run(f"nox -s {session} -- {path}", warn=True, pty=sys.stdout.isatty())
+        result = c.run(
+            f"nox -s {session} -- {path}", warn=True, pty=sys.stdout.isatty()
+        )
         code = result.exited if result is not None else 1
         results.append((session, code))
         if code != 0:

@@ -57,5 +57,5 @@ def run_gate_at(gate: Gate, root: Path, *, timeout_s: float = 300.0) -> GateResu
 
 @pytest.fixture
 def run_gate() -> RunGate:
-    """Run one gate on a repository, exactly as the runner does, and return its result."""
+    """Run one gate on a repository exactly as the runner does; return its result."""
     return run_gate_at

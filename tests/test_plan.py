@@ -34,7 +34,9 @@ def result(
 
 
 def finding(rule: str, fix: str, severity: Severity = Severity.HIGH) -> Finding:
-    return Finding(rule=rule, severity=severity, priority=Priority.P0, message=rule, fix=fix)
+    return Finding(
+        rule=rule, severity=severity, priority=Priority.P0, message=rule, fix=fix
+    )
 
 
 def test_areas_follow_the_seed_and_collect_their_gates_criteria() -> None:

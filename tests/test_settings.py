@@ -14,7 +14,9 @@ GATES = frozenset({"markers", "lint", "sast"})
 
 
 def test_defaults_without_a_readiness_table(make_repo: MakeRepo) -> None:
-    settings = load(discover(make_repo({"pyproject.toml": "[project]\nname='x'\n"})), GATES)
+    settings = load(
+        discover(make_repo({"pyproject.toml": "[project]\nname='x'\n"})), GATES
+    )
     assert settings.timeout_s == DEFAULT_TIMEOUT_S
     assert settings.skip == ()
     assert settings.timeout_for("lint") == DEFAULT_TIMEOUT_S
@@ -22,9 +24,7 @@ def test_defaults_without_a_readiness_table(make_repo: MakeRepo) -> None:
 
 
 def test_values_and_the_longest_prefix_wins(make_repo: MakeRepo) -> None:
-    root = make_repo(
-        {
-            "pyproject.toml": """
+    root = make_repo({"pyproject.toml": """
             [tool.readiness]
             timeout = 60
             skip = ["lint"]
@@ -35,9 +35,7 @@ def test_values_and_the_longest_prefix_wins(make_repo: MakeRepo) -> None:
             timeout = 5
             packages = ["src/app"]
             strict = true
-            """
-        }
-    )
+            """})
     settings = load(discover(root), GATES)
     assert settings.timeout_s == 60
     assert settings.skip == ("lint",)
@@ -56,11 +54,26 @@ def test_values_and_the_longest_prefix_wins(make_repo: MakeRepo) -> None:
     ("table", "message"),
     [
         ("[tool.readiness]\ntimout = 5", "[tool.readiness] has unknown key 'timout'"),
-        ("[tool.readiness]\ntimeout = -1", "[tool.readiness] timeout must be a positive"),
-        ("[tool.readiness]\ntimeout = true", "[tool.readiness] timeout must be a positive"),
-        ("[tool.readiness]\nskip = 'lint'", "[tool.readiness] skip must be a list of strings"),
-        ("[tool.readiness]\nskip = ['nope']", "[tool.readiness] skip names unknown gate 'nope'"),
-        ("[tool.readiness]\npriorities = 1", "[tool.readiness.priorities] must be a table"),
+        (
+            "[tool.readiness]\ntimeout = -1",
+            "[tool.readiness] timeout must be a positive",
+        ),
+        (
+            "[tool.readiness]\ntimeout = true",
+            "[tool.readiness] timeout must be a positive",
+        ),
+        (
+            "[tool.readiness]\nskip = 'lint'",
+            "[tool.readiness] skip must be a list of strings",
+        ),
+        (
+            "[tool.readiness]\nskip = ['nope']",
+            "[tool.readiness] skip names unknown gate 'nope'",
+        ),
+        (
+            "[tool.readiness]\npriorities = 1",
+            "[tool.readiness.priorities] must be a table",
+        ),
         (
             "[tool.readiness.priorities]\nB101 = 'P9'",
             "[tool.readiness.priorities] B101 must be P0, P1 or P2, not 'P9'",
@@ -83,7 +96,11 @@ def test_gate_option_types_are_checked(make_repo: MakeRepo) -> None:
         {"pyproject.toml": "[tool.readiness.lint]\npaths = [1]\nfix = 'yes'\n"}
     )
     options = load(discover(root), GATES).options("lint")
-    with pytest.raises(ConfigError, match=r"^\[tool.readiness.lint\] paths must be a list"):
+    with pytest.raises(
+        ConfigError, match=r"^\[tool.readiness.lint\] paths must be a list"
+    ):
         options.strings("paths")
-    with pytest.raises(ConfigError, match=r"^\[tool.readiness.lint\] fix must be true or false"):
+    with pytest.raises(
+        ConfigError, match=r"^\[tool.readiness.lint\] fix must be true or false"
+    ):
         options.flag("fix", default=False)

@@ -56,11 +56,21 @@ def test_reads_what_a_src_layout_project_declares(make_repo: MakeRepo) -> None:
     assert target.test_paths == ("tests",)
     assert target.docs_paths == ("docs", "README.md")
     assert target.declared_requirements() == (
-        "click>=8", "requests", "pytest", "pytest-asyncio", "ruff", "ruff", "ruff", "mypy",
+        "click>=8",
+        "requests",
+        "pytest",
+        "pytest-asyncio",
+        "ruff",
+        "ruff",
+        "ruff",
+        "mypy",
     )
     config = target.pytest_config
     assert config is not None
-    assert (config.path, config.section) == ("pyproject.toml", "tool.pytest.ini_options")
+    assert (config.path, config.section) == (
+        "pyproject.toml",
+        "tool.pytest.ini_options",
+    )
     assert [m.name for m in config.markers] == ["slow", "live"]
     assert config.markers[0].description == "long tests"
     assert config.strict_markers is True
@@ -90,7 +100,9 @@ def test_native_pytest_table_and_pytest_toml(make_repo: MakeRepo) -> None:
     root = make_repo(
         {
             "pytest.toml": '[pytest]\nstrict = true\nmarkers = ["a: x"]\n',
-            "pyproject.toml": '[tool.pytest]\naddopts = ["-q"]\nstrict_markers = false\n',
+            "pyproject.toml": (
+                '[tool.pytest]\naddopts = ["-q"]\nstrict_markers = false\n'
+            ),
         }
     )
     configs = discover(root).pytest_configs
@@ -103,7 +115,12 @@ def test_native_pytest_table_and_pytest_toml(make_repo: MakeRepo) -> None:
 
 def test_flat_layout_declared_packages_and_single_module(make_repo: MakeRepo) -> None:
     flat = make_repo(
-        {"app/__init__.py": "", "tests/__init__.py": "", "docs/x.md": "", "setup.py": ""}
+        {
+            "app/__init__.py": "",
+            "tests/__init__.py": "",
+            "docs/x.md": "",
+            "setup.py": "",
+        }
     )
     assert discover(flat).packages == ("app",)
     assert discover(flat).pytest_config is None
@@ -112,7 +129,9 @@ def test_flat_layout_declared_packages_and_single_module(make_repo: MakeRepo) ->
 def test_hatch_and_setuptools_declarations(make_repo: MakeRepo, tmp_path: Path) -> None:
     hatch = make_repo(
         {
-            "pyproject.toml": '[tool.hatch.build.targets.wheel]\npackages = ["lib/pkg"]\n',
+            "pyproject.toml": (
+                '[tool.hatch.build.targets.wheel]\npackages = ["lib/pkg"]\n'
+            ),
             "lib/pkg/__init__.py": "",
         }
     )
@@ -145,7 +164,10 @@ def test_rel_gives_posix_paths_under_the_root(make_repo: MakeRepo) -> None:
     ("files", "message"),
     [
         ({"pyproject.toml": "[project\nname = 1"}, "pyproject.toml: invalid TOML: "),
-        ({"pyproject.toml": 'project = "x"'}, "pyproject.toml: [project] must be a table"),
+        (
+            {"pyproject.toml": 'project = "x"'},
+            "pyproject.toml: [project] must be a table",
+        ),
         ({"tox.ini": "no section header"}, "tox.ini: invalid INI: "),
     ],
 )

@@ -36,9 +36,11 @@ def select(
             raise UsageError(
                 f"unknown gate {name!r}; available gates: {', '.join(available)}"
             )
-    names = list(dict.fromkeys(wanted)) if wanted else [
-        name for name in available if name not in configured_skip
-    ]
+    names = (
+        list(dict.fromkeys(wanted))
+        if wanted
+        else [name for name in available if name not in configured_skip]
+    )
     names = [name for name in names if name not in skip]
     if not names:
         raise UsageError("no gate left to run after --gate/--skip")

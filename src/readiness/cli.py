@@ -22,7 +22,6 @@ from readiness.errors import ReadinessError, UsageError
 from readiness.findings import Report, Verdict
 from readiness.gates import registry
 from readiness.reports import renderers, terminal
-from readiness.runner import Observer
 
 EXIT_READY = 0
 EXIT_GAPS = 1
@@ -40,10 +39,14 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="readiness",
-        description="Production-readiness audit and remediation for Python repositories.",
+        description="Production-readiness audit and remediation of Python repositories",
     )
-    parser.add_argument("--version", action="version", version=f"readiness {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument(
+        "--version", action="version", version=f"readiness {__version__}"
+    )
+    commands = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser
+    )
 
     audit_cmd = commands.add_parser(
         "audit", help="run the gates and write the gap analysis"
@@ -52,20 +55,32 @@ def build_parser() -> argparse.ArgumentParser:
         "path", nargs="?", default=".", help="repository to audit (default: .)"
     )
     audit_cmd.add_argument(
-        "--gate", action="append", default=[], metavar="NAME",
+        "--gate",
+        action="append",
+        default=[],
+        metavar="NAME",
         help="run only this gate (repeatable)",
     )
     audit_cmd.add_argument(
-        "--skip", action="append", default=[], metavar="NAME",
+        "--skip",
+        action="append",
+        default=[],
+        metavar="NAME",
         help="leave this gate out (repeatable)",
     )
     audit_cmd.add_argument(
-        "--format", action="append", default=[], dest="formats",
-        choices=sorted(renderers()), metavar="FORMAT",
+        "--format",
+        action="append",
+        default=[],
+        dest="formats",
+        choices=sorted(renderers()),
+        metavar="FORMAT",
         help=f"write a report file: {', '.join(sorted(renderers()))} (repeatable)",
     )
     audit_cmd.add_argument(
-        "--out", type=Path, metavar="DIR",
+        "--out",
+        type=Path,
+        metavar="DIR",
         help="folder for the report files (default: the current folder)",
     )
 
@@ -119,8 +134,11 @@ def run_audit(
 ) -> int:
     if out is not None and not formats:
         formats = ("md", "json")
+    folder = out or Path.cwd()
+    if formats:
+        _prepare(folder)  # fail before the gates run, not after
     report = _audit_with_progress(request, stderr)
-    written = write_reports(report, formats, out or Path.cwd())
+    written = write_reports(report, formats, folder)
     interactive = stdout.isatty()
     width = Console(file=stdout).width if interactive else 100
     print(terminal.summary(report, width=width, color=interactive), file=stdout)
@@ -130,23 +148,29 @@ def run_audit(
 
 
 def _audit_with_progress(request: AuditRequest, stderr: TextIO) -> Report:
+    """A live table on a terminal, one plain line per finished gate elsewhere."""
     now = datetime.now(UTC)
+    console = Console(file=stderr)
+    progress: terminal.LiveProgress | terminal.PlainProgress
     if stderr.isatty() and not os.environ.get("CI"):
-        console = Console(file=stderr)
-        with terminal.LiveProgress(console, ()) as progress:
-            return audit(request, now=now, observer=progress)
-    observer: Observer = terminal.PlainProgress(stderr)
-    return audit(request, now=now, observer=observer)
+        progress = terminal.LiveProgress(console, ())
+    else:
+        progress = terminal.PlainProgress(console)
+    with progress:
+        return audit(request, now=now, observer=progress)
+
+
+def _prepare(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"{folder}: cannot create the report folder: {exc.strerror}"
+        ) from None
 
 
 def write_reports(report: Report, formats: tuple[str, ...], out: Path) -> list[Path]:
     """Render each format and write it atomically into ``out``."""
-    if not formats:
-        return []
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"{out}: cannot create the report folder: {exc.strerror}") from None
     available = renderers()
     written = []
     for name in formats:
@@ -157,6 +181,8 @@ def write_reports(report: Report, formats: tuple[str, ...], out: Path) -> list[P
             temporary.write_text(renderer.render(report), encoding="utf-8")
             temporary.replace(path)
         except OSError as exc:
-            raise UsageError(f"{path}: cannot write the report: {exc.strerror}") from None
+            raise UsageError(
+                f"{path}: cannot write the report: {exc.strerror}"
+            ) from None
         written.append(path)
     return written

@@ -56,7 +56,9 @@ def which(tool: str) -> str:
     beside = Path(sys.executable).parent
     found = shutil.which(tool, path=str(beside)) or shutil.which(tool)
     if found is None:
-        raise ToolNotFound(f"{tool} is not installed (looked beside {beside} and on PATH)")
+        raise ToolNotFound(
+            f"{tool} is not installed (looked beside {beside} and on PATH)"
+        )
     return found
 
 
@@ -108,9 +110,8 @@ def run(
         duration_s=time.monotonic() - started,
     )
     if process.returncode not in set(ok_codes):
-        raise ToolFailed(
-            f"{shown[0]} exited with code {process.returncode}: {last_line(stderr or stdout)}"
-        )
+        reason = last_line(stderr or stdout)
+        raise ToolFailed(f"{shown[0]} exited with code {process.returncode}: {reason}")
     return completed
 
 

@@ -32,7 +32,7 @@ class Priority(StrEnum):
 
 
 class Status(StrEnum):
-    PASS = "pass"  # noqa: S105 - a status name, not a password
+    PASS = "pass"  # noqa: S105  # nosec B105 - a status name, not a password
     FAIL = "fail"
     ERROR = "error"
     SKIPPED = "skipped"

@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from readiness.findings import Criterion, GateResult, PlanItem, Priority, Status, Verdict
+from readiness.findings import (
+    Criterion,
+    GateResult,
+    PlanItem,
+    Priority,
+    Status,
+    Verdict,
+)
 
 #: How many distinct actions an area lists before "and N more".
 MAX_ACTIONS = 8
@@ -30,9 +37,13 @@ AREAS = (
         title="Test unblocking and coverage",
         gates=("markers", "tests"),
     ),
-    Area(priority=Priority.P1, title="Lint and format baseline", gates=("lint", "format")),
     Area(
-        priority=Priority.P1, title="Type checking scope and migration", gates=("typing",)
+        priority=Priority.P1, title="Lint and format baseline", gates=("lint", "format")
+    ),
+    Area(
+        priority=Priority.P1,
+        title="Type checking scope and migration",
+        gates=("typing",),
     ),
     Area(priority=Priority.P1, title="Dependency hygiene", gates=("deps",)),
     Area(
@@ -73,7 +84,10 @@ def build(results: Sequence[GateResult]) -> tuple[PlanItem, ...]:
             actions.extend(_actions(result))
         unique = list(dict.fromkeys(actions))
         if len(unique) > MAX_ACTIONS:
-            unique = [*unique[:MAX_ACTIONS], f"... and {len(unique) - MAX_ACTIONS} more"]
+            unique = [
+                *unique[:MAX_ACTIONS],
+                f"... and {len(unique) - MAX_ACTIONS} more",
+            ]
         items.append(
             PlanItem(
                 priority=area.priority,

@@ -90,7 +90,9 @@ def run_gates(
                 try:
                     result = finished.get(timeout=0.2)
                 except queue.Empty:
-                    _abandon_overdue(gates, deadlines, deadlines_lock, results, observer)
+                    _abandon_overdue(
+                        gates, deadlines, deadlines_lock, results, observer
+                    )
                     continue
                 if result.name not in results:
                     results[result.name] = result
@@ -134,26 +136,22 @@ def _abandon_overdue(
 
 def execute(gate: Gate, ctx: GateContext, started: float) -> GateResult:
     """Run one gate and turn whatever happens into a :class:`GateResult`."""
-    base = {
-        "name": gate.name,
-        "title": gate.title,
-        "priority": gate.priority,
-    }
+    result = GateResult(
+        name=gate.name,
+        title=gate.title,
+        priority=gate.priority,
+        status=Status.ERROR,
+        duration_s=0.0,
+    )
     try:
         evaluation = gate.run(ctx)
     except GateSkipped as skipped:
-        return GateResult(
-            **base,
-            status=Status.SKIPPED,
-            reason=str(skipped),
-            duration_s=_since(started),
-            commands=tuple(ctx.commands),
-            tools=dict(ctx.tools),
-        )
+        result = dataclasses.replace(result, status=Status.SKIPPED, reason=str(skipped))
     except ReadinessError as error:
-        reason = str(error)
-    except Exception as error:  # noqa: BLE001 - the one place a gate's failure becomes a status
+        result = dataclasses.replace(result, reason=str(error))
+    except Exception as error:  # noqa: BLE001 - the one place it becomes a status
         reason = f"internal error: {type(error).__name__}: {error}"
+        result = dataclasses.replace(result, reason=reason)
     else:
         findings = tuple(
             dataclasses.replace(
@@ -162,20 +160,15 @@ def execute(gate: Gate, ctx: GateContext, started: float) -> GateResult:
             for finding in evaluation.findings
         )
         met = all(criterion.met for criterion in evaluation.criteria)
-        return GateResult(
-            **base,
+        result = dataclasses.replace(
+            result,
             status=Status.PASS if met else Status.FAIL,
-            duration_s=_since(started),
-            commands=tuple(ctx.commands),
             metrics=dict(evaluation.metrics),
             findings=findings,
             criteria=evaluation.criteria,
-            tools=dict(ctx.tools),
         )
-    return GateResult(
-        **base,
-        status=Status.ERROR,
-        reason=reason,
+    return dataclasses.replace(
+        result,
         duration_s=_since(started),
         commands=tuple(ctx.commands),
         tools=dict(ctx.tools),

@@ -102,9 +102,8 @@ def load(target: Target, gate_names: frozenset[str]) -> Settings:
         try:
             priorities[str(rule)] = Priority(str(value))
         except ValueError:
-            raise ConfigError(
-                f"[tool.readiness.priorities] {rule} must be P0, P1 or P2, not {value!r}"
-            ) from None
+            message = f"{rule} must be P0, P1 or P2, not {value!r}"
+            raise ConfigError(f"[tool.readiness.priorities] {message}") from None
     gates: dict[str, Mapping[str, Any]] = {}
     for name in gate_names & set(raw):
         if not isinstance(raw[name], Mapping):

@@ -125,7 +125,9 @@ class Target:
 
     @property
     def package_names(self) -> tuple[str, ...]:
-        return tuple(Path(package).name.removesuffix(".py") for package in self.packages)
+        return tuple(
+            Path(package).name.removesuffix(".py") for package in self.packages
+        )
 
     def rel(self, path: Path | str) -> str:
         """``path`` relative to the root, with ``/``; absolute if outside it."""
@@ -341,7 +343,5 @@ def _test_paths(root: Path, configs: tuple[PytestConfig, ...]) -> tuple[str, ...
 
 def _docs_paths(root: Path) -> tuple[str, ...]:
     docs = [name for name in DOC_DIRS if (root / name).is_dir()]
-    docs.extend(
-        sorted(p.name for p in root.glob("README*") if p.is_file())
-    )
+    docs.extend(sorted(p.name for p in root.glob("README*") if p.is_file()))
     return tuple(docs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from readiness.gates import format as format_gate
+from readiness.gates import lint, markers, sast
 from readiness.gates.interface import Gate
 
 #: Every gate name of the DESIGN.md contract, in report order.
@@ -21,14 +23,14 @@ GATE_ORDER = (
 
 
 def registry() -> dict[str, type[Gate]]:
-    """The available gates, by name, in report order."""
-    from readiness.gates import format as format_gate  # noqa: PLC0415 - keeps import cheap
-    from readiness.gates import lint, markers, sast  # noqa: PLC0415
-
+    """The available gates, by name, in report order (a new dict each call)."""
     gates: tuple[type[Gate], ...] = (
         markers.MarkersGate,
         lint.LintGate,
         format_gate.FormatGate,
         sast.SastGate,
     )
-    return {gate.name: gate for gate in sorted(gates, key=lambda g: GATE_ORDER.index(g.name))}
+    return {
+        gate.name: gate
+        for gate in sorted(gates, key=lambda g: GATE_ORDER.index(g.name))
+    }

@@ -1,0 +1,352 @@
+"""The ``sast`` gate: bandit's results, and ``# nosec`` comments that hide them.
+
+bandit runs on the target's packages and writes its JSON report into the
+scratch folder (``-o``), which is read instead of stdout. bandit reads
+``[tool.bandit]`` only when told to (``-c pyproject.toml``), and a root
+``.bandit`` file only when it lies inside a scanned folder, so both are passed
+explicitly when present.
+
+The seed's acceptance criterion is "Medium findings either remediated or
+justified with documented ``# nosec`` annotations", so the comments bandit
+honoured are checked too, with bandit's own syntax (``bandit/core/manager.py``):
+``#\\s*nosec:?`` followed by test IDs or test names up to the next ``#``. A
+comment naming no known test silences every check on its line; one naming
+tests must also say why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+import tokenize
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from readiness.findings import Criterion, Finding, Priority, Rule, Severity
+from readiness.gates.interface import (
+    Evaluation,
+    Gate,
+    GateContext,
+    GateError,
+    GateSkipped,
+)
+from readiness.target import Target
+
+NOSEC_WITHOUT_ID = Rule(
+    id="SA001",
+    title="`# nosec` without a test ID silences every check on the line",
+    explanation=(
+        "bandit skips every test on a line whose `# nosec` names no test it knows,"
+        " so a new, different issue on that line would go unreported."
+    ),
+    fix="name the test and say why: `# nosec B113 - internal host, trusted`",
+)
+NOSEC_WITHOUT_REASON = Rule(
+    id="SA002",
+    title="`# nosec` without a written reason",
+    explanation=(
+        "A suppressed bandit result counts as justified only when the comment says"
+        " why the code is safe; reviewers cannot check an unexplained suppression."
+    ),
+    fix="write the reason after the IDs: `# nosec B113 - internal host, trusted`",
+)
+UNSCANNED = Rule(
+    id="SA003",
+    title="bandit could not scan this file",
+    explanation=(
+        "bandit could not parse the file, so none of its tests ran on it: the"
+        " file's security issues are unknown."
+    ),
+    fix="fix the syntax error (bandit parses with the Python it runs on)",
+)
+#: readiness's own rules, for renderers and documentation.
+RULES = (NOSEC_WITHOUT_ID, NOSEC_WITHOUT_REASON, UNSCANNED)
+
+#: Precise recommendations for the seed's cases; others get :data:`DEFAULT_FIX`.
+FIXES = {
+    "B202": (
+        'use extractall(path, filter="data") (Python >= 3.12, 3.11.4+, 3.10.12+)'
+        " or validate that each member stays under the destination"
+    ),
+    "B307": (
+        "ast.literal_eval when the input is a literal, otherwise restrict eval"
+        " to trusted input"
+    ),
+    "B102": (
+        "replace exec with explicit code (a dispatch table, importlib); if it must"
+        " stay, run only trusted code and document the threat model"
+    ),
+    "B608": "bound parameters for values, an allow-list for identifiers",
+    "B113": "pass timeout= (e.g. timeout=30)",
+    "B301": "never unpickle untrusted data; prefer JSON",
+    "B324": (
+        "hashlib.new(name, usedforsecurity=False) when the hash is not for security,"
+        " otherwise SHA-256 or better"
+    ),
+    "B506": "yaml.safe_load",
+    "B602": "pass an argument list and leave shell=False",
+    "B108": "tempfile.mkstemp() or tempfile.TemporaryDirectory(), not a fixed path",
+}
+DEFAULT_FIX = "review; fix or annotate `# nosec {id}` with a reason"
+#: Tests that readiness's fixers can remediate.
+FIXABLE = frozenset({"B202", "B113"})
+
+SEVERITIES = {"HIGH": Severity.HIGH, "MEDIUM": Severity.MEDIUM, "LOW": Severity.LOW}
+
+#: bandit's own patterns (``bandit/core/manager.py``): the comment, then its tests.
+NOSEC = re.compile(r"#\s*nosec:?\s*(?P<tests>[^#]+)?#?")
+NOSEC_TESTS = re.compile(r"(?:(B\d+|[a-z\d_]+),?)+", re.IGNORECASE)
+#: bandit's built-in blacklist test, which ``bandit --help`` does not list.
+BUILTIN_TESTS = frozenset({"B001"})
+_HELP_TEST = re.compile(r"^\s+(B\d+)\s+(\w+)\s*$", re.MULTILINE)
+_TEST_ID = re.compile(r"B\d+")
+_WORD = re.compile(r"\w+")
+_SEPARATORS = " \t-:;,.\u2013\u2014"
+
+
+class SastGate(Gate):
+    """bandit finds no High issue, and every Medium is fixed or justified."""
+
+    name = "sast"
+    title = "bandit security scan"
+    priority = Priority.P0
+
+    def run(self, ctx: GateContext) -> Evaluation:
+        packages = ctx.options.strings("packages", ctx.target.packages)
+        if not packages:
+            raise GateSkipped(
+                "no Python packages found (set [tool.readiness.sast] packages)"
+            )
+        missing = [p for p in packages if not (ctx.target.root / p).exists()]
+        if missing:
+            raise GateError(
+                f"[tool.readiness.sast] packages: {missing[0]} does not exist"
+            )
+        ctx.tool_version("bandit")
+        known = known_tests(ctx.run(["bandit", "--help"], record=False).stdout)
+
+        report_path = ctx.scratch / "bandit.json"
+        report_path.unlink(missing_ok=True)
+        args = ["bandit", "-r", *packages, "-f", "json", "-o", str(report_path), "-q"]
+        if "bandit" in ctx.target.tool:
+            args += ["-c", "pyproject.toml"]
+        if (ctx.target.root / ".bandit").is_file():
+            args += ["--ini", ".bandit"]
+        ctx.run(args, ok_codes=(0, 1))
+        report = read_report(report_path)
+
+        results = ordered(
+            result_finding(ctx.target, item) for item in report["results"]
+        )
+        unscanned = ordered(
+            error_finding(ctx.target, item) for item in report["errors"]
+        )
+        scanned = [name for name in report["metrics"] if name != "_totals"]
+        nosec = ordered(nosec_findings(ctx.target, scanned, known))
+
+        counts = {
+            severity: sum(1 for f in results if f.severity is severity)
+            for severity in (Severity.HIGH, Severity.MEDIUM, Severity.LOW)
+        }
+        without_id = sum(1 for f in nosec if f.rule == NOSEC_WITHOUT_ID.id)
+        without_reason = len(nosec) - without_id
+        still_open = counts[Severity.MEDIUM] + len(nosec)
+        totals = report["metrics"].get("_totals")
+        loc = totals.get("loc") if isinstance(totals, dict) else None
+        return Evaluation(
+            criteria=(
+                Criterion(
+                    text=f"bandit High = 0 ({counts[Severity.HIGH]} found)",
+                    met=counts[Severity.HIGH] == 0,
+                ),
+                Criterion(
+                    text="every bandit Medium fixed or `# nosec BXXX` with a reason"
+                    f" ({still_open} open)",
+                    met=still_open == 0,
+                ),
+                Criterion(
+                    text="bandit parsed every file"
+                    f" ({len(unscanned)} could not be parsed)",
+                    met=not unscanned,
+                ),
+            ),
+            findings=(*results, *nosec, *unscanned),
+            metrics={
+                "high": counts[Severity.HIGH],
+                "medium": counts[Severity.MEDIUM],
+                "low": counts[Severity.LOW],
+                "nosec_without_id": without_id,
+                "nosec_without_reason": without_reason,
+                "files_scanned": len(scanned),
+                "files_unparsable": len(unscanned),
+                "loc": loc if isinstance(loc, int) else 0,
+            },
+        )
+
+
+def ordered(findings: Iterable[Finding]) -> list[Finding]:
+    """By file and line, so reports do not depend on bandit's traversal order."""
+    return sorted(findings, key=lambda f: (f.path or "", f.line or 0, f.rule))
+
+
+def known_tests(help_text: str) -> frozenset[str]:
+    """The test IDs and names ``bandit --help`` lists; empty if it lists none."""
+    found = _HELP_TEST.findall(help_text)
+    if not found:
+        return frozenset()
+    return BUILTIN_TESTS | {part for pair in found for part in pair}
+
+
+def read_report(path: Path) -> Mapping[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        raise GateError(f"bandit wrote no report to {path}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        raise GateError(
+            f"bandit wrote a report that is not JSON: {text.strip()[:80]!r}"
+        ) from None
+    if not (
+        isinstance(data, dict)
+        and isinstance(data.get("results"), list)
+        and isinstance(data.get("errors", []), list)
+        and isinstance(data.get("metrics", {}), dict)
+        and all(_is_result(item) for item in data["results"])
+    ):
+        raise GateError("bandit wrote JSON without the expected results list")
+    return {
+        "results": data["results"],
+        "errors": data.get("errors", []),
+        "metrics": data.get("metrics", {}),
+    }
+
+
+def _is_result(item: object) -> bool:
+    return (
+        isinstance(item, dict)
+        and isinstance(item.get("filename"), str)
+        and isinstance(item.get("test_id"), str)
+        and isinstance(item.get("line_number"), int)
+    )
+
+
+def result_finding(target: Target, item: Mapping[str, Any]) -> Finding:
+    test_id = str(item["test_id"])
+    severity = SEVERITIES.get(
+        str(item.get("issue_severity", "")).upper(), Severity.INFO
+    )
+    confidence = str(item.get("issue_confidence", "undefined")).lower()
+    cwe = item.get("issue_cwe")
+    cwe_id = cwe.get("id") if isinstance(cwe, dict) else None
+    context = f"CWE-{cwe_id}, " if cwe_id else ""
+    details: dict[str, str | int | float | bool] = {
+        "confidence": confidence,
+        "test_name": str(item.get("test_name", "")),
+    }
+    if isinstance(cwe_id, int):
+        details["cwe"] = cwe_id
+    if item.get("more_info"):
+        details["more_info"] = str(item["more_info"])
+    return Finding(
+        rule=test_id,
+        severity=severity,
+        priority=(
+            Priority.P0 if severity in (Severity.HIGH, Severity.MEDIUM) else Priority.P2
+        ),
+        message=(f"{item.get('issue_text', '')} ({context}confidence {confidence})"),
+        path=target.rel(item["filename"]),
+        line=item["line_number"],
+        fix=FIXES.get(test_id, DEFAULT_FIX.format(id=test_id)),
+        fixable=test_id in FIXABLE,
+        details=details,
+    )
+
+
+def error_finding(target: Target, item: object) -> Finding:
+    entry = item if isinstance(item, dict) else {}
+    reason = str(entry.get("reason", "unknown reason"))
+    return Finding(
+        rule=UNSCANNED.id,
+        severity=Severity.MEDIUM,
+        priority=Priority.P0,
+        message=f"{UNSCANNED.title}: {reason}",
+        path=target.rel(str(entry["filename"])) if "filename" in entry else None,
+        fix=UNSCANNED.fix,
+    )
+
+
+def nosec_findings(
+    target: Target, files: Iterable[str], known: frozenset[str]
+) -> list[Finding]:
+    """SA001/SA002 for the ``# nosec`` comments of the files bandit scanned."""
+    findings = []
+    for name in files:
+        path = target.root / name
+        for line, comment in comments(path):
+            problem = classify_nosec(comment, known)
+            if problem is None:
+                continue
+            rule, severity, message = problem
+            findings.append(
+                Finding(
+                    rule=rule.id,
+                    severity=severity,
+                    priority=Priority.P0,
+                    message=message,
+                    path=target.rel(path),
+                    line=line,
+                    fix=rule.fix,
+                )
+            )
+    return findings
+
+
+def comments(path: Path) -> list[tuple[int, str]]:
+    """``(line, text)`` of each comment, up to where the file stops tokenizing."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return []
+    found: list[tuple[int, str]] = []
+    # bandit reports a file it cannot parse; the comments before the error count.
+    with contextlib.suppress(tokenize.TokenError, SyntaxError, UnicodeDecodeError):
+        found.extend(
+            (token.start[0], token.string)
+            for token in tokenize.tokenize(io.BytesIO(data).readline)
+            if token.type == tokenize.COMMENT
+        )
+    return found
+
+
+def classify_nosec(
+    comment: str, known: frozenset[str]
+) -> tuple[Rule, Severity, str] | None:
+    """What is wrong with a ``# nosec`` comment, as bandit reads it; None if nothing."""
+    match = NOSEC.search(comment)
+    if match is None:
+        return None
+    tests = match["tests"] or ""
+
+    def is_test(word: str) -> bool:
+        return word in known if known else _TEST_ID.fullmatch(word) is not None
+
+    # group(1) holds the last of a comma-joined run, as in bandit itself.
+    ids = [m.group(1) for m in NOSEC_TESTS.finditer(tests) if is_test(m.group(1))]
+    if not ids:
+        return (NOSEC_WITHOUT_ID, Severity.MEDIUM, NOSEC_WITHOUT_ID.title)
+    rest = tests + " " + comment[match.end() :]
+    reason = [
+        w for w in _WORD.findall(rest) if not is_test(w) and not _TEST_ID.fullmatch(w)
+    ]
+    if reason:
+        return None
+    return (
+        NOSEC_WITHOUT_REASON,
+        Severity.LOW,
+        f"`# nosec {tests.strip().rstrip(_SEPARATORS)}` without a written reason",
+    )
