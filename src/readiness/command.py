@@ -35,7 +35,11 @@ class ToolTimeout(ToolError):
 
 
 class ToolFailed(ToolError):
-    pass
+    """The tool exited with a failure code; ``output`` is everything it printed."""
+
+    def __init__(self, message: str, *, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,7 +115,10 @@ def run(
     )
     if process.returncode not in set(ok_codes):
         reason = last_line(stderr or stdout)
-        raise ToolFailed(f"{shown[0]} exited with code {process.returncode}: {reason}")
+        raise ToolFailed(
+            f"{shown[0]} exited with code {process.returncode}: {reason}",
+            output=f"{stderr}\n{stdout}".strip(),
+        )
     return completed
 
 

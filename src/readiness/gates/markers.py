@@ -59,6 +59,8 @@ UNPARSABLE = Rule(
     ),
     fix="fix the syntax error",
 )
+#: readiness's own rules, for renderers and documentation.
+RULES = (UNDEFINED, UNPARSABLE)
 
 #: The markers pytest itself registers (``pytest --markers`` in an empty
 #: folder, pytest 9.2: ``_pytest/mark``, ``skipping``, ``python``,

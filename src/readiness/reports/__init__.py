@@ -7,11 +7,18 @@ from readiness.reports.interface import Renderer, ReportError
 
 def renderers() -> dict[str, type[Renderer]]:
     """The available renderers, keyed by their format name."""
-    from readiness.reports import json, markdown  # noqa: PLC0415 - keeps import cheap
+    from readiness.reports import (  # noqa: PLC0415 - keeps import cheap
+        json,
+        junit,
+        markdown,
+        sarif,
+    )
 
     formats: tuple[type[Renderer], ...] = (
         markdown.MarkdownRenderer,
         json.JsonRenderer,
+        sarif.SarifRenderer,
+        junit.JunitRenderer,
     )
     return {renderer.format: renderer for renderer in formats}
 

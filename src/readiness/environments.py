@@ -1,0 +1,266 @@
+"""Isolated environments for the target, built with uv and reused while unchanged.
+
+Each environment is a virtualenv under readiness's cache folder, named after
+the target, its kind (``test``, ``typing``, ``prod``) and a hash of everything
+that went into it: the interpreter, ``pyproject.toml``, the constraints file,
+the extras, groups and extra packages. Same inputs: the environment is reused.
+Changed inputs: a new one is built (and the stale ones of that kind removed).
+
+The builder is uv, as in nox's uv backend. Gates build environments themselves
+instead of shelling out to nox, because nox reuses an environment by name only
+and would keep one whose lock has changed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
+
+from readiness import command
+from readiness.errors import ReadinessError
+from readiness.target import Target
+
+#: Bump when the layout of an environment changes, so old ones are rebuilt.
+FORMAT = "1"
+READY = ".readiness-env.json"
+#: uv must never try to download an interpreter: these machines have no route to it.
+UV_ENV = {"UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
+
+Runner = Callable[..., command.Completed]
+
+
+class BuildError(ReadinessError):
+    """The environment cannot be built; the message says why in one line."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Interpreter:
+    path: Path
+    version: Version
+
+
+@dataclass(frozen=True, kw_only=True)
+class Spec:
+    """What an environment holds: the target (with extras/groups) and packages."""
+
+    kind: str
+    extras: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    packages: tuple[str, ...] = ()
+    constraints: Path | None = None
+    install_target: bool = True
+    editable: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class Environment:
+    path: Path
+    python: Path
+    interpreter: Interpreter
+    reused: bool
+
+    def script(self, name: str) -> Path:
+        return self.path / "bin" / name
+
+
+def cache_root() -> Path:
+    configured = os.environ.get("READINESS_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "readiness"
+
+
+def candidate_paths() -> list[Path]:
+    """Interpreters worth asking: ours, pyenv's versions, real ones on PATH."""
+    found = [Path(sys.executable)]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    found.extend(sorted(pyenv_root.glob("versions/*/bin/python3")))
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        if not folder or "shims" in Path(folder).parts:
+            continue  # pyenv shims refuse versions that are not "global"
+        found.extend(sorted(Path(folder).glob("python3.*")))
+    unique: dict[Path, Path] = {}
+    for path in found:
+        if (
+            path.is_file()
+            and os.access(path, os.X_OK)
+            and re.search(r"python3(\.\d+)?$", path.name)
+        ):
+            unique.setdefault(path.resolve(), path)
+    return list(unique.values())
+
+
+def interpreters(run: Runner) -> list[Interpreter]:
+    """Every CPython 3 that answers, newest first (PyPy and broken ones left out)."""
+    probe = (
+        "import json, platform;"
+        "print(json.dumps([platform.python_implementation(),"
+        " platform.python_version()]))"
+    )
+    found: dict[Version, Interpreter] = {}
+    for path in candidate_paths():
+        try:
+            completed = run([str(path), "-c", probe], record=False)
+            implementation, version = json.loads(completed.stdout)
+        except (ReadinessError, ValueError):
+            continue
+        if implementation == "CPython":
+            found.setdefault(
+                Version(version), Interpreter(path=path, version=Version(version))
+            )
+    return [found[v] for v in sorted(found, reverse=True)]
+
+
+def choose(
+    available: Sequence[Interpreter], requires_python: str | None, wanted: str | None
+) -> Interpreter:
+    """The interpreter for the target: ``wanted`` (e.g. "3.12") or the newest that fits.
+
+    The interpreter running readiness is preferred when it fits, since its
+    wheels are the most likely to be cached already.
+    """
+    try:
+        spec = SpecifierSet(requires_python or "")
+    except InvalidSpecifier:
+        raise BuildError(
+            f"requires-python {requires_python!r} is not a valid version specifier"
+        ) from None
+    fitting = [i for i in available if spec.contains(i.version, prereleases=True)]
+    if wanted:
+        fitting = [i for i in fitting if str(i.version).startswith(f"{wanted}.")]
+    if not fitting:
+        have = ", ".join(str(i.version) for i in available) or "none"
+        need = (
+            f"Python {wanted}" if wanted else f"a Python satisfying {requires_python}"
+        )
+        raise BuildError(f"no installed interpreter is {need} (found: {have})")
+    running = Version(".".join(map(str, sys.version_info[:3])))
+    return next((i for i in fitting if i.version == running), fitting[0])
+
+
+def key(target: Target, spec: Spec, interpreter: Interpreter) -> str:
+    digest = hashlib.sha256()
+    parts: list[bytes] = [FORMAT.encode(), str(interpreter.path).encode()]
+    parts.append(str(interpreter.version).encode())
+    parts.extend(
+        repr(x).encode()
+        for x in (
+            spec.kind,
+            spec.extras,
+            spec.groups,
+            spec.packages,
+            spec.install_target,
+        )
+    )
+    parts.append(repr(spec.editable).encode())
+    for name in ("pyproject.toml", "setup.cfg", "setup.py", "uv.lock"):
+        path = target.root / name
+        parts.append(path.read_bytes() if path.is_file() else b"-")
+    parts.append(spec.constraints.read_bytes() if spec.constraints else b"-")
+    for part in parts:
+        digest.update(part + b"\0")
+    return digest.hexdigest()[:12]
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def ensure(
+    target: Target,
+    spec: Spec,
+    *,
+    run: Runner,
+    python: str | None = None,
+    root: Path | None = None,
+) -> Environment:
+    """The environment for ``spec``: reused when its inputs are unchanged."""
+    interpreter = choose(interpreters(run), target.requires_python, python)
+    slug = re.sub(r"[^a-z0-9]+", "-", target.name.lower()).strip("-") or "target"
+    folder = (root or cache_root()) / "envs"
+    name = f"{slug}-{spec.kind}-{key(target, spec, interpreter)}"
+    path = folder / name
+    python_path = path / "bin" / "python"
+    with _locked(folder / f"{name}.lock"):
+        if (path / READY).is_file() and python_path.exists():
+            return Environment(
+                path=path, python=python_path, interpreter=interpreter, reused=True
+            )
+        for stale in folder.glob(f"{slug}-{spec.kind}-*"):
+            if stale.is_dir() and stale != path:
+                shutil.rmtree(stale, ignore_errors=True)
+        shutil.rmtree(path, ignore_errors=True)
+        _build(target, spec, path, interpreter, run)
+        (path / READY).write_text(
+            json.dumps({"kind": spec.kind, "python": str(interpreter.version)}) + "\n"
+        )
+    return Environment(
+        path=path, python=python_path, interpreter=interpreter, reused=False
+    )
+
+
+def _build(
+    target: Target, spec: Spec, path: Path, interpreter: Interpreter, run: Runner
+) -> None:
+    try:
+        run(
+            ["uv", "venv", "--quiet", "--python", str(interpreter.path), str(path)],
+            env=UV_ENV,
+        )
+        args = [
+            "uv",
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            str(path / "bin" / "python"),
+        ]
+        if spec.constraints is not None:
+            args += ["--constraints", str(spec.constraints)]
+        if spec.install_target:
+            extras = f"[{','.join(spec.extras)}]" if spec.extras else ""
+            project = f"{target.root}{extras}"
+            args += ["--editable", project] if spec.editable else [project]
+        for group in spec.groups:
+            args += ["--group", f"{target.root / 'pyproject.toml'}:{group}"]
+        args += list(spec.packages)
+        if len(args) > 6:
+            run(args, env=UV_ENV)
+    except command.ToolTimeout:
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+    except command.ToolError as error:
+        shutil.rmtree(path, ignore_errors=True)
+        detail = error.output if isinstance(error, command.ToolFailed) else str(error)
+        raise BuildError(
+            f"cannot build the {spec.kind} environment: {_reason(detail)}"
+        ) from None
+
+
+def _reason(message: str) -> str:
+    """uv explains a resolution failure over several lines; keep the telling one."""
+    for line in message.splitlines():
+        stripped = line.strip(" \u2570\u2500\u25b6\u00d7")  # uv's tree drawing
+        if stripped.startswith("Because") or "not found" in stripped:
+            return stripped
+    return message.splitlines()[0] if message else "uv failed"

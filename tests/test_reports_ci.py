@@ -1,0 +1,186 @@
+"""The CI formats (SARIF 2.1.0, JUnit XML) and merging per-job JSON reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from readiness.errors import UsageError
+from readiness.findings import Status, Verdict
+from readiness.reports.json import JsonRenderer
+from readiness.reports.junit import JunitRenderer
+from readiness.reports.merge import merge, read
+from readiness.reports.sarif import SarifRenderer
+from tests.test_reports import finding, gate, make_report, sample_report
+
+
+def parse(text: str) -> ET.Element:
+    """Our own renderer's output, not untrusted input."""
+    return ET.fromstring(text)  # noqa: S314
+
+
+def sarif(report: Any) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(SarifRenderer().render(report))
+    return data
+
+
+def test_sarif_has_one_run_per_gate_with_located_results() -> None:
+    document = sarif(sample_report())
+    assert document["version"] == "2.1.0"
+    runs = {run["tool"]["driver"]["name"]: run for run in document["runs"]}
+    assert list(runs) == [
+        "readiness-markers",
+        "readiness-tests",
+        "readiness-lint",
+        "readiness-sast",
+        "readiness-deps",
+        "readiness-docs",
+    ]
+    sast = runs["readiness-sast"]
+    assert sast["tool"]["driver"]["properties"] == {
+        "tool": "bandit",
+        "toolVersion": "1.8.0",
+    }
+    assert [rule["id"] for rule in sast["tool"]["driver"]["rules"]] == ["B113", "B202"]
+    high = next(r for r in sast["results"] if r["ruleId"] == "B202")
+    assert high["level"] == "error"
+    assert high["ruleIndex"] == 1
+    assert high["locations"] == [
+        {
+            "physicalLocation": {
+                "artifactLocation": {
+                    "uri": "src/app/data.py",
+                    "uriBaseId": "%SRCROOT%",
+                },
+                "region": {"startLine": 326},
+            }
+        }
+    ]
+    assert len(high["partialFingerprints"]["readiness/v1"]) == 16
+    assert {r["level"] for r in sast["results"] if r["ruleId"] == "B113"} == {"warning"}
+
+
+def test_sarif_reports_gates_that_did_not_run_as_notifications() -> None:
+    runs = {r["tool"]["driver"]["name"]: r for r in sarif(sample_report())["runs"]}
+    (error,) = runs["readiness-tests"]["invocations"]
+    assert error["executionSuccessful"] is False
+    assert error["toolConfigurationNotifications"] == [
+        {
+            "level": "error",
+            "message": {
+                "text": "tests error: pytest is not installed in the test environment"
+            },
+        }
+    ]
+    (skipped,) = runs["readiness-docs"]["invocations"]
+    assert skipped["toolConfigurationNotifications"][0]["level"] == "note"
+    # Findings without a path (a vulnerable package) have no location.
+    deps = runs["readiness-deps"]["results"]
+    assert [("locations" in r, r["level"]) for r in deps] == [
+        (False, "error"),
+        (False, "error"),
+    ]
+
+
+def test_sarif_rules_of_readiness_come_from_the_catalogue() -> None:
+    report = make_report(
+        gate(
+            "markers",
+            Status.FAIL,
+            findings=[finding("MK001", message="marker 'memory' is not registered")],
+        )
+    )
+    (run,) = sarif(report)["runs"]
+    (rule,) = run["tool"]["driver"]["rules"]
+    assert rule["name"] == "pytest marker is not registered"
+    assert rule["help"]["text"].startswith("register the marker")
+    assert run["results"][0]["level"] == "warning"
+
+
+def test_junit_has_a_suite_per_gate_and_a_case_per_criterion() -> None:
+    root = parse(JunitRenderer().render(sample_report()))
+    assert root.tag == "testsuites"
+    assert {k: root.get(k) for k in ("tests", "failures", "errors", "skipped")} == {
+        "tests": "7",
+        "failures": "4",
+        "errors": "1",
+        "skipped": "1",
+    }
+    suites = {suite.get("name"): suite for suite in root}
+    sast = suites["sast"]
+    assert [case.get("name") for case in sast] == [
+        "bandit High = 0",
+        "every Medium fixed or `# nosec` with a reason",
+    ]
+    failure = sast[0].find("failure")
+    assert failure is not None
+    assert failure.text is not None
+    assert failure.text.splitlines()[0] == (
+        "src/app/data.py:326 B202 tarfile.extractall used without any validation"
+    )
+    error = suites["tests"][0].find("error")
+    assert error is not None
+    assert error.get("message") == "pytest is not installed in the test environment"
+    assert suites["lint"].get("failures") == "0"
+
+
+def test_junit_caps_the_listed_findings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("readiness.reports.junit.MAX_LISTED", 2)
+    root = parse(JunitRenderer().render(sample_report()))
+    failure = next(s for s in root if s.get("name") == "sast")[0].find("failure")
+    assert failure is not None
+    assert failure.text is not None
+    assert failure.text.splitlines()[-1] == "... and 24 more"
+
+
+def write(tmp_path: Path, name: str, report: Any) -> Path:
+    path = tmp_path / name
+    path.write_text(JsonRenderer().render(report))
+    return path
+
+
+def test_merge_combines_matrix_jobs_and_rebuilds_the_verdict(tmp_path: Path) -> None:
+    lint_job = make_report(gate("lint", Status.PASS))
+    sast_job = make_report(
+        gate("sast", Status.FAIL, findings=[finding("B202")]),
+        tools={"bandit": "1.9.4"},
+    )
+    paths = [write(tmp_path, "a.json", lint_job), write(tmp_path, "b.json", sast_job)]
+    merged = merge(read(paths), [str(p) for p in paths])
+    assert [g.name for g in merged.gates] == ["lint", "sast"]
+    assert merged.verdict is Verdict.NOT_READY
+    assert [item.title for item in merged.plan] == [
+        "Security hotfixes",
+        "Lint and format baseline",
+    ]
+    assert merged.tools == {"bandit": "1.9.4", "ruff": "0.6.9"}
+    only_lint = merge(read(paths[:1]), [str(paths[0])])
+    assert only_lint.verdict is Verdict.READY
+
+
+def test_merge_refuses_conflicts_and_bad_files(tmp_path: Path) -> None:
+    a = write(tmp_path, "a.json", make_report(gate("lint")))
+    b = write(tmp_path, "b.json", make_report(gate("lint")))
+    with pytest.raises(
+        UsageError, match=r"gate 'lint' is in both .*a.json and .*b.json"
+    ):
+        merge(read([a, b]), [str(a), str(b)])
+    other = write(tmp_path, "c.json", make_report(gate("sast"), target="other/app"))
+    with pytest.raises(UsageError, match="only reports of one target can be merged"):
+        merge(read([a, other]), [str(a), str(other)])
+    with pytest.raises(UsageError, match="at least one report"):
+        merge([], [])
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    with pytest.raises(UsageError, match=r"broken.json: "):
+        read([broken])
+    with pytest.raises(UsageError, match=r"missing.json: cannot be read"):
+        read([tmp_path / "missing.json"])
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b"\xff\xfe")
+    with pytest.raises(UsageError, match="not a UTF-8 text file"):
+        read([binary])
