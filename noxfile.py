@@ -45,8 +45,12 @@ def suite(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """Check that the target's test suite can be collected: the markers gate."""
-    _gates(session, "markers")
+    """The target's test suite: markers registered, then pytest with coverage.
+
+    The tests gate builds (or reuses) the target's own test environment with uv;
+    this session only needs readiness itself.
+    """
+    _gates(session, "markers", "tests")
 
 
 @nox.session(python=PYTHON)
@@ -63,16 +67,41 @@ def format_(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def security(session: nox.Session) -> None:
-    """bandit on the target's packages (the sast gate)."""
-    _gates(session, "sast")
+    """bandit, an advisory audit of each lock, .env and secrets (sast, deps, secrets).
+
+    Extra arguments go to ``readiness audit``:
+    ``nox -s security -- PATH --advisory-db ../advisory-db/osv.zip``.
+    """
+    _gates(session, "sast", "deps", "secrets")
+
+
+@nox.session(python=PYTHON)
+def lock(session: nox.Session) -> None:
+    """Write the target's hash-pinned constraints/{prod,test,dev}.txt."""
+    _install(session, "prod")
+    session.run("readiness", "lock", _target(session))
 
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    """mypy with the target's own configuration (readiness itself: strict)."""
-    _install(session, "dev", "[dev]")
-    session.chdir(_target(session))
-    session.run("mypy", *session.posargs[1:])
+    """mypy with the target's own configuration, strict scope and baseline (typing)."""
+    _gates(session, "typing")
+
+
+@nox.session(python=PYTHON)
+def prod(session: nox.Session) -> None:
+    """Every command's --help in the target's prod environment (the cli gate).
+
+    The gate builds that environment itself: the target alone, not editable, pinned
+    by its constraints/prod.txt when it has one.
+    """
+    _gates(session, "cli")
+
+
+@nox.session(python=PYTHON)
+def ops(session: nox.Session) -> None:
+    """The target's declared ops commands, and uptime from its heartbeat logs (ops)."""
+    _gates(session, "ops")
 
 
 @nox.session(python=PYTHON)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,22 @@ EXAMPLE = REPO_ROOT / "examples" / "legacy-app"
 
 MakeRepo = Callable[[Mapping[str, str]], Path]
 RunGate = Callable[[Gate, Path], GateResult]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def readiness_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Build the targets' environments once per session, in a temporary cache.
+
+    A developer's own ``READINESS_CACHE_DIR`` is kept, to reuse it across sessions.
+    """
+    configured = os.environ.get("READINESS_CACHE_DIR")
+    if configured:
+        yield Path(configured)
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("readiness-cache")
+        patch.setenv("READINESS_CACHE_DIR", str(folder))
+        yield folder
 
 
 @pytest.fixture

@@ -40,9 +40,16 @@ def test_gates_lists_every_available_gate_with_its_priority(
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[:2] for line in lines] == [
         ["markers", "P0"],
+        ["tests", "P0"],
+        ["typing", "P1"],
         ["lint", "P1"],
         ["format", "P1"],
         ["sast", "P0"],
+        ["deps", "P1"],
+        ["secrets", "P0"],
+        ["cli", "P2"],
+        ["docs", "P2"],
+        ["ops", "P2"],
     ]
 
 

@@ -15,16 +15,24 @@ from typing import Any
 import pytest
 
 from readiness import cli
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, REPO_ROOT
 
 pytestmark = pytest.mark.tools
+
+#: The offline advisory snapshot for the deps gate (no network here); absent,
+#: the gate tries the online sources and ends as error.
+ADVISORY_DB = REPO_ROOT.parent / "shared" / "advisory-db" / "osv-pypi-2024-10-10.zip"
 
 
 @pytest.fixture(scope="module")
 def audit_output(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
     out = tmp_path_factory.mktemp("report")
+    database = ["--advisory-db", str(ADVISORY_DB)] if ADVISORY_DB.is_file() else []
     code = cli.main(
-        ["audit", str(EXAMPLE), "--format", "json", "--format", "md", "--out", str(out)]
+        [
+            *("audit", str(EXAMPLE), "--format", "json", "--format", "md"),
+            *("--out", str(out), *database),
+        ]
     )
     return code, out
 
@@ -47,9 +55,16 @@ def test_the_example_is_not_ready(audit_output: tuple[int, Path]) -> None:
     assert report["verdict"] == "not-ready"
     assert [(g["name"], g["status"]) for g in report["gates"]] == [
         ("markers", "fail"),
+        ("tests", "fail"),
+        ("typing", "fail"),
         ("lint", "fail"),
         ("format", "fail"),
         ("sast", "fail"),
+        ("deps", "pass" if ADVISORY_DB.is_file() else "error"),
+        ("secrets", "fail"),
+        ("cli", "pass"),
+        ("docs", "fail"),
+        ("ops", "fail"),
     ]
 
 
@@ -68,6 +83,28 @@ def test_markers_both_undefined_markers_with_every_use_site(
         ("memory", "tests/test_uptime.py:56", "high"),
     ]
     assert {f["priority"] for f in markers["findings"]} == {"P0"}
+
+
+def test_tests_the_aborted_collection_and_the_undeclared_test_import(
+    gates: dict[str, dict[str, Any]],
+) -> None:
+    tests = gates["tests"]
+    assert tests["metrics"]["selection"] == (
+        '-m "not memory and not api_integration and not live and not ib_integration"'
+    )
+    assert (tests["metrics"]["exit_code"], tests["metrics"]["collection_errors"]) == (
+        4,
+        5,
+    )
+    assert sorted(sites(tests, "TS001")) == [
+        "tests/test_broker_api.py:10",
+        "tests/test_data.py:22",
+        "tests/test_storage.py:38",
+        "tests/test_uptime.py:56",
+    ]
+    (freezegun,) = [f for f in tests["findings"] if f["rule"] == "TS002"]
+    assert f"{freezegun['path']}:{freezegun['line']}" == "tests/test_paper.py:6"
+    assert freezegun["details"]["extra"] == "test"
 
 
 def test_sast_high_and_medium_findings_with_path_and_line(

@@ -174,15 +174,20 @@ def test_the_seeds_security_findings(make_repo: MakeRepo, run_gate: RunGate) -> 
         Severity.MEDIUM,
         Priority.P0,
         (
-            "ast.literal_eval when the input is a literal, otherwise restrict eval"
-            " to trusted input"
+            "`eval(expression)` runs whatever `expression` holds: use"
+            " ast.literal_eval if `expression` is only ever a literal; otherwise"
+            " parse it with ast.parse and evaluate an allow-listed subset (names,"
+            " numbers, comparisons, arithmetic)"
         ),
         False,
     )
     assert fixes["B608"] == (
         Severity.MEDIUM,
         Priority.P0,
-        "bound parameters for values, an allow-list for identifiers",
+        (
+            "check `table` against an allow-list of table and column names"
+            " (identifiers cannot be bound as parameters)"
+        ),
         False,
     )
     assert fixes["B113"] == (

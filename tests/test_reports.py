@@ -270,17 +270,21 @@ def check_golden(name: str, text: str) -> None:
 
 def test_renderers_are_keyed_by_format() -> None:
     available = renderers()
-    assert available == {"md": MarkdownRenderer, "json": JsonRenderer}
+    assert list(available) == ["md", "json", "sarif", "junit"]
+    assert available["md"] is MarkdownRenderer
+    assert available["json"] is JsonRenderer
     assert [cls.filename for cls in available.values()] == [
         "readiness-report.md",
         "readiness-report.json",
+        "readiness-report.sarif",
+        "readiness-junit.xml",
     ]
     assert all(issubclass(cls, Renderer) for cls in available.values())
 
 
 def test_renderers_returns_a_fresh_mapping_each_call() -> None:
     renderers().clear()
-    assert set(renderers()) == {"md", "json"}
+    assert set(renderers()) == {"md", "json", "sarif", "junit"}
 
 
 def test_report_error_is_a_usage_error() -> None:

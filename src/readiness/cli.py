@@ -16,10 +16,11 @@ from typing import NoReturn, TextIO
 
 from rich.console import Console
 
-from readiness import __version__
-from readiness.audit import AuditRequest, audit
+from readiness import __version__, locks, uptime
+from readiness.audit import AuditRequest, BaselineRequest, audit, record_baseline
 from readiness.errors import ReadinessError, UsageError
-from readiness.findings import Report, Verdict
+from readiness.findings import Priority, Report, Verdict
+from readiness.fixers import engine as fix_engine
 from readiness.gates import registry
 from readiness.reports import renderers, terminal
 
@@ -83,8 +84,91 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="folder for the report files (default: the current folder)",
     )
+    audit_cmd.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="baseline file to compare with (default: PATH/readiness-baseline.json)",
+    )
+    audit_cmd.add_argument(
+        "--advisory-db",
+        type=Path,
+        metavar="FILE_OR_DIR",
+        help="offline OSV database for the deps gate (a folder or a zip of records)",
+    )
+
+    baseline_cmd = commands.add_parser(
+        "baseline", help="record a gate's current results as the accepted baseline"
+    )
+    baseline_cmd.add_argument("gate", metavar="GATE", help="the gate, e.g. typing")
+    baseline_cmd.add_argument(
+        "path", nargs="?", default=".", help="repository to audit (default: .)"
+    )
+    baseline_cmd.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="FILE",
+        help="baseline file to write (default: PATH/readiness-baseline.json)",
+    )
+
+    lock_cmd = commands.add_parser(
+        "lock", help="write constraints/{prod,test,dev}.txt, hash-pinned, with uv"
+    )
+    lock_cmd.add_argument(
+        "path", nargs="?", default=".", help="repository to lock (default: .)"
+    )
+
+    fix_cmd = commands.add_parser(
+        "fix", help="apply the safe fixes of a priority, then re-run its gates"
+    )
+    fix_cmd.add_argument(
+        "path", nargs="?", default=".", help="repository to fix (default: .)"
+    )
+    fix_cmd.add_argument(
+        "--priority",
+        required=True,
+        choices=[p.value for p in Priority],
+        help="fix the findings of this priority and the ones before it",
+    )
+    fix_cmd.add_argument(
+        "--only", action="store_true", help="only this priority, not the earlier ones"
+    )
+    fix_cmd.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the changes as a diff that git apply accepts; write nothing",
+    )
+    fix_cmd.add_argument(
+        "--allow-dirty",
+        action="store_true",
+        help="edit a target with uncommitted changes, or one outside git",
+    )
 
     commands.add_parser("gates", help="list the gates with their priorities")
+
+    uptime_cmd = commands.add_parser(
+        "uptime", help="uptime and outages from heartbeat logs (as the ops gate)"
+    )
+    uptime_cmd.add_argument("--log-dir", type=Path, required=True, metavar="DIR")
+    uptime_cmd.add_argument(
+        "--start", required=True, metavar="DATE", help="YYYY-MM-DD or ISO datetime"
+    )
+    uptime_cmd.add_argument(
+        "--end", required=True, metavar="DATE", help="inclusive when a date"
+    )
+    uptime_cmd.add_argument(
+        "--interval", type=float, default=60.0, metavar="S", help="default 60"
+    )
+    uptime_cmd.add_argument(
+        "--target", type=float, default=99.9, metavar="PCT", help="default 99.9"
+    )
+    uptime_cmd.add_argument(
+        "--heartbeat", default="heartbeat", metavar="EVENT", help="the event's value"
+    )
+    uptime_cmd.add_argument(
+        "--pattern", metavar="REGEX", help="read text logs: (?P<ts>...) required"
+    )
+    uptime_cmd.add_argument("--timezone", default="UTC", metavar="TZ")
     return parser
 
 
@@ -109,13 +193,84 @@ def _dispatch(argv: Sequence[str] | None, *, stdout: TextIO, stderr: TextIO) -> 
     args = build_parser().parse_args(argv)
     if args.command == "gates":
         return list_gates(stdout)
+    if args.command == "uptime":
+        return run_uptime(args, stdout)
+    if args.command == "fix":
+        return run_fix(
+            fix_engine.FixRequest(
+                path=args.path,
+                priority=Priority(args.priority),
+                only=args.only,
+                dry_run=args.dry_run,
+                allow_dirty=args.allow_dirty,
+            ),
+            stdout=stdout,
+            stderr=stderr,
+        )
+    if args.command == "lock":
+        return write_locks(args.path, stdout)
+    if args.command == "baseline":
+        return write_baseline(
+            BaselineRequest(path=args.path, gate=args.gate, file=args.baseline), stdout
+        )
     return run_audit(
-        AuditRequest(path=args.path, gates=tuple(args.gate), skip=tuple(args.skip)),
+        AuditRequest(
+            path=args.path,
+            gates=tuple(args.gate),
+            skip=tuple(args.skip),
+            baseline=args.baseline,
+            advisory_db=args.advisory_db,
+        ),
         formats=tuple(dict.fromkeys(args.formats)),
         out=args.out,
         stdout=stdout,
         stderr=stderr,
     )
+
+
+def write_baseline(request: BaselineRequest, stdout: TextIO) -> int:
+    path, recorded = record_baseline(request)
+    print(f"wrote {path}: {request.gate} baseline, {recorded.summary}", file=stdout)
+    return EXIT_READY
+
+
+def write_locks(path: str, stdout: TextIO) -> int:
+    for written in locks.lock(path):
+        state = "wrote" if written.changed else "unchanged"
+        shown = Path(path) / locks.CONSTRAINTS / written.path.name
+        print(f"{state} {shown} ({written.packages} packages)", file=stdout)
+    return EXIT_READY
+
+
+def run_fix(request: fix_engine.FixRequest, *, stdout: TextIO, stderr: TextIO) -> int:
+    """The diff of a dry run goes to stdout alone (so it pipes into git apply)."""
+    with terminal.PlainProgress(Console(file=stderr)) as progress:
+        result = fix_engine.fix(request, now=datetime.now(UTC), observer=progress)
+    summary = fix_engine.summary(result)
+    if request.dry_run:
+        print(result.diff, end="", file=stdout)
+    print(summary, end="", file=stderr if request.dry_run else stdout)
+    return EXIT_READY if result.met else EXIT_GAPS
+
+
+def run_uptime(args: argparse.Namespace, stdout: TextIO) -> int:
+    tz = uptime.zone(args.timezone)
+    fmt = uptime.log_format(
+        "regex" if args.pattern else "jsonl",
+        pattern=args.pattern,
+        heartbeat=args.heartbeat,
+    )
+    logs, result = uptime.from_directory(
+        args.log_dir,
+        fmt=fmt,
+        start=args.start,
+        end=args.end,
+        interval_s=args.interval,
+        target_pct=args.target,
+        tz=tz,
+    )
+    print(uptime.render(result, logs, tz), file=stdout)
+    return EXIT_READY if result.met else EXIT_GAPS
 
 
 def list_gates(stdout: TextIO) -> int:

@@ -31,7 +31,11 @@ class ToolNotFound(ToolError):
 
 
 class ToolTimeout(ToolError):
-    pass
+    """The tool was killed at its deadline; ``output`` is what it printed until then."""
+
+    def __init__(self, message: str, *, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
 
 
 class ToolFailed(ToolError):
@@ -73,8 +77,12 @@ def run(
     timeout_s: float,
     ok_codes: Iterable[int] = (0,),
     env: Mapping[str, str] | None = None,
+    input_text: str | None = None,
 ) -> Completed:
-    """Run ``args``; raise :class:`ToolError` subclasses with a one-line reason."""
+    """Run ``args``; raise :class:`ToolError` subclasses with a one-line reason.
+
+    ``input_text``, when given, is the tool's standard input (else it gets none).
+    """
     resolved = (which(args[0]), *args[1:])
     shown = (Path(args[0]).name, *args[1:])
     started = time.monotonic()
@@ -83,7 +91,7 @@ def run(
             resolved,
             cwd=cwd,
             env={**os.environ, **env} if env is not None else None,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL if input_text is None else subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -96,12 +104,16 @@ def run(
     with _live_lock:
         _live.add(process)
     try:
-        stdout, stderr = process.communicate(timeout=max(timeout_s, 0.01))
+        stdout, stderr = process.communicate(
+            input=input_text, timeout=max(timeout_s, 0.01)
+        )
     except subprocess.TimeoutExpired:
         _kill_group(process)
-        process.communicate()
+        # After the kill, communicate() returns everything read so far.
+        stdout, stderr = process.communicate()
         raise ToolTimeout(
-            f"{shown[0]} did not finish within {timeout_s:.0f}s and was killed"
+            f"{shown[0]} did not finish within {timeout_s:.0f}s and was killed",
+            output=f"{stderr}\n{stdout}".strip(),
         ) from None
     finally:
         with _live_lock:

@@ -1,10 +1,12 @@
 """Isolated environments for the target, built with uv and reused while unchanged.
 
 Each environment is a virtualenv under readiness's cache folder, named after
-the target, its kind (``test``, ``typing``, ``prod``) and a hash of everything
-that went into it: the interpreter, ``pyproject.toml``, the constraints file,
-the extras, groups and extra packages. Same inputs: the environment is reused.
-Changed inputs: a new one is built (and the stale ones of that kind removed).
+the target (its name and where it lives: the target is installed editable, so
+two copies of one project need two environments), its kind (``test``,
+``typing``, ``prod``) and a hash of everything that went into it: the
+interpreter, ``pyproject.toml``, the constraints file, the extras, groups and
+extra packages. Same inputs: the environment is reused. Changed inputs: a new
+one is built (and the stale ones of that target and kind removed).
 
 The builder is uv, as in nox's uv backend. Gates build environments themselves
 instead of shelling out to nox, because nox reuses an environment by name only
@@ -84,20 +86,29 @@ def cache_root() -> Path:
 
 
 def candidate_paths() -> list[Path]:
-    """Interpreters worth asking: ours, pyenv's versions, real ones on PATH."""
-    found = [Path(sys.executable)]
+    """Interpreters worth asking: ours, pyenv's versions, real ones on PATH.
+
+    Ours counts whatever its file is called (a virtualenv's is plain
+    ``python``); the others must be named ``python3`` or ``python3.N``.
+    """
+    found: list[Path] = []
     pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
     found.extend(sorted(pyenv_root.glob("versions/*/bin/python3")))
     for folder in os.environ.get("PATH", "").split(os.pathsep):
         if not folder or "shims" in Path(folder).parts:
             continue  # pyenv shims refuse versions that are not "global"
-        found.extend(sorted(Path(folder).glob("python3.*")))
+        found.extend(sorted(Path(folder).glob("python3*")))
     unique: dict[Path, Path] = {}
+    # A virtualenv's interpreter links to its base: use the base, so that
+    # readiness run from two virtualenvs keys (and reuses) environments alike.
+    ours = Path(sys.executable).resolve()
+    if ours.is_file():
+        unique[ours] = ours
     for path in found:
         if (
             path.is_file()
             and os.access(path, os.X_OK)
-            and re.search(r"python3(\.\d+)?$", path.name)
+            and re.fullmatch(r"python3(\.\d+)?", path.name)
         ):
             unique.setdefault(path.resolve(), path)
     return list(unique.values())
@@ -140,20 +151,27 @@ def choose(
         ) from None
     fitting = [i for i in available if spec.contains(i.version, prereleases=True)]
     if wanted:
-        fitting = [i for i in fitting if str(i.version).startswith(f"{wanted}.")]
+        fitting = [i for i in fitting if _is_version(i.version, wanted)]
     if not fitting:
         have = ", ".join(str(i.version) for i in available) or "none"
-        need = (
-            f"Python {wanted}" if wanted else f"a Python satisfying {requires_python}"
-        )
+        need = f"Python {wanted}" if wanted else "a Python"
+        if requires_python:
+            need += f" satisfying requires-python {requires_python}"
         raise BuildError(f"no installed interpreter is {need} (found: {have})")
     running = Version(".".join(map(str, sys.version_info[:3])))
     return next((i for i in fitting if i.version == running), fitting[0])
 
 
+def _is_version(version: Version, wanted: str) -> bool:
+    """Whether ``version`` is ``wanted``: "3.12" means any 3.12.x, "3.12.1" exactly."""
+    text = str(version)
+    return text == wanted or text.startswith(f"{wanted}.")
+
+
 def key(target: Target, spec: Spec, interpreter: Interpreter) -> str:
     digest = hashlib.sha256()
     parts: list[bytes] = [FORMAT.encode(), str(interpreter.path).encode()]
+    parts.append(str(target.root).encode())
     parts.append(str(interpreter.version).encode())
     parts.extend(
         repr(x).encode()
@@ -197,8 +215,10 @@ def ensure(
     """The environment for ``spec``: reused when its inputs are unchanged."""
     interpreter = choose(interpreters(run), target.requires_python, python)
     slug = re.sub(r"[^a-z0-9]+", "-", target.name.lower()).strip("-") or "target"
+    where = hashlib.sha256(str(target.root).encode()).hexdigest()[:6]
+    prefix = f"{slug}-{where}-{spec.kind}"
     folder = (root or cache_root()) / "envs"
-    name = f"{slug}-{spec.kind}-{key(target, spec, interpreter)}"
+    name = f"{prefix}-{key(target, spec, interpreter)}"
     path = folder / name
     python_path = path / "bin" / "python"
     with _locked(folder / f"{name}.lock"):
@@ -206,8 +226,12 @@ def ensure(
             return Environment(
                 path=path, python=python_path, interpreter=interpreter, reused=True
             )
-        for stale in folder.glob(f"{slug}-{spec.kind}-*"):
-            if stale.is_dir() and stale != path:
+        for stale in folder.glob(f"{prefix}-*"):
+            if (
+                stale.is_dir()
+                and stale != path
+                and stale.name.count("-") == name.count("-")
+            ):
                 shutil.rmtree(stale, ignore_errors=True)
         shutil.rmtree(path, ignore_errors=True)
         _build(target, spec, path, interpreter, run)
@@ -222,30 +246,25 @@ def ensure(
 def _build(
     target: Target, spec: Spec, path: Path, interpreter: Interpreter, run: Runner
 ) -> None:
+    python = path / "bin" / "python"
     try:
         run(
             ["uv", "venv", "--quiet", "--python", str(interpreter.path), str(path)],
             env=UV_ENV,
         )
-        args = [
-            "uv",
-            "pip",
-            "install",
-            "--quiet",
-            "--python",
-            str(path / "bin" / "python"),
-        ]
-        if spec.constraints is not None:
-            args += ["--constraints", str(spec.constraints)]
+        wanted: list[str] = []
         if spec.install_target:
             extras = f"[{','.join(spec.extras)}]" if spec.extras else ""
             project = f"{target.root}{extras}"
-            args += ["--editable", project] if spec.editable else [project]
+            wanted += ["--editable", project] if spec.editable else [project]
         for group in spec.groups:
-            args += ["--group", f"{target.root / 'pyproject.toml'}:{group}"]
-        args += list(spec.packages)
-        if len(args) > 6:
-            run(args, env=UV_ENV)
+            wanted += ["--group", f"{target.root / 'pyproject.toml'}:{group}"]
+        wanted += spec.packages
+        if wanted:
+            args = ["uv", "pip", "install", "--quiet", "--python", str(python)]
+            if spec.constraints is not None:
+                args += ["--constraints", str(spec.constraints)]
+            run([*args, *wanted], env=UV_ENV)
     except command.ToolTimeout:
         shutil.rmtree(path, ignore_errors=True)
         raise
@@ -258,9 +277,23 @@ def _build(
 
 
 def _reason(message: str) -> str:
-    """uv explains a resolution failure over several lines; keep the telling one."""
-    for line in message.splitlines():
-        stripped = line.strip(" \u2570\u2500\u25b6\u00d7")  # uv's tree drawing
-        if stripped.startswith("Because") or "not found" in stripped:
-            return stripped
-    return message.splitlines()[0] if message else "uv failed"
+    """uv explains a failure over several lines; keep the telling one.
+
+    A resolution failure's cause starts with "Because" (after ``cause:`` in
+    plain output, after tree drawing on a terminal); other failures have an
+    ``error:`` line. uv's "Using Python ... environment" notice is never it.
+    """
+    lines = [
+        line.strip(" \u2570\u2500\u25b6\u00d7")  # uv's tree drawing
+        .removeprefix("cause:")
+        .strip()
+        for line in message.splitlines()
+    ]
+    lines = [line for line in lines if line]
+    for line in lines:
+        if line.startswith("Because") or "not found" in line:
+            return line
+    for line in lines:
+        if line.startswith("error:"):
+            return line.removeprefix("error:").strip()
+    return lines[-1] if lines else "uv failed"

@@ -10,6 +10,9 @@ B101 = "P2"
 
 [tool.readiness.sast]         # one table per gate, read by that gate
 packages = ["src/app"]
+
+[tool.readiness.fix]          # the fixers of `readiness fix`
+timeout = 30                  # seconds, for requests/httpx calls that lack one
 ```
 """
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from readiness.errors import ConfigError
@@ -24,7 +28,7 @@ from readiness.findings import Priority
 from readiness.target import Target
 
 DEFAULT_TIMEOUT_S = 900.0
-TOP_LEVEL_KEYS = frozenset({"timeout", "skip", "priorities"})
+TOP_LEVEL_KEYS = frozenset({"timeout", "skip", "priorities", "fix"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,9 +37,18 @@ class Settings:
     skip: tuple[str, ...] = ()
     priorities: Mapping[str, Priority] = field(default_factory=dict)
     gates: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    fix: Mapping[str, Any] = field(default_factory=dict)
+    #: ``--baseline FILE``: the baseline file gates compare with (None: the default).
+    baseline: Path | None = None
+    #: ``--advisory-db FILE_OR_DIR``: the deps gate's offline OSV database.
+    advisory_db: Path | None = None
 
     def options(self, gate: str) -> GateOptions:
         return GateOptions(gate=gate, values=self.gates.get(gate, {}))
+
+    def fix_options(self) -> GateOptions:
+        """``[tool.readiness.fix]``: the fixers' options (``timeout`` for requests)."""
+        return GateOptions(gate="fix", values=self.fix)
 
     def timeout_for(self, gate: str) -> float:
         return self.options(gate).number("timeout", self.timeout_s)
@@ -109,9 +122,13 @@ def load(target: Target, gate_names: frozenset[str]) -> Settings:
         if not isinstance(raw[name], Mapping):
             raise ConfigError(f"[tool.readiness.{name}] must be a table")
         gates[name] = raw[name]
+    fix = raw.get("fix", {})
+    if not isinstance(fix, Mapping):
+        raise ConfigError("[tool.readiness.fix] must be a table")
     return Settings(
         timeout_s=top.number("timeout", DEFAULT_TIMEOUT_S),
         skip=skip,
         priorities=priorities,
         gates=gates,
+        fix=fix,
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from readiness.gates import cli_gate, deps, docs, lint, markers, ops, sast, secrets
 from readiness.gates import format as format_gate
-from readiness.gates import lint, markers, sast
+from readiness.gates import tests as tests_gate
+from readiness.gates import typing as typing_gate
 from readiness.gates.interface import Gate
 
 #: Every gate name of the DESIGN.md contract, in report order.
@@ -26,9 +28,16 @@ def registry() -> dict[str, type[Gate]]:
     """The available gates, by name, in report order (a new dict each call)."""
     gates: tuple[type[Gate], ...] = (
         markers.MarkersGate,
+        tests_gate.TestsGate,
         lint.LintGate,
         format_gate.FormatGate,
         sast.SastGate,
+        deps.DepsGate,
+        typing_gate.TypingGate,
+        secrets.SecretsGate,
+        cli_gate.CliGate,
+        docs.DocsGate,
+        ops.OpsGate,
     )
     return {
         gate.name: gate

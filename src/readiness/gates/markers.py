@@ -35,6 +35,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from readiness import pysource
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import Evaluation, Gate, GateContext, GateSkipped
 from readiness.target import PytestConfig, Target, list_of_str
@@ -350,7 +351,7 @@ class Scanner:
 
 def parse(path: Path) -> ast.Module:
     """Parse like Python imports: bytes in, so encoding cookies are honoured."""
-    return ast.parse(path.read_bytes(), filename=str(path))
+    return pysource.parse(path.read_bytes(), filename=str(path))
 
 
 class Aliases:

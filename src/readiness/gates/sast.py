@@ -33,6 +33,7 @@ from readiness.gates.interface import (
     GateError,
     GateSkipped,
 )
+from readiness.gates.sast_advice import advice
 from readiness.target import Target
 
 NOSEC_WITHOUT_ID = Rule(
@@ -252,6 +253,7 @@ def result_finding(target: Target, item: Mapping[str, Any]) -> Finding:
         details["cwe"] = cwe_id
     if item.get("more_info"):
         details["more_info"] = str(item["more_info"])
+    line = int(item["line_number"])
     return Finding(
         rule=test_id,
         severity=severity,
@@ -260,8 +262,9 @@ def result_finding(target: Target, item: Mapping[str, Any]) -> Finding:
         ),
         message=(f"{item.get('issue_text', '')} ({context}confidence {confidence})"),
         path=target.rel(item["filename"]),
-        line=item["line_number"],
-        fix=FIXES.get(test_id, DEFAULT_FIX.format(id=test_id)),
+        line=line,
+        fix=advice(target.root / target.rel(item["filename"]), test_id, line)
+        or FIXES.get(test_id, DEFAULT_FIX.format(id=test_id)),
         fixable=test_id in FIXABLE,
         details=details,
     )

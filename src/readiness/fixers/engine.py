@@ -1,0 +1,409 @@
+"""``readiness fix``: audit → assign findings → run fixers → write → re-audit.
+
+1. Unless it is a dry run or ``--allow-dirty`` is given, the target must be a
+   git work tree without uncommitted changes to tracked files under it, so
+   that ``git diff`` shows exactly what readiness changed and ``git checkout``
+   undoes it. A target outside git is refused too (without git nothing shows
+   the change or undoes it); ``--allow-dirty`` accepts both. Untracked files
+   do not count: they are not part of ``git diff``. The refusal comes only
+   when something would be written (the fixers run as in a dry run first), so
+   a second run on the tree the first one left says "nothing to do".
+2. The gates of the selected priorities run (``--priority P1`` selects P0 and
+   P1, ``--only`` just P1), and their findings at those priorities are handed
+   to the first fixer (in registry order) that resolves them.
+3. Each fixer plans its edits; the workspace validates and writes them, all of
+   one fixer's files or none (a dry run keeps them in memory, so the diff it
+   prints is exactly what a real run writes).
+4. The same gates run again; a finding a fixer addressed counts as resolved
+   when the re-audit no longer reports it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from readiness import command, settings
+from readiness.audit import AuditRequest, audit
+from readiness.errors import ReadinessError, UsageError
+from readiness.findings import Finding, Priority, Report
+from readiness.fixers import registry
+from readiness.fixers.interface import (
+    Changed,
+    Failed,
+    FixContext,
+    Fixer,
+    Left,
+    Outcome,
+    Skipped,
+)
+from readiness.fixers.workspace import Workspace
+from readiness.gates import registry as gate_registry
+from readiness.runner import Observer
+from readiness.target import Target, discover
+
+#: How long each git command may take.
+GIT_TIMEOUT_S = 60.0
+#: How many findings one summary line lists before "and N more".
+MAX_LISTED = 8
+
+Auditor = Callable[[AuditRequest], Report]
+
+
+class DirtyTree(UsageError):
+    """The target has uncommitted changes (or is not in git) and would be edited."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FixRequest:
+    path: str
+    priority: Priority
+    only: bool = False
+    dry_run: bool = False
+    allow_dirty: bool = False
+
+    @property
+    def priorities(self) -> frozenset[Priority]:
+        if self.only:
+            return frozenset({self.priority})
+        return frozenset(p for p in Priority if p <= self.priority)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FixerRun:
+    """What one fixer did, after the re-audit confirmed it."""
+
+    name: str
+    title: str
+    outcome: Outcome
+    files: tuple[str, ...]
+    resolved: tuple[Finding, ...]
+    left: tuple[Left, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class FixResult:
+    request: FixRequest
+    gates: tuple[str, ...]
+    before: Report | None
+    after: Report | None
+    runs: tuple[FixerRun, ...]
+    #: Findings at the selected priorities that no fixer resolves.
+    unfixable: tuple[Left, ...]
+    changed: tuple[str, ...]
+    diff: str
+
+    @property
+    def met(self) -> bool:
+        """Every acceptance criterion of the selected priorities held (re-audit)."""
+        report = self.after or self.before
+        if report is None:
+            return True
+        items = [
+            item for item in report.plan if item.priority in self.request.priorities
+        ]
+        return all(item.done for item in items)
+
+    @property
+    def failed(self) -> bool:
+        return any(isinstance(run.outcome, Failed) for run in self.runs)
+
+
+def fix(
+    request: FixRequest,
+    *,
+    now: datetime,
+    observer: Observer | None = None,
+    fixers: Sequence[Fixer] | None = None,
+    auditor: Auditor | None = None,
+) -> FixResult:
+    """Fix what can safely be fixed at ``request.priority`` (see the module doc)."""
+    target = discover(request.path)
+    available = gate_registry()
+    config = settings.load(target, frozenset(available))
+    # Checked first, enforced only if something would be written: a second run
+    # right after the first then reports "nothing to do" instead of refusing.
+    dirty = None if request.dry_run or request.allow_dirty else git_problem(target)
+    gates = tuple(
+        name
+        for name, gate in available.items()
+        if gate.priority in request.priorities and name not in config.skip
+    )
+
+    def run_audit(req: AuditRequest) -> Report:
+        return audit(req, now=now, observer=observer)
+
+    auditor = auditor or run_audit
+    if not gates:
+        return FixResult(
+            request=request,
+            gates=(),
+            before=None,
+            after=None,
+            runs=(),
+            unfixable=(),
+            changed=(),
+            diff="",
+        )
+    before = auditor(AuditRequest(path=request.path, gates=gates))
+    chosen = [
+        fixer
+        for fixer in (
+            fixers if fixers is not None else [cls() for cls in registry().values()]
+        )
+        if fixer.priority <= request.priority
+    ]
+    assigned, unfixable = assign(before, request.priorities, chosen)
+
+    workspace = Workspace(target.root, dry_run=request.dry_run or dirty is not None)
+    outcomes: list[tuple[Fixer, list[Finding], Outcome]] = []
+    with tempfile.TemporaryDirectory(prefix="readiness-fix-") as scratch:
+        for fixer in chosen:
+            mine = assigned.get(fixer.name, [])
+            if not mine:
+                continue
+            folder = Path(scratch) / fixer.name
+            folder.mkdir()
+            ctx = FixContext(
+                target=target,
+                settings=config,
+                workspace=workspace,
+                scratch=folder,
+                deadline=time.monotonic() + config.timeout_s,
+            )
+            outcome = run_fixer(fixer, ctx, mine)
+            if isinstance(outcome, Changed):
+                try:
+                    workspace.apply(outcome.edits)
+                except ReadinessError as error:
+                    outcome = Failed(reason=str(error))
+            outcomes.append((fixer, mine, outcome))
+
+    changed = tuple(workspace.changed())
+    if dirty is not None and changed:
+        files = "file" if len(changed) == 1 else "files"
+        raise DirtyTree(
+            f"{dirty}; nothing written ({len(changed)} {files} would change:"
+            " see --dry-run)"
+        )
+    after = before
+    if changed and not request.dry_run:
+        after = auditor(AuditRequest(path=request.path, gates=gates))
+    still = Counter(
+        finding.fingerprint for gate in after.gates for finding in gate.findings
+    )
+    runs = tuple(
+        settle(fixer, mine, outcome, still, dry_run=request.dry_run)
+        for fixer, mine, outcome in outcomes
+    )
+    return FixResult(
+        request=request,
+        gates=gates,
+        before=before,
+        after=after if after is not before else None,
+        runs=runs,
+        unfixable=tuple(unfixable),
+        changed=changed,
+        diff=workspace.diff(),
+    )
+
+
+def assign(
+    report: Report, priorities: frozenset[Priority], fixers: Sequence[Fixer]
+) -> tuple[dict[str, list[Finding]], list[Left]]:
+    """Each finding at ``priorities`` to the first fixer that resolves it."""
+    assigned: dict[str, list[Finding]] = defaultdict(list)
+    unfixable: list[Left] = []
+    for gate in report.gates:
+        for finding in gate.findings:
+            if finding.priority not in priorities:
+                continue
+            fixer = next((f for f in fixers if f.resolves(gate.name, finding)), None)
+            if fixer is not None:
+                assigned[fixer.name].append(finding)
+                continue
+            hint = f": {finding.fix}" if finding.fix else ""
+            unfixable.append(Left(finding=finding, reason=f"no automatic fix{hint}"))
+    return dict(assigned), unfixable
+
+
+def run_fixer(fixer: Fixer, ctx: FixContext, findings: Sequence[Finding]) -> Outcome:
+    """The one place a fixer's exceptions become an outcome; Ctrl-C still stops."""
+    try:
+        return fixer.plan(ctx, findings)
+    except ReadinessError as error:
+        return Failed(reason=str(error))
+    except KeyboardInterrupt:
+        command.terminate_all()
+        raise
+    except Exception as error:  # noqa: BLE001 - recorded as the fixer's failure
+        return Failed(reason=f"internal error: {type(error).__name__}: {error}")
+
+
+def settle(
+    fixer: Fixer,
+    mine: Sequence[Finding],
+    outcome: Outcome,
+    still: Counter[str],
+    *,
+    dry_run: bool,
+) -> FixerRun:
+    """Confirm the fixer's claims against the re-audit."""
+    resolved: list[Finding] = []
+    left: list[Left] = []
+    files: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    if isinstance(outcome, Changed):
+        files = tuple(sorted(edit.path for edit in outcome.edits))
+        notes = outcome.notes
+        left.extend(outcome.left)
+        for finding in outcome.addressed:
+            if not dry_run and still[finding.fingerprint] > 0:
+                still[finding.fingerprint] -= 1
+                left.append(
+                    Left(finding=finding, reason="still reported after the fix")
+                )
+            else:
+                resolved.append(finding)
+        reason = "not addressed by the fixer"
+    elif isinstance(outcome, Skipped):
+        left.extend(outcome.left)
+        reason = outcome.reason
+    else:
+        reason = f"the fixer failed: {outcome.reason}"
+    accounted = {id(f) for f in resolved} | {id(item.finding) for item in left}
+    left.extend(Left(finding=f, reason=reason) for f in mine if id(f) not in accounted)
+    return FixerRun(
+        name=fixer.name,
+        title=fixer.title,
+        outcome=outcome,
+        files=files,
+        resolved=tuple(resolved),
+        left=tuple(left),
+        notes=notes,
+    )
+
+
+# --- git -------------------------------------------------------------------
+
+
+def git_problem(target: Target) -> str | None:
+    """Why the target is not a clean git work tree, or ``None`` if it is."""
+    advice = "commit or stash them, or pass --allow-dirty"
+    try:
+        inside = command.run(
+            ["git", "rev-parse", "--is-inside-work-tree"],
+            cwd=target.root,
+            timeout_s=GIT_TIMEOUT_S,
+            ok_codes=range(256),
+        )
+        if inside.returncode != 0 or inside.stdout.strip() != "true":
+            return (
+                f"{target.given} is not in a git work tree, so nothing would show"
+                " or undo readiness's edits; put it under git, or pass --allow-dirty"
+            )
+        status = command.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "."],
+            cwd=target.root,
+            timeout_s=GIT_TIMEOUT_S,
+        )
+    except command.ToolError as error:
+        return (
+            f"cannot tell whether {target.given} is a clean git work tree ({error});"
+            " pass --allow-dirty to fix it anyway"
+        )
+    dirty = [line[3:] for line in status.stdout.splitlines() if line.strip()]
+    if not dirty:
+        return None
+    files = "file" if len(dirty) == 1 else "files"
+    return (
+        f"{target.given} has uncommitted changes in {len(dirty)} {files}"
+        f" (first: {dirty[0]}); {advice}"
+    )
+
+
+# --- the summary -------------------------------------------------------------
+
+
+def summary(result: FixResult) -> str:
+    """The plain-text account of a fix run (the diff is printed separately)."""
+    request = result.request
+    scope = (
+        request.priority.value
+        if request.only
+        else "..".join(sorted({Priority.P0.value, request.priority.value}))
+    )
+    head = f"readiness fix {scope} on {request.path}"
+    if request.dry_run:
+        head += " (dry run: nothing written)"
+    lines = [head]
+    if not result.gates:
+        lines.append(f"no gate of priority {scope} is available yet: nothing to do")
+        return "\n".join(lines) + "\n"
+    verb = "would change" if request.dry_run else "changed"
+    if not result.changed:
+        lines.append("nothing to do: no file needs a change")
+    else:
+        files = "file" if len(result.changed) == 1 else "files"
+        lines.append(f"{verb} {len(result.changed)} {files}")
+    for run in result.runs:
+        lines.append("")
+        lines.extend(_run_lines(run, dry_run=request.dry_run))
+    if result.unfixable:
+        lines.append("")
+        lines.append(f"no automatic fix ({len(result.unfixable)} findings):")
+        lines.extend(_grouped(result.unfixable))
+    report = result.after or result.before
+    if report is not None:
+        items = [item for item in report.plan if item.priority in request.priorities]
+        criteria = [c for item in items for c in item.criteria]
+        met = sum(1 for c in criteria if c.met)
+        label = "re-audit" if result.after is not None else "audit"
+        lines.append("")
+        lines.append(f"{label} {scope}: {met} of {len(criteria)} criteria met")
+        lines.extend(f"  [{'x' if c.met else ' '}] {c.text}" for c in criteria)
+    return "\n".join(lines) + "\n"
+
+
+def _run_lines(run: FixerRun, *, dry_run: bool) -> list[str]:
+    outcome = run.outcome
+    if isinstance(outcome, Changed):
+        state = "would change" if dry_run else "changed"
+        state += " " + ", ".join(run.files)
+    elif isinstance(outcome, Skipped):
+        state = f"skipped: {outcome.reason}"
+    else:
+        state = f"FAILED: {outcome.reason}"
+    lines = [f"{run.name} ({run.title}): {state}"]
+    if run.resolved:
+        verb = "would resolve" if dry_run else "resolved"
+        lines.append(f"  {verb} {len(run.resolved)}:")
+        lines.extend(_grouped([Left(finding=f, reason="") for f in run.resolved]))
+    lines.extend(f"  note: {note}" for note in run.notes)
+    if run.left:
+        lines.append(f"  left {len(run.left)}:")
+        lines.extend(_grouped(run.left))
+    return lines
+
+
+def _grouped(left: Sequence[Left]) -> list[str]:
+    """One line per (rule, reason), with the places it applies to."""
+    groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for item in left:
+        groups[(item.finding.rule, item.reason)].append(item.finding)
+    lines = []
+    for (rule, reason), findings in groups.items():
+        places = list(dict.fromkeys(f.location for f in findings if f.location))
+        text = f"    {rule}"
+        if places:
+            text += " " + ", ".join(places[:MAX_LISTED])
+            if len(places) > MAX_LISTED:
+                text += f" and {len(places) - MAX_LISTED} more"
+        lines.append(f"{text}: {reason}" if reason else text)
+    return lines

@@ -1,0 +1,107 @@
+"""``ruff-black``: ``ruff check --fix`` then ``black``, on the files the gates flagged.
+
+Only the files with a safely fixable ruff diagnostic or a black finding
+(FM001) are touched, each through the tools' standard input
+(``--stdin-filename``), so the target's configuration, per-file ignores and
+exclusions apply exactly as in the lint and format gates, nothing is written
+behind the engine's back, and a dry run shows the tools' result as a diff.
+ruff applies safe fixes only (``--no-unsafe-fixes``, whatever the target's
+configuration says); black's output is checked by black itself (it refuses to
+write code whose AST differs).
+
+This fixer belongs to P1: it rewrites whole files, so it never runs during a
+P0 fix, whose diff must show only the hotfixes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from readiness.command import ToolError
+from readiness.findings import Finding, Priority
+from readiness.fixers import tools
+from readiness.fixers.interface import (
+    FileEdit,
+    FixContext,
+    Fixer,
+    FixError,
+    Left,
+    Outcome,
+    by_path,
+    outcome,
+)
+from readiness.fixers.python import black_format
+from readiness.gates.format import WOULD_REFORMAT
+from readiness.gates.lint import BLANKET_NOQA, INVALID_NOQA, SYNTAX_ERROR, ruff_config
+
+#: ruff's exit code when diagnostics remain after fixing.
+REMAINING = 1
+NOT_RUFF = frozenset({INVALID_NOQA.id, BLANKET_NOQA, SYNTAX_ERROR.id})
+
+
+class RuffBlackFixer(Fixer):
+    """Applies ruff's safe fixes, then black, to the files the gates flagged."""
+
+    name = "ruff-black"
+    title = "ruff --fix and black"
+    priority = Priority.P1
+    rules = frozenset({WOULD_REFORMAT.id})
+
+    def resolves(self, gate: str, finding: Finding) -> bool:
+        if gate == "format":
+            return finding.rule == WOULD_REFORMAT.id
+        return gate == "lint" and finding.fixable and finding.rule not in NOT_RUFF
+
+    def plan(self, ctx: FixContext, findings: Sequence[Finding]) -> Outcome:
+        edits: list[FileEdit] = []
+        addressed: list[Finding] = []
+        left: list[Left] = []
+        for path, group in by_path(findings).items():
+            try:
+                before = ctx.read(path)
+                fixed = ruff_fix(ctx, path, before)
+                after = black_format(ctx, path, fixed)
+                moved = tools.new_findings(ctx, path, fixed, after)
+            except (FixError, ToolError) as error:
+                left.extend(Left(finding=f, reason=str(error)) for f in group)
+                continue
+            if before.strip() and not (fixed.strip() and after.strip()):
+                raise FixError(f"{path}: a tool returned nothing; nothing written")
+            if moved:
+                # black would move a pragma off the line it silences: ruff only.
+                after = fixed
+                reason = (
+                    "black would move a `# nosec`/`# noqa` comment off the line it"
+                    f" silences (new: {', '.join(moved)}); reformat it by hand"
+                )
+                for finding in group:
+                    if finding.rule == WOULD_REFORMAT.id:
+                        left.append(Left(finding=finding, reason=reason))
+                    else:
+                        addressed.append(finding)
+            else:
+                addressed.extend(group)
+            edits.append(FileEdit(path=path, before=before, after=after))
+        return outcome(edits, addressed, left)
+
+
+def ruff_fix(ctx: FixContext, path: str, text: str) -> str:
+    isolated = () if ruff_config(ctx.target) else ("--isolated",)
+    completed = ctx.run(
+        [
+            "ruff",
+            "check",
+            "--fix",
+            "--no-unsafe-fixes",
+            "--no-cache",
+            "--force-exclude",
+            "--quiet",
+            *isolated,
+            "--stdin-filename",
+            path,
+            "-",
+        ],
+        input_text=text,
+        ok_codes=(0, REMAINING),
+    )
+    return completed.stdout

@@ -1,0 +1,307 @@
+"""The target's files as the fixers see them, and the one place that writes them.
+
+Fixers read through the workspace: the first read of a file records its bytes,
+size and modification time (a *snapshot*) and its text becomes the file's
+*original*, against which the final diff is made. Each fixer's edits are then
+*applied*: validated first (the file is unchanged on disk since that fixer read
+it, it is writable, it stays inside the target), then, unless this is a dry
+run, written atomically: a temporary file in the same folder with the old
+file's mode (and owner, where allowed), then :func:`os.replace`. When one file
+of a fixer cannot be written, the ones already replaced are put back, so a
+fixer lands whole or not at all. In a dry run the new text only goes into the
+workspace, so the next fixer builds on it exactly as it would on disk.
+(``os.replace`` gives the path a new inode: a hard link to the old file keeps
+the old text.)
+
+A file is kept in the line endings it had: when every line ended in CRLF, the
+bare LFs an edit brings are turned into CRLF too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from readiness.fixers.interface import FileEdit, FixError
+
+_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
+_BARE_LF = re.compile(r"(?<!\r)\n")
+#: The mode of a created file, before the umask.
+NEW_FILE_MODE = 0o644
+
+
+@dataclass(frozen=True, kw_only=True)
+class Snapshot:
+    """A file as it was on disk when read; ``data`` is ``None`` when absent."""
+
+    data: bytes | None
+    mtime_ns: int = 0
+    size: int = 0
+
+
+class Workspace:
+    def __init__(self, root: Path, *, dry_run: bool) -> None:
+        self.root = root
+        self.dry_run = dry_run
+        self.original: dict[str, str | None] = {}
+        self.current: dict[str, str | None] = {}
+        self.snapshots: dict[str, Snapshot] = {}
+        self._line_maps: dict[str, tuple[str | None, list[int | None]]] = {}
+
+    # --- reading ------------------------------------------------------------
+
+    def path(self, rel: str) -> Path:
+        """The absolute path of ``rel``; :class:`FixError` outside the target."""
+        candidate = (self.root / rel).resolve()
+        if not candidate.is_relative_to(self.root):
+            raise FixError(f"{rel} lies outside the target; not edited")
+        return candidate
+
+    def exists(self, rel: str) -> bool:
+        if rel in self.current:
+            return self.current[rel] is not None
+        return self.path(rel).is_file()
+
+    def read(self, rel: str) -> str:
+        """The text a fixer works on; records the snapshot its edits must match."""
+        snapshot = take_snapshot(self.path(rel), rel)
+        if rel not in self.current:
+            text = None if snapshot.data is None else decode(rel, snapshot.data)
+            self.original[rel] = text
+            self.current[rel] = text
+        elif not self.dry_run and snapshot.data != encoded(self.current[rel]):
+            raise FixError(f"{rel} was changed by someone else while readiness ran")
+        self.snapshots[rel] = snapshot
+        text = self.current[rel]
+        if text is None:
+            raise FixError(f"{rel} does not exist")
+        return text
+
+    def line(self, rel: str, line: int) -> int | None:
+        """Map a line of the original file to the current text (1-based)."""
+        original, current = self.original.get(rel), self.current.get(rel)
+        if original is None or current is None or original == current:
+            return line
+        cached = self._line_maps.get(rel)
+        if cached is None or cached[0] != current:
+            cached = (current, line_map(original, current))
+            self._line_maps[rel] = cached
+        mapping = cached[1]
+        return mapping[line - 1] if 0 < line <= len(mapping) else None
+
+    # --- writing ------------------------------------------------------------
+
+    def apply(self, edits: Sequence[FileEdit]) -> None:
+        """Validate ``edits`` and write them (not in a dry run); all or nothing."""
+        prepared = [self._prepare(edit) for edit in edits]
+        if not self.dry_run:
+            self._write_all(prepared)
+        for edit, _target, _mode in prepared:
+            self.current[edit.path] = edit.after
+
+    def _prepare(self, edit: FileEdit) -> tuple[FileEdit, Path, int]:
+        rel = edit.path
+        if rel not in self.current:
+            # A fixer that creates a file without reading it first.
+            self.read_absent(rel)
+        if edit.before != self.current[rel]:
+            raise FixError(f"{rel}: the edit was not made on the file's current text")
+        target = self.path(rel)
+        before = self.snapshots.get(rel)
+        now = take_snapshot(target, rel)
+        if before is None or now != before:
+            raise FixError(
+                f"{rel} was changed by someone else after readiness read it;"
+                " nothing written"
+            )
+        if now.data is None:
+            mode = NEW_FILE_MODE & ~current_umask()
+            if not target.parent.is_dir():
+                raise FixError(f"{rel}: its folder does not exist; nothing written")
+            if not os.access(target.parent, os.W_OK):
+                raise FixError(f"{rel}: its folder is not writable; nothing written")
+        else:
+            mode = stat.S_IMODE(target.stat().st_mode)
+            if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(
+                target, os.W_OK
+            ):
+                raise FixError(f"{rel} is read-only; nothing written")
+        after = keep_line_endings(edit.before or "", edit.after)
+        return FileEdit(path=rel, before=edit.before, after=after), target, mode
+
+    def read_absent(self, rel: str) -> None:
+        snapshot = take_snapshot(self.path(rel), rel)
+        if snapshot.data is not None:
+            raise FixError(f"{rel}: a fixer tried to create a file that exists")
+        self.original[rel] = self.current[rel] = None
+        self.snapshots[rel] = snapshot
+
+    def _write_all(self, prepared: Sequence[tuple[FileEdit, Path, int]]) -> None:
+        done: list[tuple[Path, bytes | None, int]] = []
+        try:
+            for edit, target, mode in prepared:
+                previous = self.snapshots[edit.path].data
+                write_atomic(target, edit.after.encode("utf-8"), mode)
+                done.append((target, previous, mode))
+        except OSError as exc:
+            for target, previous, mode in reversed(done):
+                with contextlib.suppress(OSError):
+                    if previous is None:
+                        target.unlink()
+                    else:
+                        write_atomic(target, previous, mode)
+            failed = prepared[len(done)][0].path
+            raise FixError(
+                f"{failed}: cannot be written ({exc.strerror or exc});"
+                " this fixer's other files were left as they were"
+            ) from None
+        for edit, target, _mode in prepared:
+            self.snapshots[edit.path] = take_snapshot(target, edit.path)
+
+    # --- results ------------------------------------------------------------
+
+    def changed(self) -> list[str]:
+        return sorted(
+            rel for rel, text in self.current.items() if text != self.original[rel]
+        )
+
+    def diff(self) -> str:
+        """Every change since the first read, as a patch ``git apply`` accepts."""
+        return "".join(
+            unified_diff(rel, self.original[rel], self.current[rel])
+            for rel in self.changed()
+        )
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def take_snapshot(path: Path, rel: str) -> Snapshot:
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise FixError(f"{rel} is not a regular file; not edited")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return Snapshot(data=None)
+    except OSError as exc:
+        raise FixError(f"{rel} cannot be read: {exc.strerror or exc}") from None
+    return Snapshot(data=data, mtime_ns=info.st_mtime_ns, size=info.st_size)
+
+
+def decode(rel: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise FixError(f"{rel} is not UTF-8; not edited") from None
+
+
+def encoded(text: str | None) -> bytes | None:
+    return None if text is None else text.encode("utf-8")
+
+
+def write_atomic(path: Path, data: bytes, mode: int) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it over.
+
+    The new file gets ``mode`` and, where allowed, the old file's owner.
+    """
+    try:
+        old = path.stat()
+    except FileNotFoundError:
+        old = None
+    handle, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".readiness-tmp"
+    )
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)  # noqa: PTH101 - the path is a str from mkstemp
+        if old is not None and (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
+            with contextlib.suppress(PermissionError):
+                os.chown(temporary, old.st_uid, old.st_gid)
+        os.replace(temporary, path)  # noqa: PTH105 - same
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)  # noqa: PTH108 - same
+        raise
+
+
+def keep_line_endings(before: str, after: str) -> str:
+    """CRLF files stay CRLF: bare LFs in ``after`` become CRLF."""
+    if "\r\n" in before and _BARE_LF.search(before) is None:
+        return _BARE_LF.sub("\r\n", after)
+    return after
+
+
+def lines_of(text: str | None) -> list[str]:
+    """Lines split on LF only (a CR stays part of its line), ends kept."""
+    return _LINE.findall(text) if text else []
+
+
+def line_map(original: str, current: str) -> list[int | None]:
+    """For each original line (0-based index), its 1-based line now, or None."""
+    old, new = lines_of(original), lines_of(current)
+    mapping: list[int | None] = [None] * len(old)
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, _j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for offset in range(i2 - i1):
+                mapping[i1 + offset] = j1 + offset + 1
+    return mapping
+
+
+def unified_diff(
+    rel: str, before: str | None, after: str | None, *, context: int = 3
+) -> str:
+    """One file's change in git's format, with ``\\ No newline at end of file``."""
+    old, new = lines_of(before), lines_of(after)
+    header = [f"diff --git a/{rel} b/{rel}\n"]
+    if before is None:
+        header += [f"new file mode 100{NEW_FILE_MODE:o}\n", "--- /dev/null\n"]
+    else:
+        header.append(f"--- a/{rel}\n")
+    header.append(f"+++ b/{rel}\n")
+    hunks: list[str] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for group in matcher.get_grouped_opcodes(context):
+        first, last = group[0], group[-1]
+        hunks.append(
+            f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n"
+        )
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                hunks.extend(_diff_lines(" ", old[i1:i2]))
+                continue
+            hunks.extend(_diff_lines("-", old[i1:i2]))
+            hunks.extend(_diff_lines("+", new[j1:j2]))
+    return "".join(header + hunks) if hunks else ""
+
+
+def _range(start: int, stop: int) -> str:
+    """difflib's unified range: ``start,length`` (1-based; 0-based when empty)."""
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start + 1 if length else start},{length}"
+
+
+def _diff_lines(prefix: str, lines: Iterable[str]) -> list[str]:
+    out = []
+    for line in lines:
+        if line.endswith("\n"):
+            out.append(prefix + line)
+        else:
+            out.append(f"{prefix}{line}\n\\ No newline at end of file\n")
+    return out

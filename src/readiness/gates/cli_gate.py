@@ -1,0 +1,398 @@
+"""The ``cli`` gate: every console script and subcommand starts in the prod environment.
+
+The seed's "CLI & Operational Validations": every operational command must be
+exercised. The cheapest proof that a command can run in production is that its
+``--help`` exits 0 where only the production dependencies are installed: it
+imports the command's modules, so a command that imports a dev-only package
+(pytest, freezegun, a linter) fails here, not in front of an operator.
+
+The environment is the shared ``prod`` one (the target installed, not
+editable, from ``constraints/prod.txt`` when present; see
+:mod:`readiness.environments`). The commands are discovered twice
+(:mod:`readiness.clitree`): statically from the source, and by walking the
+``--help`` output. The walk is the truth; the static model adds the commands
+help does not list (hidden ones, and ones declared in the source that the
+installed command does not have) and still names the subcommands when the
+top-level ``--help`` itself crashes.
+
+Each ``--help`` runs in the gate's scratch folder (so the target's source tree
+cannot shadow the installed package), with the user's site-packages and
+``PYTHONPATH`` left out, and with its own timeout. Failures with the same cause
+(usually one import at module level) are reported once, at the line of the
+target's source where the traceback ends when it ends there.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from readiness import clistatic, clitree, command, environments
+from readiness.findings import Criterion, Finding, Priority, Rule, Severity
+from readiness.gates.interface import Evaluation, Gate, GateContext, GateSkipped
+from readiness.target import Target
+
+CRASH = Rule(
+    id="CL001",
+    title="a command fails to start in the prod environment",
+    explanation=(
+        "`--help` exits non-zero where only the production dependencies are"
+        " installed: the command imports something production does not have"
+        " (typically a dev or test package) or fails while loading."
+    ),
+    fix=(
+        "declare the package in [project] dependencies, or import it inside the"
+        " command that needs it"
+    ),
+)
+HANG = Rule(
+    id="CL002",
+    title="a command's --help does not finish",
+    explanation=(
+        "`--help` should print and exit at once; one that hangs does work while"
+        " importing (network, locks, heavy computation)."
+    ),
+    fix="move the work done at import time into the command's body",
+)
+MISSING = Rule(
+    id="CL003",
+    title="a declared command does not exist",
+    explanation=(
+        "A console script points at a module or function that does not exist,"
+        " is not installed by the package, or a subcommand defined in the source"
+        " is not part of the installed command line."
+    ),
+    fix="fix the entry point in [project.scripts] or register the command",
+)
+#: readiness's own rules, for renderers and documentation.
+RULES = (CRASH, HANG, MISSING)
+
+DEFAULT_HELP_TIMEOUT_S = 30.0
+#: Output as plain, wide text, and nothing from the user's site or PYTHONPATH.
+HELP_ENV = {
+    "NO_COLOR": "1",
+    "TERM": "dumb",
+    "COLUMNS": "200",
+    "PYTHONNOUSERSITE": "1",
+    "PYTHONPATH": "",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "_TYPER_FORCE_DISABLE_TERMINAL": "1",
+}
+_FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
+
+
+def prod_spec(target: Target) -> environments.Spec:
+    """The prod environment: the target alone, pinned by its prod lock if it has one."""
+    lock = target.root / "constraints" / "prod.txt"
+    return environments.Spec(
+        kind="prod", constraints=lock if lock.is_file() else None, editable=False
+    )
+
+
+def installable(target: Target) -> bool:
+    return "project" in target.pyproject or any(
+        (target.root / name).is_file() for name in ("setup.py", "setup.cfg")
+    )
+
+
+def help_env(env: environments.Environment) -> dict[str, str]:
+    bin_dir = env.python.parent
+    return {
+        **HELP_ENV,
+        "VIRTUAL_ENV": str(env.path),
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Failure:
+    """One command whose ``--help`` failed, and why in one line."""
+
+    shown: str
+    reason: str
+    returncode: int | None
+    command: clitree.Command | None
+    location: tuple[str, int] | None
+
+
+class CliGate(Gate):
+    """Every console script and subcommand answers --help in the prod environment."""
+
+    name = "cli"
+    title = "CLI smoke test in the prod environment"
+    priority = Priority.P2
+
+    def run(self, ctx: GateContext) -> Evaluation:
+        project = clistatic.Project(ctx.target)
+        scripts = clistatic.discover(ctx.target)
+        if not scripts:
+            raise GateSkipped(
+                "no console script in [project.scripts] and no __main__ module"
+            )
+        if not installable(ctx.target):
+            raise GateSkipped(
+                "no [project] table, setup.py or setup.cfg: nothing to install in a"
+                " prod environment"
+            )
+        timeout = ctx.options.number("help_timeout", DEFAULT_HELP_TIMEOUT_S)
+        env = environments.ensure(ctx.target, prod_spec(ctx.target), run=ctx.run)
+        findings: list[Finding] = []
+        failures: list[Failure] = []
+        total = passed = undiscovered = 0
+        for script in scripts:
+            if script.root is None and script.name.startswith("python -m "):
+                continue  # a __main__ that may do real work rather than parse --help
+            if script.missing:
+                findings.append(missing_entry(ctx.target, script))
+                continue
+            argv0 = executable(env, script)
+            if argv0 is None:
+                findings.append(not_installed(ctx.target, script))
+                continue
+
+            def runner(
+                path: tuple[str, ...],
+                argv0: Sequence[str] = argv0,
+                name: str = script.name,
+            ) -> clitree.HelpRun:
+                return run_help(
+                    ctx, env=env, argv0=argv0, name=name, path=path, timeout=timeout
+                )
+
+            depth = 0 if script.name.startswith("python -m ") else 6
+            tree, runs = clitree.walk(script.name, runner, script.root, depth=depth)
+            for run in runs:
+                shown = " ".join((script.name, *run.path))
+                if run.path and run.no_such_command:
+                    findings.append(not_in_cli(script, run.path))
+                    continue
+                total += 1
+                if run.ok:
+                    passed += 1
+                    continue
+                known = node_at(script.root, run.path)
+                failures.append(
+                    Failure(
+                        shown=shown,
+                        reason=failure_reason(run, timeout),
+                        returncode=run.returncode,
+                        command=known,
+                        location=traceback_location(project, run.output),
+                    )
+                )
+            undiscovered += count_undiscovered(script.root, tree)
+        findings += grouped(failures)
+        missing = sum(1 for f in findings if f.rule == MISSING.id)
+        hung = sum(1 for f in failures if f.returncode is None)
+        return Evaluation(
+            criteria=(
+                Criterion(
+                    text=f"every declared command exists ({missing} missing)",
+                    met=missing == 0,
+                ),
+                Criterion(
+                    text="every subcommand's --help exits 0 in the prod environment"
+                    f" ({passed} of {total})",
+                    met=passed == total,
+                ),
+            ),
+            findings=tuple(findings),
+            metrics={
+                "scripts": len(scripts),
+                "commands": total,
+                "help_ok": passed,
+                "help_failed": len(failures) - hung,
+                "help_timeouts": hung,
+                "missing": missing,
+                "not_found_statically": undiscovered,
+                "environment": "reused" if env.reused else "built",
+            },
+        )
+
+
+def executable(
+    env: environments.Environment, script: clitree.Script
+) -> list[str] | None:
+    if script.name.startswith("python -m "):
+        return [str(env.python), "-m", script.name.removeprefix("python -m ")]
+    path = env.script(script.name)
+    return [str(path)] if path.exists() else None
+
+
+def run_help(
+    ctx: GateContext,
+    *,
+    env: environments.Environment,
+    argv0: Sequence[str],
+    name: str,
+    path: tuple[str, ...],
+    timeout: float,
+) -> clitree.HelpRun:
+    """``<argv0> <path...> --help`` in the scratch folder, recorded as ``name ...``."""
+    ctx.commands.append((*name.split(), *path, "--help"))
+    try:
+        completed = command.run(
+            [*argv0, *path, "--help"],
+            cwd=ctx.scratch,
+            timeout_s=max(min(timeout, ctx.remaining()), 0.1),
+            ok_codes=range(-255, 256),
+            env=help_env(env),
+        )
+    except command.ToolTimeout:
+        return clitree.HelpRun(path=path, returncode=None)
+    except command.ToolFailed as error:  # it could not even be started
+        return clitree.HelpRun(path=path, returncode=127, output=str(error))
+    return clitree.HelpRun(
+        path=path,
+        returncode=completed.returncode,
+        output=f"{completed.stdout}\n{completed.stderr}",
+        duration_s=completed.duration_s,
+    )
+
+
+def failure_reason(run: clitree.HelpRun, timeout: float) -> str:
+    if run.timed_out:
+        return f"no answer within {timeout:g} s"
+    return f"exit {run.returncode}, {command.last_line(run.output)}"
+
+
+def node_at(
+    root: clitree.Command | None, path: Sequence[str]
+) -> clitree.Command | None:
+    node = root
+    for name in path:
+        node = node.child(name) if node else None
+    return node
+
+
+def traceback_location(
+    project: clistatic.Project, output: str
+) -> tuple[str, int] | None:
+    """The last traceback frame in the target's own package, as a source location."""
+    packages = set(project.target.package_names)
+    for match in reversed(list(_FRAME.finditer(output))):
+        parts = PurePath(match.group("file")).parts
+        if "site-packages" not in parts:
+            continue
+        rest = list(parts[parts.index("site-packages") + 1 :])
+        if not rest or rest[0] not in packages or not rest[-1].endswith(".py"):
+            continue
+        rest[-1] = rest[-1].removesuffix(".py")
+        if rest[-1] == "__init__":
+            rest.pop()
+        path = project.find(".".join(rest))
+        if path is not None:
+            return project.target.rel(path), int(match.group("line"))
+    return None
+
+
+def count_undiscovered(static: clitree.Command | None, walked: clitree.Command) -> int:
+    """Commands help lists that the static model does not know (0 without one)."""
+    if static is None:
+        return 0
+    known = {path for path, _ in static.walk()}
+    return sum(
+        1 for path, node in walked.walk() if path not in known and not node.hidden
+    )
+
+
+def grouped(failures: Sequence[Failure]) -> list[Finding]:
+    """One finding per cause: commands failing with the same reason share one."""
+    by_reason: dict[str, list[Failure]] = {}
+    for failure in failures:
+        by_reason.setdefault(failure.reason, []).append(failure)
+    findings = []
+    for reason, group in by_reason.items():
+        first = group[0]
+        timed_out = first.returncode is None
+        subject = f"`{first.shown} --help`"
+        if len(group) > 1:
+            subject += (
+                f" and {len(group) - 1} more command{'s' if len(group) > 2 else ''}"
+            )
+        location = next((f.location for f in group if f.location), None)
+        if location is None and first.command and first.command.path:
+            location = (first.command.path, first.command.line or 0)
+        rule = HANG if timed_out else CRASH
+        plural = len(group) > 1
+        verb = (
+            ("hang" if plural else "hangs")
+            if timed_out
+            else ("fail" if plural else "fails")
+        )
+        findings.append(
+            Finding(
+                rule=rule.id,
+                severity=Severity.HIGH,
+                priority=Priority.P2,
+                message=f"{subject} {verb} in the prod environment: {reason}",
+                path=location[0] if location else None,
+                line=(location[1] or None) if location else None,
+                fix=rule.fix,
+                details={
+                    "commands": ", ".join(f.shown for f in group),
+                    "exit_code": -1 if timed_out else (first.returncode or 0),
+                },
+            )
+        )
+    return findings
+
+
+def declaration_line(target: Target, name: str) -> int | None:
+    """The line of ``name = ...`` in ``[project.scripts]`` of pyproject.toml."""
+    path = target.root / "pyproject.toml"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    in_scripts = False
+    pattern = re.compile(rf"""^\s*["']?{re.escape(name)}["']?\s*=""")
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_scripts = stripped == "[project.scripts]"
+        elif in_scripts and pattern.match(line):
+            return number
+    return None
+
+
+def missing_entry(target: Target, script: clitree.Script) -> Finding:
+    return Finding(
+        rule=MISSING.id,
+        severity=Severity.HIGH,
+        priority=Priority.P2,
+        message=f"console script {script.name} = {script.entry!r}: {script.reason}",
+        path="pyproject.toml",
+        line=declaration_line(target, script.name),
+        fix=MISSING.fix,
+    )
+
+
+def not_installed(target: Target, script: clitree.Script) -> Finding:
+    return Finding(
+        rule=MISSING.id,
+        severity=Severity.HIGH,
+        priority=Priority.P2,
+        message=f"console script {script.name} is not installed by the package",
+        path="pyproject.toml",
+        line=declaration_line(target, script.name),
+        fix=MISSING.fix,
+    )
+
+
+def not_in_cli(script: clitree.Script, path: tuple[str, ...]) -> Finding:
+    known = node_at(script.root, path)
+    shown = " ".join((script.name, *path))
+    return Finding(
+        rule=MISSING.id,
+        severity=Severity.MEDIUM,
+        priority=Priority.P2,
+        message=f"`{shown}` is defined in the source but the installed command"
+        " line does not have it",
+        path=known.path if known else None,
+        line=known.line if known else None,
+        fix=MISSING.fix,
+    )

@@ -1,0 +1,465 @@
+"""The shared environment layer: interpreter choice, cache keys, builds and reuse."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from readiness import command, environments
+from readiness.environments import BuildError, Interpreter, Spec
+from readiness.target import Target, discover
+from tests.conftest import MakeRepo
+
+RUNNING = Version(".".join(map(str, sys.version_info[:3])))
+
+
+def interpreter(version: str, path: str | None = None) -> Interpreter:
+    return Interpreter(
+        path=Path(path or f"/opt/python{version}/bin/python3"),
+        version=Version(version),
+    )
+
+
+AVAILABLE = [
+    interpreter("3.13.0"),
+    interpreter("3.12.1"),
+    interpreter("3.11.7"),
+    interpreter("3.10.13"),
+]
+
+
+# --- choose -----------------------------------------------------------------
+
+
+def test_choose_prefers_the_running_interpreter_when_it_fits() -> None:
+    running = interpreter(str(RUNNING), sys.executable)
+    chosen = environments.choose([interpreter("3.99.0"), running], ">=3.10", None)
+    assert chosen is running
+
+
+def test_choose_takes_the_newest_that_fits_otherwise() -> None:
+    others = [interpreter("4.2.0"), interpreter("4.1.5"), interpreter("4.0.1")]
+    assert environments.choose(others, "<4.2", None).version == Version("4.1.5")
+    assert environments.choose(others, None, None).version == Version("4.2.0")
+
+
+def test_choose_accepts_prereleases_and_no_requirement() -> None:
+    candidate = interpreter("3.14.0rc1")
+    assert environments.choose([candidate], ">=3.11", None) is candidate
+    assert environments.choose([candidate], None, None) is candidate
+
+
+@pytest.mark.parametrize(
+    ("wanted", "expected"),
+    [
+        pytest.param("3.12", "3.12.1", id="minor"),
+        pytest.param("3.12.1", "3.12.1", id="exact"),
+        pytest.param("3.10", "3.10.13", id="older"),
+    ],
+)
+def test_choose_the_wanted_version(wanted: str, expected: str) -> None:
+    assert environments.choose(AVAILABLE, ">=3.10", wanted).version == Version(expected)
+
+
+@pytest.mark.parametrize(
+    ("available", "requires", "wanted", "message"),
+    [
+        pytest.param(
+            AVAILABLE,
+            ">=3.99",
+            None,
+            "no installed interpreter is a Python satisfying requires-python >=3.99"
+            " (found: 3.13.0, 3.12.1, 3.11.7, 3.10.13)",
+            id="requires-python",
+        ),
+        pytest.param(
+            AVAILABLE,
+            ">=3.11",
+            "3.10",
+            "no installed interpreter is Python 3.10 satisfying requires-python"
+            " >=3.11 (found: 3.13.0, 3.12.1, 3.11.7, 3.10.13)",
+            id="wanted-conflicts",
+        ),
+        pytest.param(
+            AVAILABLE,
+            None,
+            "3.1",
+            "no installed interpreter is Python 3.1"
+            " (found: 3.13.0, 3.12.1, 3.11.7, 3.10.13)",
+            id="prefix-is-a-component",
+        ),
+        pytest.param(
+            [],
+            None,
+            None,
+            "no installed interpreter is a Python (found: none)",
+            id="none-installed",
+        ),
+        pytest.param(
+            AVAILABLE,
+            ">=3.x",
+            None,
+            "requires-python '>=3.x' is not a valid version specifier",
+            id="invalid-specifier",
+        ),
+    ],
+)
+def test_choose_fails_in_one_line_naming_the_version(
+    available: list[Interpreter], requires: str | None, wanted: str | None, message: str
+) -> None:
+    with pytest.raises(BuildError) as caught:
+        environments.choose(available, requires, wanted)
+    assert str(caught.value) == message
+
+
+# --- finding interpreters ---------------------------------------------------
+
+
+def executable(path: Path, text: str = "#!/bin/sh\n") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+def test_candidate_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pyenv = tmp_path / "pyenv"
+    old = executable(pyenv / "versions" / "3.9.1" / "bin" / "python3")
+    bin_dir = tmp_path / "bin"
+    on_path = executable(bin_dir / "python3.12")
+    executable(bin_dir / "python3-config")
+    (bin_dir / "python3.8").write_text("")  # not executable
+    shims = tmp_path / "shims"
+    executable(shims / "python3.10")
+    monkeypatch.setenv("PYENV_ROOT", str(pyenv))
+    monkeypatch.setenv("PATH", os.pathsep.join(["", str(shims), str(bin_dir)]))
+    found = environments.candidate_paths()
+    assert found[0] == Path(sys.executable).resolve()
+    assert found[1:] == [old, on_path]
+
+
+def test_interpreters_keeps_cpython_that_answers_newest_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    answers = {
+        "/a/python3": '["CPython", "3.11.7"]',
+        "/b/python3": '["PyPy", "3.10.14"]',
+        "/c/python3": None,
+        "/d/python3": "garbage",
+        "/e/python3": '["CPython", "3.13.0"]',
+        "/f/python3": '["CPython", "3.11.7"]',
+    }
+    monkeypatch.setattr(
+        environments, "candidate_paths", lambda: [Path(p) for p in answers]
+    )
+
+    def run(args: Sequence[str], **_: object) -> command.Completed:
+        answer = answers[args[0]]
+        if answer is None:
+            raise command.ToolFailed("python3 exited with code 1: broken")
+        return command.Completed(
+            args=tuple(args), returncode=0, stdout=answer, stderr="", duration_s=0.0
+        )
+
+    found = environments.interpreters(run)
+    assert [(str(i.path), str(i.version)) for i in found] == [
+        ("/e/python3", "3.13.0"),
+        ("/a/python3", "3.11.7"),
+    ]
+
+
+def test_the_cache_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(tmp_path / "cache"))
+    assert environments.cache_root() == tmp_path / "cache"
+    monkeypatch.delenv("READINESS_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert environments.cache_root() == tmp_path / "xdg" / "readiness"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert environments.cache_root() == tmp_path / "home" / ".cache" / "readiness"
+
+
+# --- keys and builds (fake uv) ----------------------------------------------
+
+
+def test_the_key_follows_every_input(make_repo: MakeRepo, tmp_path: Path) -> None:
+    root = make_repo({"pyproject.toml": '[project]\nname = "app"\nversion = "1"\n'})
+    target = discover(root)
+    spec = Spec(kind="test", extras=("test",))
+    python = interpreter("3.11.7")
+    first = environments.key(target, spec, python)
+    assert environments.key(target, spec, python) == first
+    assert environments.key(target, Spec(kind="test"), python) != first
+    assert environments.key(target, spec, interpreter("3.12.1")) != first
+    constraints = tmp_path / "test.txt"
+    constraints.write_text("pytest==9.2.0\n")
+    constrained = Spec(kind="test", extras=("test",), constraints=constraints)
+    pinned = environments.key(target, constrained, python)
+    assert pinned != first
+    constraints.write_text("pytest==9.1.0\n")
+    assert environments.key(target, constrained, python) != pinned
+    elsewhere = Target(**{**vars(target), "root": tmp_path / "copy"})
+    assert environments.key(elsewhere, spec, python) != first
+
+
+class FakeUv:
+    """Records uv's commands; ``fail`` makes the n-th call raise it."""
+
+    def __init__(self, fail: dict[int, command.ToolError] | None = None) -> None:
+        self.calls: list[tuple[str, ...]] = []
+        self.fail = fail or {}
+
+    def __call__(
+        self, args: Sequence[str], *, env: Mapping[str, str] | None = None, **_: object
+    ) -> command.Completed:
+        if "-c" in args:  # an interpreter probe
+            version = ".".join(map(str, sys.version_info[:3]))
+            stdout = f'["CPython", "{version}"]'
+            return command.Completed(
+                args=tuple(args), returncode=0, stdout=stdout, stderr="", duration_s=0
+            )
+        self.calls.append(tuple(args))
+        assert env == environments.UV_ENV
+        error = self.fail.get(len(self.calls))
+        if error is not None:
+            raise error
+        if args[1] == "venv":
+            executable(Path(args[-1]) / "bin" / "python")
+        return command.Completed(
+            args=tuple(args), returncode=0, stdout="", stderr="", duration_s=0
+        )
+
+
+@pytest.fixture
+def one_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(environments, "candidate_paths", lambda: [Path(sys.executable)])
+
+
+@pytest.mark.usefixtures("one_interpreter")
+def test_what_uv_is_asked_to_install(make_repo: MakeRepo, tmp_path: Path) -> None:
+    root = make_repo({"pyproject.toml": '[project]\nname = "App"\nversion = "1"\n'})
+    target = discover(root)
+    constraints = tmp_path / "test.txt"
+    constraints.write_text("")
+    uv = FakeUv()
+    spec = Spec(
+        kind="test",
+        extras=("test", "io"),
+        groups=("lint",),
+        packages=("pytest-cov",),
+        constraints=constraints,
+    )
+    env = environments.ensure(target, spec, run=uv, root=tmp_path / "cache")
+    assert env.reused is False
+    assert env.path.parent == tmp_path / "cache" / "envs"
+    assert env.path.name.startswith("app-")
+    assert env.python == env.path / "bin" / "python"
+    assert env.script("pytest") == env.path / "bin" / "pytest"
+    venv, install = uv.calls
+    assert venv[:2] == ("uv", "venv")
+    assert install == (
+        "uv",
+        "pip",
+        "install",
+        "--quiet",
+        "--python",
+        str(env.python),
+        "--constraints",
+        str(constraints),
+        "--editable",
+        f"{root}[test,io]",
+        "--group",
+        f"{root / 'pyproject.toml'}:lint",
+        "pytest-cov",
+    )
+    again = environments.ensure(target, spec, run=uv, root=tmp_path / "cache")
+    assert (again.path, again.reused, len(uv.calls)) == (env.path, True, 2)
+    plain = environments.ensure(
+        target, Spec(kind="prod", editable=False), run=uv, root=tmp_path / "cache"
+    )
+    assert uv.calls[-1][-1] == str(root)
+    nothing = FakeUv()
+    environments.ensure(
+        target,
+        Spec(kind="bare", install_target=False),
+        run=nothing,
+        root=tmp_path / "cache",
+    )
+    assert [call[1] for call in nothing.calls] == ["venv"]
+    assert plain.path.exists()
+
+
+@pytest.mark.usefixtures("one_interpreter")
+def test_a_failed_or_timed_out_build_leaves_nothing_behind(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    target = discover(make_repo({"pyproject.toml": '[project]\nname = "a"\n'}))
+    failed = FakeUv(
+        {
+            2: command.ToolFailed(
+                "uv exited with code 1: boom",
+                output="Using Python 3.11.7 environment at: x\nerror: boom",
+            )
+        }
+    )
+    with pytest.raises(BuildError) as caught:
+        environments.ensure(target, Spec(kind="test"), run=failed, root=tmp_path)
+    assert str(caught.value) == "cannot build the test environment: boom"
+    timeout = FakeUv({1: command.ToolTimeout("uv did not finish within 5s")})
+    with pytest.raises(command.ToolTimeout):
+        environments.ensure(target, Spec(kind="test"), run=timeout, root=tmp_path)
+    missing = FakeUv({1: command.ToolNotFound("uv is not installed")})
+    with pytest.raises(BuildError, match=r"test environment: uv is not installed$"):
+        environments.ensure(target, Spec(kind="test"), run=missing, root=tmp_path)
+    assert [p.name for p in (tmp_path / "envs").iterdir() if p.is_dir()] == []
+
+
+@pytest.mark.parametrize(
+    ("output", "reason"),
+    [
+        pytest.param(
+            "Using Python 3.11.7 environment at: /x\n"
+            "error: No solution found when resolving dependencies\n"
+            "  cause: Because there is no version of click==99999 and you require"
+            " click==99999, we can conclude that your requirements are"
+            " unsatisfiable.",
+            "Because there is no version of click==99999 and you require"
+            " click==99999, we can conclude that your requirements are"
+            " unsatisfiable.",
+            id="plain-cause",
+        ),
+        pytest.param(
+            "  \u00d7 No solution found when resolving dependencies:\n"
+            "  \u2570\u2500\u25b6 Because nope was not found in the package registry"
+            " and you require nope, we can conclude that your requirements are"
+            " unsatisfiable.",
+            "Because nope was not found in the package registry and you require"
+            " nope, we can conclude that your requirements are unsatisfiable.",
+            id="terminal-tree",
+        ),
+        pytest.param(
+            "Using Python 3.11.7 environment at: /x\nerror: Failed to build `app`",
+            "Failed to build `app`",
+            id="error-line",
+        ),
+        pytest.param("something\nelse", "else", id="last-line"),
+        pytest.param("", "uv failed", id="silent"),
+    ],
+)
+def test_the_one_line_reason_of_a_uv_failure(output: str, reason: str) -> None:
+    assert environments._reason(output) == reason
+
+
+# --- real builds with uv ----------------------------------------------------
+
+
+def real_run(cwd: Path) -> environments.Runner:
+    def run(
+        args: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        ok_codes: Sequence[int] = (0,),
+        record: bool = True,
+    ) -> command.Completed:
+        return command.run(args, cwd=cwd, timeout_s=300, env=env, ok_codes=ok_codes)
+
+    return run
+
+
+TINY = """
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[project]
+name = "tiny-app"
+version = "{version}"
+requires-python = ">=3.10"
+dependencies = []
+
+[dependency-groups]
+test = ["iniconfig"]
+"""
+
+
+@pytest.mark.tools
+def test_reused_while_unchanged_rebuilt_when_inputs_change(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(cache))
+    root = make_repo(
+        {
+            "pyproject.toml": TINY.format(version="1"),
+            "tiny_app/__init__.py": "VALUE = 1\n",
+            "constraints/test.txt": "iniconfig>=2\n",
+        }
+    )
+    run = real_run(root)
+    spec = Spec(
+        kind="test", groups=("test",), constraints=root / "constraints/test.txt"
+    )
+    first = environments.ensure(discover(root), spec, run=run)
+    assert first.reused is False
+    assert first.path.parent == cache / "envs"
+    check = "import iniconfig, tiny_app; print(tiny_app.VALUE)"
+    assert (
+        command.run([str(first.python), "-c", check], cwd=tmp_path, timeout_s=60).stdout
+        == "1\n"
+    )
+
+    second = environments.ensure(discover(root), spec, run=run)
+    assert (second.path, second.reused) == (first.path, True)
+
+    (root / "constraints/test.txt").write_text("iniconfig>=1\n")
+    constrained = environments.ensure(discover(root), spec, run=run)
+    assert constrained.reused is False
+    assert constrained.path != first.path
+    assert not first.path.exists(), "the stale environment was not removed"
+
+    (root / "pyproject.toml").write_text(TINY.format(version="2"))
+    rebuilt = environments.ensure(discover(root), spec, run=run)
+    assert rebuilt.reused is False
+    assert rebuilt.path not in {first.path, constrained.path}
+    assert not constrained.path.exists()
+
+    # a copy of the same project elsewhere gets its own environment and
+    # leaves this one alone
+    copy = tmp_path / "copy" / "repo"
+    copy.mkdir(parents=True)
+    for name in ("pyproject.toml", "tiny_app/__init__.py"):
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)
+        (copy / name).write_text((root / name).read_text())
+    other = environments.ensure(discover(copy), Spec(kind="test"), run=real_run(copy))
+    assert other.path != rebuilt.path
+    assert rebuilt.path.exists()
+
+
+@pytest.mark.tools
+def test_an_unresolvable_requirement_is_a_one_line_build_error(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(tmp_path / "cache"))
+    root = make_repo(
+        {
+            "pyproject.toml": TINY.format(version="1").replace(
+                "dependencies = []",
+                'dependencies = ["readiness-no-such-package-for-tests==99"]',
+            ),
+            "tiny_app/__init__.py": "",
+        }
+    )
+    with pytest.raises(BuildError) as caught:
+        environments.ensure(discover(root), Spec(kind="test"), run=real_run(root))
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("cannot build the test environment: Because ")
+    assert "readiness-no-such-package-for-tests" in message
+    left = (tmp_path / "cache" / "envs").glob("tiny-app-*-test-*")
+    assert [path.name for path in left if path.is_dir()] == []

@@ -1,0 +1,456 @@
+"""The fix engine with fake fixers and a fake auditor: selection, outcomes, refusals."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+import pytest
+
+from readiness import cli
+from readiness.audit import AuditRequest
+from readiness.errors import ReadinessError
+from readiness.findings import (
+    Criterion,
+    Finding,
+    GateResult,
+    PlanItem,
+    Priority,
+    Report,
+    Status,
+    Verdict,
+)
+from readiness.fixers import fixer_for, registry
+from readiness.fixers.engine import (
+    DirtyTree,
+    FixRequest,
+    FixResult,
+    fix,
+    summary,
+)
+from readiness.fixers.interface import (
+    Changed,
+    Failed,
+    FileEdit,
+    FixContext,
+    Fixer,
+    FixError,
+    Left,
+    Outcome,
+    Skipped,
+    outcome,
+)
+from tests.fixing import finding
+
+if TYPE_CHECKING:
+    from tests.conftest import MakeRepo
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+FILES = {
+    "pyproject.toml": '[project]\nname = "app"\n',
+    "src/app/__init__.py": "",
+    "notes.txt": "one\n",
+}
+
+
+def report(findings: dict[str, list[Finding]], *, met: bool) -> Report:
+    gates = tuple(
+        GateResult(
+            name=name,
+            status=Status.PASS if met else Status.FAIL,
+            priority=Priority.P0 if name in ("sast", "markers") else Priority.P1,
+            duration_s=0.0,
+            findings=tuple(found),
+        )
+        for name, found in findings.items()
+    )
+    plan = (
+        PlanItem(
+            priority=Priority.P0,
+            title="Security hotfixes",
+            gates=("sast",),
+            criteria=(Criterion(text="no open finding", met=met),),
+        ),
+        PlanItem(
+            priority=Priority.P1,
+            title="Lint and format baseline",
+            gates=("lint",),
+            criteria=(Criterion(text="lint clean", met=False),),
+        ),
+    )
+    return Report(
+        target=".",
+        target_name="app",
+        verdict=Verdict.READY if met else Verdict.NOT_READY,
+        generated_at=NOW.isoformat(),
+        readiness_version="0",
+        python="3.11",
+        tools={},
+        gates=gates,
+        plan=plan,
+    )
+
+
+class Auditor:
+    """Returns the reports it is given, in order, and records the requests."""
+
+    def __init__(self, *reports: Report) -> None:
+        self.reports = list(reports)
+        self.requests: list[AuditRequest] = []
+
+    def __call__(self, request: AuditRequest) -> Report:
+        self.requests.append(request)
+        return self.reports.pop(0)
+
+
+class Append(Fixer):
+    """Appends a line to notes.txt for every finding it gets."""
+
+    name = "append"
+    title = "append a line"
+    priority = Priority.P0
+    rules: ClassVar[frozenset[str]] = frozenset({"X1"})
+
+    def plan(self, ctx: FixContext, findings: Sequence[Finding]) -> Outcome:
+        before = ctx.read("notes.txt")
+        after = before + "".join(f"fixed {f.rule}\n" for f in findings)
+        return outcome(
+            [FileEdit(path="notes.txt", before=before, after=after)], findings, []
+        )
+
+
+class Meddle(Append):
+    """Someone else writes the file while this fixer works."""
+
+    name = "meddle"
+    rules: ClassVar[frozenset[str]] = frozenset({"X2"})
+
+    def plan(self, ctx: FixContext, findings: Sequence[Finding]) -> Outcome:
+        planned = super().plan(ctx, findings)
+        (ctx.target.root / "notes.txt").write_text("someone else\n")
+        return planned
+
+
+class Explode(Fixer):
+    """Fails in every way a fixer can."""
+
+    name = "explode"
+    title = "explode"
+    priority = Priority.P0
+    rules: ClassVar[frozenset[str]] = frozenset({"X3", "X4"})
+
+    def plan(self, ctx: FixContext, findings: Sequence[Finding]) -> Outcome:
+        if findings[0].rule == "X3":
+            raise FixError("cannot do it")
+        raise ZeroDivisionError("oops")
+
+
+class Decline(Fixer):
+    """Declines, with a reason for one finding."""
+
+    name = "decline"
+    title = "decline"
+    priority = Priority.P1
+    rules: ClassVar[frozenset[str]] = frozenset({"X5"})
+
+    def plan(self, ctx: FixContext, findings: Sequence[Finding]) -> Outcome:
+        return Skipped(
+            reason="not today", left=(Left(finding=findings[0], reason="never"),)
+        )
+
+
+def run(
+    root: Path,
+    auditor: Auditor,
+    fixers: Sequence[Fixer],
+    **options: object,
+) -> FixResult:
+    request = FixRequest(path=str(root), priority=Priority.P0, **options)  # type: ignore[arg-type]
+    return fix(request, now=NOW, fixers=fixers, auditor=auditor)
+
+
+X1 = finding("X1", "src/app/__init__.py", 1)
+X1B = finding("X1", "src/app/__init__.py", 2, message="another")
+UNFIXABLE = finding("B102", "src/app/__init__.py", 3, message="exec")
+UNFIXABLE_WITH_HINT = dataclasses.replace(UNFIXABLE, fix="replace exec")
+
+
+def test_dry_run_shows_a_diff_and_writes_nothing(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    auditor = Auditor(report({"sast": [X1, UNFIXABLE_WITH_HINT]}, met=False))
+    result = run(root, auditor, [Append()], dry_run=True)
+    assert (root / "notes.txt").read_text() == "one\n"
+    assert result.diff == (
+        "diff --git a/notes.txt b/notes.txt\n--- a/notes.txt\n+++ b/notes.txt\n"
+        "@@ -1 +1,2 @@\n one\n+fixed X1\n"
+    )
+    assert result.after is None
+    assert len(auditor.requests) == 1
+    (append,) = result.runs
+    assert append.resolved == (X1,)
+    assert result.unfixable == (
+        Left(finding=UNFIXABLE_WITH_HINT, reason="no automatic fix: replace exec"),
+    )
+    text = summary(result)
+    assert "(dry run: nothing written)" in text
+    assert "append (append a line): would change notes.txt" in text
+    assert "    X1 src/app/__init__.py:1" in text
+    assert "    B102 src/app/__init__.py:3: no automatic fix: replace exec" in text
+    assert "audit P0: 0 of 1 criteria met" in text
+    assert not result.met
+
+
+def test_a_real_run_writes_and_confirms_with_the_re_audit(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    auditor = Auditor(
+        report({"sast": [X1, X1B]}, met=False),
+        report({"sast": [X1B]}, met=True),
+    )
+    result = run(root, auditor, [Append()], allow_dirty=True)
+    assert (root / "notes.txt").read_text() == "one\nfixed X1\nfixed X1\n"
+    assert auditor.requests[0] == auditor.requests[1]
+    (append,) = result.runs
+    assert append.resolved == (X1,)
+    assert append.left == (Left(finding=X1B, reason="still reported after the fix"),)
+    assert result.met
+    assert result.changed == ("notes.txt",)
+    assert "re-audit P0: 1 of 1 criteria met" in summary(result)
+
+
+def test_nothing_to_do(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    result = run(root, Auditor(report({"sast": []}, met=True)), [Append()])
+    assert result.runs == ()
+    assert result.met
+    assert "nothing to do: no file needs a change" in summary(result)
+
+
+def test_a_dirty_git_tree_is_refused_only_when_something_would_change(
+    make_repo: MakeRepo,
+) -> None:
+    root = make_repo(FILES)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "init")
+    (root / "src/app/__init__.py").write_text("# edited\n")
+    with pytest.raises(DirtyTree, match=r"uncommitted changes in 1 file \(first: src"):
+        run(root, Auditor(report({"sast": [X1]}, met=False)), [Append()])
+    assert (root / "notes.txt").read_text() == "one\n"
+    # nothing to write: no refusal
+    run(root, Auditor(report({"sast": []}, met=True)), [Append()])
+    # --allow-dirty, or a clean tree: written
+    run(
+        root,
+        Auditor(*[report({"sast": [X1]}, met=False)] * 2),
+        [Append()],
+        allow_dirty=True,
+    )
+    assert (root / "notes.txt").read_text() == "one\nfixed X1\n"
+    git(root, "commit", "-qam", "fixed")
+    run(root, Auditor(*[report({"sast": [X1]}, met=False)] * 2), [Append()])
+    assert (root / "notes.txt").read_text() == "one\nfixed X1\nfixed X1\n"
+
+
+def test_a_target_outside_git_is_refused_without_allow_dirty(
+    make_repo: MakeRepo,
+) -> None:
+    root = make_repo(FILES)
+    with pytest.raises(DirtyTree, match="is not in a git work tree"):
+        run(root, Auditor(report({"sast": [X1]}, met=False)), [Append()])
+    assert (root / "notes.txt").read_text() == "one\n"
+
+
+def test_a_file_changed_by_someone_else_fails_that_fixer_only(
+    make_repo: MakeRepo,
+) -> None:
+    root = make_repo(FILES)
+    x2 = finding("X2", "notes.txt", 1)
+    auditor = Auditor(*[report({"sast": [x2]}, met=False)] * 2)
+    result = run(root, auditor, [Meddle()], allow_dirty=True)
+    (meddle,) = result.runs
+    assert isinstance(meddle.outcome, Failed)
+    assert "changed by someone else after readiness read it" in meddle.outcome.reason
+    assert meddle.left[0].reason.startswith("the fixer failed: notes.txt was changed")
+    assert (root / "notes.txt").read_text() == "someone else\n"
+    assert result.failed
+    assert "meddle (append a line): FAILED: notes.txt was changed" in summary(result)
+
+
+def test_a_read_only_file_is_reported_not_a_crash(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    (root / "notes.txt").chmod(0o444)
+    auditor = Auditor(*[report({"sast": [X1]}, met=False)] * 2)
+    result = run(root, auditor, [Append()], allow_dirty=True)
+    (append,) = result.runs
+    assert isinstance(append.outcome, Failed)
+    assert append.outcome.reason == "notes.txt is read-only; nothing written"
+    assert (root / "notes.txt").read_text() == "one\n"
+    # the dry run predicts the same refusal
+    dry = run(
+        root, Auditor(report({"sast": [X1]}, met=False)), [Append()], dry_run=True
+    )
+    assert isinstance(dry.runs[0].outcome, Failed)
+    assert dry.diff == ""
+
+
+def test_exceptions_become_failures_and_skips_keep_their_reasons(
+    make_repo: MakeRepo,
+) -> None:
+    root = make_repo(FILES)
+    x3, x4, x5 = (
+        finding(r, "src/app/__init__.py", n)
+        for n, r in enumerate(("X3", "X4", "X5"), 1)
+    )
+    x5b = finding("X5", "src/app/__init__.py", 9)
+    p1 = FixRequest(path=str(root), priority=Priority.P1, dry_run=True)
+    result = fix(
+        p1,
+        now=NOW,
+        fixers=[Explode(), Decline()],
+        auditor=Auditor(report({"sast": [x3], "lint": [x5, x5b]}, met=False)),
+    )
+    explode, decline = result.runs
+    assert explode.outcome == Failed(reason="cannot do it")
+    assert decline.left == (
+        Left(finding=x5, reason="never"),
+        Left(finding=x5b, reason="not today"),
+    )
+    crash = fix(
+        p1,
+        now=NOW,
+        fixers=[Explode()],
+        auditor=Auditor(report({"sast": [x4]}, met=False)),
+    )
+    assert crash.runs[0].outcome == Failed(
+        reason="internal error: ZeroDivisionError: oops"
+    )
+    text = summary(result)
+    assert "readiness fix P0..P1" in text
+    assert "decline (decline): skipped: not today" in text
+
+
+def test_priorities_select_findings_and_fixers(make_repo: MakeRepo) -> None:
+    root = make_repo(FILES)
+    p1_finding = finding("X5", "src/app/__init__.py", 1, priority=Priority.P1)
+    auditor = Auditor(report({"sast": [X1], "lint": [p1_finding]}, met=False))
+    only = fix(
+        FixRequest(path=str(root), priority=Priority.P1, only=True, dry_run=True),
+        now=NOW,
+        fixers=[Append(), Decline()],
+        auditor=auditor,
+    )
+    assert [r.name for r in only.runs] == ["decline"]
+    assert "readiness fix P1 on" in summary(only)
+    # at P0 the P1 fixer does not run, and the P1 finding is not selected
+    p0 = run(
+        root,
+        Auditor(report({"sast": [X1], "lint": [p1_finding]}, met=False)),
+        [Append(), Decline()],
+        dry_run=True,
+    )
+    assert [r.name for r in p0.runs] == ["append"]
+    assert p0.unfixable == ()
+
+
+def test_a_priority_without_gates_has_nothing_to_do(make_repo: MakeRepo) -> None:
+    from readiness.gates import registry as gates  # noqa: PLC0415
+
+    names = [n for n, g in gates().items() if g.priority is Priority.P1]
+    skip = ", ".join(f'"{n}"' for n in names)
+    root = make_repo(
+        {**FILES, "pyproject.toml": f"[tool.readiness]\nskip = [{skip}]\n"}
+    )
+    result = fix(
+        FixRequest(path=str(root), priority=Priority.P1, only=True, dry_run=True),
+        now=NOW,
+    )
+    assert result.met
+    assert "no gate of priority P1 is available yet: nothing to do" in summary(result)
+
+
+def test_the_registry_maps_findings_to_fixers() -> None:
+    names = list(registry())
+    assert names == [
+        "markers",
+        "tar-extract",
+        "request-timeouts",
+        "suppression-codes",
+        "ruff-black",
+    ]
+    mk = finding("MK001", "tests/t.py", 1)
+    assert fixer_for("markers", mk) == "markers"
+    assert fixer_for("tests", finding("TS001", "tests/t.py", 1)) == "markers"
+    assert fixer_for("sast", finding("B202", "a.py", 1)) == "tar-extract"
+    assert fixer_for("sast", finding("B113", "a.py", 1)) == "request-timeouts"
+    assert fixer_for("sast", finding("SA001", "a.py", 1)) == "suppression-codes"
+    assert fixer_for("lint", finding("PGH004", "a.py", 1)) == "suppression-codes"
+    assert fixer_for("lint", finding("LN001", "a.py", 1)) == "suppression-codes"
+    assert fixer_for("lint", finding("F401", "a.py", 1)) == "ruff-black"
+    assert fixer_for("lint", finding("E501", "a.py", 1, fixable=False)) is None
+    assert fixer_for("format", finding("FM001", "a.py", None)) == "ruff-black"
+    assert fixer_for("sast", finding("B102", "a.py", 1)) is None
+    for cls in registry().values():
+        assert cls.description().endswith(".")
+        assert cls.priority in (Priority.P0, Priority.P1)
+
+
+def test_outcome_helper() -> None:
+    same = FileEdit(path="a", before="x", after="x")
+    skipped = outcome([same], [X1], [Left(finding=X1, reason="why")])
+    assert skipped == Skipped(reason="why", left=(Left(finding=X1, reason="why"),))
+    mixed = outcome(
+        [], [], [Left(finding=X1, reason="a"), Left(finding=X1, reason="b")]
+    )
+    assert isinstance(mixed, Skipped)
+    assert mixed.reason == "nothing could be fixed automatically"
+    changed = outcome([FileEdit(path="a", before="x", after="y")], [X1], [])
+    assert isinstance(changed, Changed)
+
+
+def test_ctrl_c_still_stops(make_repo: MakeRepo) -> None:
+    class Interrupt(Append):
+        def plan(self, ctx: FixContext, findings: Sequence[Finding]) -> Outcome:
+            raise KeyboardInterrupt
+
+    root = make_repo(FILES)
+    with pytest.raises(KeyboardInterrupt):
+        run(
+            root,
+            Auditor(report({"sast": [X1]}, met=False)),
+            [Interrupt()],
+            dry_run=True,
+        )
+
+
+def test_cli_usage_errors(
+    capsys: pytest.CaptureFixture[str], make_repo: MakeRepo
+) -> None:
+    root = make_repo(FILES)
+    assert cli.main(["fix", str(root)]) == 2
+    assert "the following arguments are required: --priority" in capsys.readouterr().err
+    assert cli.main(["fix", str(root), "--priority", "P9"]) == 2
+    assert "invalid choice: 'P9'" in capsys.readouterr().err
+    (root / "pyproject.toml").write_text("[project\n")
+    assert cli.main(["fix", str(root), "--priority", "P0"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("readiness: error: ")
+    assert "invalid TOML" in error
+    assert len(error.splitlines()) == 1
+
+
+def test_errors_are_readiness_errors() -> None:
+    assert issubclass(DirtyTree, ReadinessError)
+    assert DirtyTree.exit_code == 2
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
