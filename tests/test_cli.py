@@ -180,3 +180,24 @@ def test_console_script_and_module_entry_points() -> None:
         check=True,
     )
     assert gates.stdout.split()[0] == "markers"
+
+
+def test_report_merge_combines_ci_jobs(
+    make_repo: MakeRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_repo(CLEAN)
+    for gate in ("lint", "format"):
+        argv = ["audit", str(root), "--gate", gate, "--format", "json"]
+        assert cli.main([*argv, "--out", str(tmp_path / gate)]) == 0
+    jobs = [
+        str(tmp_path / gate / "readiness-report.json") for gate in ("lint", "format")
+    ]
+    out = tmp_path / "merged"
+    argv = ["report", "merge", *jobs, "--format", "json", "--out", str(out)]
+    assert cli.main(argv) == 0
+    merged = json.loads((out / "readiness-report.json").read_text())
+    assert [g["name"] for g in merged["gates"]] == ["lint", "format"]
+    assert merged["verdict"] == "ready"
+    capsys.readouterr()
+    assert cli.main(["report", "merge", jobs[0], jobs[0], "--out", str(out)]) == 2
+    assert one_line_error(capsys.readouterr().err).startswith("gate 'lint' is in both")

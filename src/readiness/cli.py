@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -22,7 +22,7 @@ from readiness.errors import ReadinessError, UsageError
 from readiness.findings import Priority, Report, Verdict
 from readiness.fixers import engine as fix_engine
 from readiness.gates import registry
-from readiness.reports import renderers, terminal
+from readiness.reports import merge, renderers, terminal
 
 EXIT_READY = 0
 EXIT_GAPS = 1
@@ -146,6 +146,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("gates", help="list the gates with their priorities")
 
+    report_cmd = commands.add_parser("report", help="work with report files")
+    report_actions = report_cmd.add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    merge_cmd = report_actions.add_parser(
+        "merge", help="merge CI jobs' readiness-report.json files into one report"
+    )
+    merge_cmd.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    merge_cmd.add_argument(
+        "--format",
+        action="append",
+        default=[],
+        dest="formats",
+        choices=sorted(renderers()),
+        metavar="FORMAT",
+        help="write the merged report in this format (repeatable; default md, json)",
+    )
+    merge_cmd.add_argument(
+        "--out", type=Path, metavar="DIR", help="folder for the merged report files"
+    )
+
     uptime_cmd = commands.add_parser(
         "uptime", help="uptime and outages from heartbeat logs (as the ops gate)"
     )
@@ -191,28 +212,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(argv: Sequence[str] | None, *, stdout: TextIO, stderr: TextIO) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "gates":
-        return list_gates(stdout)
-    if args.command == "uptime":
-        return run_uptime(args, stdout)
-    if args.command == "fix":
-        return run_fix(
-            fix_engine.FixRequest(
-                path=args.path,
-                priority=Priority(args.priority),
-                only=args.only,
-                dry_run=args.dry_run,
-                allow_dirty=args.allow_dirty,
-            ),
-            stdout=stdout,
-            stderr=stderr,
-        )
-    if args.command == "lock":
-        return write_locks(args.path, stdout)
-    if args.command == "baseline":
-        return write_baseline(
-            BaselineRequest(path=args.path, gate=args.gate, file=args.baseline), stdout
-        )
+    handlers: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
+        "audit": _audit_command,
+        "baseline": lambda a, out, _err: write_baseline(
+            BaselineRequest(path=a.path, gate=a.gate, file=a.baseline), out
+        ),
+        "fix": _fix_command,
+        "gates": lambda _a, out, _err: list_gates(out),
+        "lock": lambda a, out, _err: write_locks(a.path, out),
+        "report": lambda a, out, _err: merge_reports(
+            a.files, formats=tuple(dict.fromkeys(a.formats)), out=a.out, stdout=out
+        ),
+        "uptime": lambda a, out, _err: run_uptime(a, out),
+    }
+    return handlers[args.command](args, stdout, stderr)
+
+
+def _audit_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return run_audit(
         AuditRequest(
             path=args.path,
@@ -226,6 +242,34 @@ def _dispatch(argv: Sequence[str] | None, *, stdout: TextIO, stderr: TextIO) -> 
         stdout=stdout,
         stderr=stderr,
     )
+
+
+def _fix_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    return run_fix(
+        fix_engine.FixRequest(
+            path=args.path,
+            priority=Priority(args.priority),
+            only=args.only,
+            dry_run=args.dry_run,
+            allow_dirty=args.allow_dirty,
+        ),
+        stdout=stdout,
+        stderr=stderr,
+    )
+
+
+def merge_reports(
+    files: Sequence[Path], *, formats: tuple[str, ...], out: Path | None, stdout: TextIO
+) -> int:
+    """``readiness report merge``: one report, plan and verdict from CI jobs' JSON."""
+    report = merge.merge(merge.read(files), [str(path) for path in files])
+    folder = out or Path.cwd()
+    _prepare(folder)
+    written = write_reports(report, formats or ("md", "json"), folder)
+    print(terminal.summary(report, width=100, color=False), file=stdout)
+    for path in written:
+        print(f"wrote {path}", file=stdout)
+    return EXIT_READY if report.verdict is Verdict.READY else EXIT_GAPS
 
 
 def write_baseline(request: BaselineRequest, stdout: TextIO) -> int:

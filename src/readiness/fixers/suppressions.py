@@ -19,13 +19,13 @@ Only the comment changes; for nosec and blanket noqa the edit is an insertion.
 
 from __future__ import annotations
 
-import ast
 import io
 import re
 import tokenize
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from readiness import pysource
 from readiness.findings import Finding, Priority
 from readiness.fixers import tools
 from readiness.fixers.interface import (
@@ -216,11 +216,11 @@ def apply(
 
 def check_parses(path: str, before: str, after: str) -> None:
     try:
-        ast.parse(before)
+        pysource.parse(before)
     except SyntaxError:
         return
     try:
-        ast.parse(after)
+        pysource.parse(after)
     except SyntaxError:
         raise FixError(
             f"{path}: the edited comments would not parse; not edited"

@@ -27,6 +27,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from readiness import pysource
+
 #: SQL text right before an interpolation that makes it a value.
 _VALUE_BEFORE = re.compile(
     r"(?:['\"%]|[=<>]|\bLIKE|\bIN\s*\(|\bVALUES\s*\(|,|\bLIMIT|\bOFFSET|\bBETWEEN"
@@ -46,7 +48,7 @@ def advice(path: Path, test_id: str, line: int) -> str | None:
     if test_id not in ("B102", "B307", "B608"):
         return None
     try:
-        tree = ast.parse(path.read_bytes())
+        tree = pysource.parse(path.read_bytes(), filename=str(path))
     except (OSError, SyntaxError, ValueError):
         return None
     if test_id == "B608":
