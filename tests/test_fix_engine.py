@@ -380,7 +380,11 @@ def test_the_registry_maps_findings_to_fixers() -> None:
         "request-timeouts",
         "suppression-codes",
         "ruff-black",
+        "mypy-scope",
+        "locks",
     ]
+    assert fixer_for("typing", finding("TY001", "a.py", 1)) == "mypy-scope"
+    assert fixer_for("deps", finding("DP002", "pyproject.toml", None)) == "locks"
     mk = finding("MK001", "tests/t.py", 1)
     assert fixer_for("markers", mk) == "markers"
     assert fixer_for("tests", finding("TS001", "tests/t.py", 1)) == "markers"

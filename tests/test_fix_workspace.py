@@ -110,10 +110,18 @@ def test_a_failed_write_puts_back_the_files_already_written(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
 
 
-def test_creating_a_file_needs_its_folder(tmp_path: Path) -> None:
-    ws = Workspace(tmp_path, dry_run=False)
-    with pytest.raises(FixError, match="its folder does not exist"):
-        ws.apply([FileEdit(path="constraints/prod.txt", before=None, after="a\n")])
+def test_creating_a_file_creates_its_folders_only_when_writing(tmp_path: Path) -> None:
+    edit = FileEdit(path="constraints/sub/prod.txt", before=None, after="a\n")
+    dry = Workspace(tmp_path, dry_run=True)
+    dry.apply([edit])
+    assert not (tmp_path / "constraints").exists()
+    Workspace(tmp_path, dry_run=False).apply([edit])
+    assert (tmp_path / "constraints/sub/prod.txt").read_text() == "a\n"
+    (tmp_path / "blocker").write_text("a file")
+    with pytest.raises(FixError, match="cannot be read: Not a directory"):
+        Workspace(tmp_path, dry_run=False).apply(
+            [FileEdit(path="blocker/x.txt", before=None, after="a\n")]
+        )
 
 
 def test_creating_a_file_in_an_existing_folder(tmp_path: Path) -> None:

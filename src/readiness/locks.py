@@ -233,6 +233,66 @@ def generate(
     return tuple(written)
 
 
+def render(
+    target: Target,
+    *,
+    run: Runner,
+    work: Path,
+    only: Iterable[str] = LOCK_NAMES,
+) -> dict[str, str]:
+    """The texts of the locks named in ``only``, by name, without writing them.
+
+    What :func:`generate` would write into ``constraints/`` (uv prefers the pins
+    of the lock already there, if any); for callers that write through their
+    own machinery (the locks fixer, whose writes go through the workspace).
+    """
+    if "project" not in target.pyproject:
+        raise LockError(f"{target.given}: no [project] table in pyproject.toml to lock")
+    python = python_version(target.requires_python)
+    wanted = set(only)
+    work.mkdir(parents=True, exist_ok=True)
+    return {
+        spec.name: _content(
+            target,
+            spec,
+            python=python,
+            preferred=target.root / CONSTRAINTS / f"{spec.name}.txt",
+            work=work,
+            run=run,
+        )
+        for spec in specs(target)
+        if spec.name in wanted
+    }
+
+
+def _content(
+    target: Target,
+    spec: LockSpec,
+    *,
+    python: str,
+    preferred: Path,
+    work: Path,
+    run: Runner,
+) -> str:
+    """One lock's text; uv prefers the pins of ``preferred`` when it exists."""
+    args = uv_command(target, spec, python)
+    try:
+        if uses_uv_lock(target):
+            body = run(args, cwd=target.root).stdout
+        else:
+            # uv prefers the pins of an existing output file: copy ours there.
+            scratch = work / f"{spec.name}.txt"
+            if preferred.is_file():
+                shutil.copyfile(preferred, scratch)
+            else:
+                scratch.unlink(missing_ok=True)
+            run([*args, "--quiet", "-o", str(scratch)], cwd=target.root)
+            body = scratch.read_text(encoding="utf-8")
+    except command.ToolError as error:
+        raise LockError(f"the {spec.name} lock: {error}") from None
+    return header(target, spec, python) + body.lstrip("\n")
+
+
 def _write_one(
     target: Target,
     spec: LockSpec,
@@ -243,22 +303,9 @@ def _write_one(
     run: Runner,
 ) -> Written:
     destination = out / f"{spec.name}.txt"
-    args = uv_command(target, spec, python)
-    try:
-        if uses_uv_lock(target):
-            body = run(args, cwd=target.root).stdout
-        else:
-            # uv prefers the pins of an existing output file: copy ours there.
-            scratch = work / f"{spec.name}.txt"
-            if destination.is_file():
-                shutil.copyfile(destination, scratch)
-            else:
-                scratch.unlink(missing_ok=True)
-            run([*args, "--quiet", "-o", str(scratch)], cwd=target.root)
-            body = scratch.read_text(encoding="utf-8")
-    except command.ToolError as error:
-        raise LockError(f"the {spec.name} lock: {error}") from None
-    content = header(target, spec, python) + body.lstrip("\n")
+    content = _content(
+        target, spec, python=python, preferred=destination, work=work, run=run
+    )
     packages = len(parse(content, name=spec.name).packages)
     try:
         current = destination.read_text(encoding="utf-8")

@@ -5,9 +5,9 @@ Gates do not know about fixers: a finding carries its rule, and
 edit the same file: the insertion-only fixers (P0) run before ``ruff-black``
 (P1), which then formats what they inserted.
 
-Not here yet, on purpose: the typing-scope fixer (mypy overrides and stub
-packages) and the locks fixer (split lock files) need the typing and deps
-gates' findings; they slot in as one module and one line each.
+``mypy-scope`` (stub packages, strict overrides) and ``locks`` (split lock
+files) read the typing and deps gates' findings; they edit pyproject.toml and
+create constraints/, files no other fixer touches.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from readiness.fixers.interface import Fixer
 def registry() -> dict[str, type[Fixer]]:
     """The available fixers, by name, in the order they run (a new dict each call)."""
     # Imported here: libcst and tomlkit load only when a fix runs.
+    from readiness.fixers.locks import LocksFixer  # noqa: PLC0415
     from readiness.fixers.markers import MarkersFixer  # noqa: PLC0415
+    from readiness.fixers.mypy_scope import MypyScopeFixer  # noqa: PLC0415
     from readiness.fixers.request_timeouts import RequestTimeoutsFixer  # noqa: PLC0415
     from readiness.fixers.ruff_black import RuffBlackFixer  # noqa: PLC0415
     from readiness.fixers.suppressions import SuppressionCodesFixer  # noqa: PLC0415
@@ -31,6 +33,8 @@ def registry() -> dict[str, type[Fixer]]:
         RequestTimeoutsFixer,
         SuppressionCodesFixer,
         RuffBlackFixer,
+        MypyScopeFixer,
+        LocksFixer,
     )
     return {fixer.name: fixer for fixer in fixers}
 

@@ -123,9 +123,9 @@ class Workspace:
             )
         if now.data is None:
             mode = NEW_FILE_MODE & ~current_umask()
-            if not target.parent.is_dir():
-                raise FixError(f"{rel}: its folder does not exist; nothing written")
-            if not os.access(target.parent, os.W_OK):
+            # A new file may need new folders; the nearest existing one must take them.
+            existing = next(p for p in target.parents if p.exists())
+            if not os.access(existing, os.W_OK):
                 raise FixError(f"{rel}: its folder is not writable; nothing written")
         else:
             mode = stat.S_IMODE(target.stat().st_mode)
@@ -148,6 +148,8 @@ class Workspace:
         try:
             for edit, target, mode in prepared:
                 previous = self.snapshots[edit.path].data
+                if previous is None:
+                    target.parent.mkdir(parents=True, exist_ok=True)
                 write_atomic(target, edit.after.encode("utf-8"), mode)
                 done.append((target, previous, mode))
         except OSError as exc:
