@@ -2,7 +2,7 @@
 
 Gates do not know about fixers: a finding carries its rule, and
 :func:`fixer_for` looks the fixer up here. The order matters where two fixers
-edit the same file: the insertion-only fixers (P0) run before ``ruff-black``
+edit the same file: the insertion-only fixers run before ``ruff-black``
 (P1), which then formats what they inserted.
 
 ``mypy-scope`` (stub packages, strict overrides) and ``locks`` (split lock
