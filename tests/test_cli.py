@@ -99,7 +99,11 @@ def test_clean_target_exits_0_and_writes_the_reports(
     assert report["verdict"] == "ready"
     assert [g["name"] for g in report["gates"]] == ["lint"]
     assert f"wrote {out / 'readiness-report.md'}" in captured.out
-    assert "lint" in captured.err  # the plain progress line of the finished gate
+    # The plain progress line of the finished gate (stderr is no terminal here).
+    (progress,) = captured.err.splitlines()
+    name, status, seconds, *count = progress.split()
+    assert (name, status, count) == ("lint", "pass", ["0", "findings"])
+    assert seconds.endswith("s")
 
 
 def test_gaps_exit_1_and_only_the_asked_format_is_written(

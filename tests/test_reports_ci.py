@@ -11,9 +11,9 @@ import pytest
 
 from readiness.errors import UsageError
 from readiness.findings import Status, Verdict
+from readiness.merge import merge, read
 from readiness.reports.json import JsonRenderer
 from readiness.reports.junit import JunitRenderer
-from readiness.reports.merge import merge, read
 from readiness.reports.sarif import SarifRenderer
 from tests.test_reports import finding, gate, make_report, sample_report
 

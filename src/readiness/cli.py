@@ -16,13 +16,13 @@ from typing import NoReturn, TextIO
 
 from rich.console import Console
 
-from readiness import __version__, locks, uptime
+from readiness import __version__, locks, merge, uptime
 from readiness.audit import AuditRequest, BaselineRequest, audit, record_baseline
 from readiness.errors import ReadinessError, UsageError
 from readiness.findings import Priority, Report, Verdict
 from readiness.fixers import engine as fix_engine
 from readiness.gates import registry
-from readiness.reports import merge, renderers, terminal
+from readiness.reports import renderers, terminal
 
 EXIT_READY = 0
 EXIT_GAPS = 1

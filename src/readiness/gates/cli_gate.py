@@ -234,12 +234,13 @@ def run_help(
     """``<argv0> <path...> --help`` in the scratch folder, recorded as ``name ...``."""
     ctx.commands.append((*name.split(), *path, "--help"))
     try:
-        completed = command.run(
+        completed = ctx.run(
             [*argv0, *path, "--help"],
             cwd=ctx.scratch,
-            timeout_s=max(min(timeout, ctx.remaining()), 0.1),
+            timeout_s=timeout,
             ok_codes=range(-255, 256),
             env=help_env(env),
+            record=False,
         )
     except command.ToolTimeout:
         return clitree.HelpRun(path=path, returncode=None)

@@ -84,13 +84,17 @@ class GateContext:
         cwd: Path | None = None,
         env: Mapping[str, str] | None = None,
         record: bool = True,
+        timeout_s: float | None = None,
     ) -> command.Completed:
+        """Run a tool within the gate's deadline (and ``timeout_s``, when shorter)."""
         if record:
             self.commands.append((Path(args[0]).name, *args[1:]))
+        remaining = self.remaining()
+        limit = remaining if timeout_s is None else min(timeout_s, remaining)
         return command.run(
             args,
             cwd=cwd or self.target.root,
-            timeout_s=self.remaining(),
+            timeout_s=max(limit, 0.1),
             ok_codes=ok_codes,
             env=env,
         )

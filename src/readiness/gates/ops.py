@@ -379,12 +379,13 @@ def run_command(ctx: GateContext, spec: OpsCommand, env: CommandEnv) -> Finding 
         raise ConfigError(f"ops command {spec.name!r}: cwd {spec.cwd} does not exist")
     args = [resolve(spec.command[0], env), *spec.command[1:]]
     try:
-        completed = command.run(
+        completed = ctx.run(
             args,
             cwd=cwd,
-            timeout_s=max(min(spec.timeout_s, ctx.remaining()), 0.1),
+            timeout_s=spec.timeout_s,
             ok_codes=range(-255, 256),
             env={**env.variables, **spec.env},
+            record=False,
         )
     except command.ToolTimeout:
         return command_finding(

@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from packaging.markers import Marker
+from packaging.markers import Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
@@ -671,8 +671,8 @@ def _applies(
             marker.evaluate({**environment, "extra": extra})
             for extra in (extras or {""})
         )
-    except Exception:  # noqa: BLE001 - an unreadable marker must not hide a dependency
-        return True
+    except (UndefinedComparison, UndefinedEnvironmentName):
+        return True  # a marker we cannot evaluate must not hide a dependency
 
 
 # --- test-time imports ------------------------------------------------------
