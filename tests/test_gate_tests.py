@@ -1613,4 +1613,4 @@ def test_the_probe_reads_this_interpreter(tmp_path: Path, app_root: Path) -> Non
     assert "pytest" in found.providers["_pytest"]
     assert "json" in found.stdlib
     assert found.environment["python_version"] == "{}.{}".format(*sys.version_info)
-    assert ctx.commands == []  # the probe is not one of the gate's commands
+    assert ctx.commands == ()  # the probe is not one of the gate's commands

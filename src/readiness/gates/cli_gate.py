@@ -232,7 +232,7 @@ def run_help(
     timeout: float,
 ) -> clitree.HelpRun:
     """``<argv0> <path...> --help`` in the scratch folder, recorded as ``name ...``."""
-    ctx.commands.append((*name.split(), *path, "--help"))
+    ctx.record_command((*name.split(), *path, "--help"))
     try:
         completed = ctx.run(
             [*argv0, *path, "--help"],

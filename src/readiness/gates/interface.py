@@ -63,8 +63,30 @@ class GateContext:
         self.settings = settings
         self.scratch = scratch
         self.deadline = deadline
-        self.commands: list[tuple[str, ...]] = []
-        self.tools: dict[str, str] = {}
+        self._commands: list[tuple[str, ...]] = []
+        self._tools: dict[str, str] = {}
+
+    @property
+    def commands(self) -> tuple[tuple[str, ...], ...]:
+        """The commands run so far, as the report shows them."""
+        return tuple(self._commands)
+
+    @property
+    def tools(self) -> Mapping[str, str]:
+        """Tool versions recorded so far, by tool name."""
+        return dict(self._tools)
+
+    def record_command(self, args: Sequence[str], *, first: bool = False) -> None:
+        """Show ``args`` in the report's command list (``first``: at its head)."""
+        entry = (Path(args[0]).name, *args[1:])
+        if first:
+            self._commands.insert(0, entry)
+        else:
+            self._commands.append(entry)
+
+    def record_tool(self, tool: str, version: str) -> None:
+        """Enter ``tool`` at ``version`` into the report's tool table."""
+        self._tools[tool] = version
 
     @property
     def options(self) -> GateOptions:
@@ -88,7 +110,7 @@ class GateContext:
     ) -> command.Completed:
         """Run a tool within the gate's deadline (and ``timeout_s``, when shorter)."""
         if record:
-            self.commands.append((Path(args[0]).name, *args[1:]))
+            self.record_command(args)
         remaining = self.remaining()
         limit = remaining if timeout_s is None else min(timeout_s, remaining)
         return command.run(
@@ -101,13 +123,13 @@ class GateContext:
 
     def tool_version(self, tool: str) -> str:
         """``tool --version``, reduced to the version number, recorded once."""
-        if tool not in self.tools:
+        if tool not in self._tools:
             completed = self.run([tool, "--version"], record=False)
             match = _VERSION.search(completed.stdout or completed.stderr)
             if match is None:
                 raise GateError(f"{tool} --version printed no version number")
-            self.tools[tool] = match.group(0)
-        return self.tools[tool]
+            self._tools[tool] = match.group(0)
+        return self._tools[tool]
 
 
 class Gate(ABC):

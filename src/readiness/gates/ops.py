@@ -373,7 +373,7 @@ def resolve(program: str, env: CommandEnv) -> str:
 
 def run_command(ctx: GateContext, spec: OpsCommand, env: CommandEnv) -> Finding | None:
     """Run one declared command; the finding that says how it failed, if it did."""
-    ctx.commands.append(spec.command)
+    ctx.record_command(spec.command)
     cwd = (ctx.target.root / spec.cwd).resolve()
     if not cwd.is_dir():
         raise ConfigError(f"ops command {spec.name!r}: cwd {spec.cwd} does not exist")

@@ -298,7 +298,7 @@ def scan(
     if baseline is not None:
         args += ["--baseline", baseline.name]
     # the report shows the command once, without the file list
-    ctx.commands.append((*args, "--", f"<{len(files)} files>"))
+    ctx.record_command((*args, "--", f"<{len(files)} files>"))
     for index, batch in enumerate(chunks(files)):
         if baseline is None:
             completed = ctx.run([*args, "--", *batch], record=False)

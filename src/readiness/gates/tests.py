@@ -389,7 +389,7 @@ class TestsGate(Gate):
         installed = probe(ctx, env)
         for tool in ("pytest", "pytest-cov"):
             if tool in installed.versions:
-                ctx.tools[tool] = installed.versions[tool]
+                ctx.record_tool(tool, installed.versions[tool])
         selection = marker_selection(config, target, survey, installed)
         declared = declared_closure(target, config, installed)
         undeclared = undeclared_imports(
@@ -953,15 +953,14 @@ def run_pytest(
         "VIRTUAL_ENV": str(env.path),
         "PATH": _joined(str(env.path / "bin"), os.environ.get("PATH", "")),
     }
+    # pytest is the gate's main command: first, before the uv builds.
+    ctx.record_command(args, first=True)
     try:
-        completed = ctx.run(args, ok_codes=ANY_EXIT, env=variables)
+        completed = ctx.run(args, ok_codes=ANY_EXIT, env=variables, record=False)
     except command.ToolTimeout as timeout:
         raise GateError(
             timeout_reason(str(timeout), read_progress(progress), timeout.output)
         ) from None
-    finally:
-        # pytest is the gate's main command: first, before the uv builds.
-        ctx.commands.insert(0, ctx.commands.pop())
     return Outcome(
         returncode=completed.returncode,
         stdout=completed.stdout,

@@ -353,7 +353,7 @@ def check(ctx: GateContext) -> Checked:
         python=options.python,
     )
     version = mypy_version(ctx, env.python)
-    ctx.tools["mypy"] = str(version)
+    ctx.record_tool("mypy", str(version))
     if config.path is None:
         empty = ctx.scratch / "mypy.ini"
         empty.write_text("[mypy]\n", encoding="utf-8")
