@@ -129,6 +129,21 @@ class Target:
             Path(package).name.removesuffix(".py") for package in self.packages
         )
 
+    @property
+    def installable(self) -> bool:
+        """Whether a build frontend can install the target.
+
+        A ``[build-system]`` table alone is enough (poetry-core, flit and others
+        keep their metadata in their own tables), as is a setuptools
+        ``setup.py`` or ``setup.cfg``.
+        """
+        return (
+            "project" in self.pyproject
+            or "build-system" in self.pyproject
+            or (self.root / "setup.py").is_file()
+            or (self.root / "setup.cfg").is_file()
+        )
+
     def rel(self, path: Path | str) -> str:
         """``path`` relative to the root, with ``/``; absolute if outside it."""
         candidate = Path(path)
