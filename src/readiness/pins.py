@@ -1,0 +1,229 @@
+"""What the target pins: its lock files, its tools' versions, its formatter.
+
+The target's own choices decide; readiness's defaults apply only where it says
+nothing, and every answer carries its evidence so the report can say which.
+
+- :func:`locked_versions` reads the lock the target commits, in this order:
+  ``uv.lock``, ``pylock.toml`` (PEP 751), ``poetry.lock``, ``pdm.lock``, then
+  ``==`` pins in ``requirements*.txt`` / ``constraints*.txt`` (top level and
+  ``requirements/``, ``constraints/``).
+- :func:`tool_pin` gives the version of ruff, black, mypy, pytest or bandit the
+  target pins: its lock first, then an exact pin in its dev/test extras and
+  dependency groups, then the ``rev`` of the matching hook in
+  ``.pre-commit-config.yaml``.
+- :func:`formatter` says whether the project formats with ruff or black.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+#: TOML locks: file name -> the array of package tables in it.
+TOML_LOCKS = (
+    ("uv.lock", "package"),
+    ("pylock.toml", "packages"),
+    ("poetry.lock", "package"),
+    ("pdm.lock", "package"),
+)
+REQUIREMENT_GLOBS = (
+    "requirements*.txt",
+    "constraints*.txt",
+    "requirements/*.txt",
+    "constraints/*.txt",
+)
+#: pre-commit hook repositories whose ``rev`` is the tool's version.
+HOOK_REPOS = {
+    "ruff": ("astral-sh/ruff-pre-commit", "charliermarsh/ruff-pre-commit"),
+    "black": ("psf/black", "psf/black-pre-commit-mirror"),
+    "mypy": ("pre-commit/mirrors-mypy",),
+    "bandit": ("PyCQA/bandit",),
+}
+_PIN = re.compile(
+    r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*==\s*([^\s;#\\]+)"
+)
+_REV = re.compile(r"^v?(\d+(?:\.\d+)+\S*)$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pin:
+    """A version the target pins, and the file (and how) that says so."""
+
+    version: str
+    source: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Locked:
+    """The versions of one committed lock file, by canonical name."""
+
+    path: str
+    versions: Mapping[str, str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Formatter:
+    tool: str  # "ruff" or "black"
+    evidence: str
+
+
+def _load_toml(path: Path) -> Mapping[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def locked_versions(root: Path) -> Locked | None:
+    """The target's committed lock, or ``None`` when it commits none."""
+    for name, key in TOML_LOCKS:
+        path = root / name
+        if path.is_file():
+            packages = _load_toml(path).get(key, [])
+            versions = {
+                str(canonicalize_name(str(item["name"]))): str(item["version"])
+                for item in packages
+                if isinstance(item, Mapping) and "name" in item and "version" in item
+            }
+            if versions:
+                return Locked(path=name, versions=versions)
+    for pattern in REQUIREMENT_GLOBS:
+        for path in sorted(root.glob(pattern)):
+            versions = requirement_pins(path)
+            if versions:
+                return Locked(path=path.relative_to(root).as_posix(), versions=versions)
+    return None
+
+
+def requirement_pins(path: Path) -> dict[str, str]:
+    """``name==version`` lines of a requirements file, by canonical name."""
+    try:
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+    except OSError:
+        return {}
+    pins: dict[str, str] = {}
+    for line in text.splitlines():
+        match = _PIN.match(line)
+        if match:
+            pins[str(canonicalize_name(match[1]))] = match[2]
+    return pins
+
+
+def declared_pins(requirements: Iterable[str]) -> dict[str, str]:
+    """Exact ``==`` pins among requirement strings, by canonical name."""
+    pins: dict[str, str] = {}
+    for text in requirements:
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement:
+            continue
+        specifiers = list(requirement.specifier)
+        if len(specifiers) == 1 and specifiers[0].operator in {"==", "==="}:
+            version = specifiers[0].version
+            if "*" not in version:
+                pins[str(canonicalize_name(requirement.name))] = version
+    return pins
+
+
+def precommit_hooks(root: Path) -> list[tuple[str, str, tuple[str, ...]]]:
+    """``(repo, rev, hook ids)`` of ``.pre-commit-config.yaml`` (empty if none)."""
+    path = root / ".pre-commit-config.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []
+    repos = data.get("repos", []) if isinstance(data, Mapping) else []
+    found = []
+    for repo in repos if isinstance(repos, list) else []:
+        if not isinstance(repo, Mapping):
+            continue
+        hooks = repo.get("hooks", [])
+        ids = tuple(
+            str(hook.get("id"))
+            for hook in (hooks if isinstance(hooks, list) else [])
+            if isinstance(hook, Mapping)
+        )
+        found.append((str(repo.get("repo", "")), str(repo.get("rev", "")), ids))
+    return found
+
+
+def hook_rev(root: Path, tool: str) -> str | None:
+    """The tool version a pre-commit hook's ``rev`` pins, if one does."""
+    for repo, rev, _ in precommit_hooks(root):
+        slug = repo.removesuffix(".git").split("github.com/")[-1]
+        if slug in HOOK_REPOS.get(tool, ()):
+            match = _REV.match(rev)
+            if match:
+                return match[1]
+    return None
+
+
+def tool_pin(
+    root: Path, tool: str, *, dev_requirements: Iterable[str] = ()
+) -> Pin | None:
+    """The version of ``tool`` the target pins, with its source; ``None`` if none."""
+    name = canonicalize_name(tool)
+    locked = locked_versions(root)
+    if locked is not None and name in locked.versions:
+        return Pin(version=locked.versions[name], source=locked.path)
+    declared = declared_pins(dev_requirements)
+    if name in declared:
+        return Pin(version=declared[name], source="pyproject.toml (dev/test pins)")
+    rev = hook_rev(root, tool)
+    if rev is not None:
+        return Pin(version=rev, source=".pre-commit-config.yaml (hook rev)")
+    return None
+
+
+def formatter(
+    root: Path, pyproject: Mapping[str, Any], *, dev_requirements: Iterable[str] = ()
+) -> Formatter:
+    """The formatter the project uses, and the evidence; black by default.
+
+    The first rule that holds decides: explicit configuration, then the
+    pre-commit hooks, then the dev dependencies, then ruff configured with no
+    black anywhere.
+    """
+    tool = pyproject.get("tool", {})
+    tool = tool if isinstance(tool, Mapping) else {}
+    ruff = tool.get("ruff", {})
+    hooks = {hook for _, _, ids in precommit_hooks(root) for hook in ids}
+    names = set()
+    for text in dev_requirements:
+        try:
+            names.add(canonicalize_name(Requirement(text).name))
+        except InvalidRequirement:
+            continue
+    ruff_configured = bool(ruff) or any(
+        (root / name).is_file() for name in ("ruff.toml", ".ruff.toml")
+    )
+    rules = (
+        ("black" in tool, "black", "[tool.black] in pyproject.toml"),
+        (
+            isinstance(ruff, Mapping) and "format" in ruff,
+            "ruff",
+            "[tool.ruff.format] in pyproject.toml",
+        ),
+        ("ruff-format" in hooks, "ruff", "the ruff-format pre-commit hook"),
+        (
+            bool(hooks & {"black", "black-jupyter"}),
+            "black",
+            "the black pre-commit hook",
+        ),
+        ("black" in names, "black", "black in the dev/test dependencies"),
+        (ruff_configured, "ruff", "ruff is configured and black appears nowhere"),
+    )
+    for holds, chosen, evidence in rules:
+        if holds:
+            return Formatter(tool=chosen, evidence=evidence)
+    return Formatter(
+        tool="black", evidence="no formatter configured: black, the checklist's tool"
+    )
