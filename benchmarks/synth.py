@@ -63,7 +63,10 @@ def module_text(index: int) -> str:
                 "            total += value * scale",
                 "        else:",
                 "            total -= value / (scale + 1.0)",
-                f"    record = {{'module': {index}, 'function': {number}, 'total': total}}",
+                (
+                    f"    record = {{'module': {index}, 'function': {number},"
+                    " 'total': total}"
+                ),
                 "    if os.environ.get('LEGACY_DEBUG'):",
                 "        print(json.dumps(record))",
                 "    return total",
