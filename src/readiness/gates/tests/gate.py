@@ -33,8 +33,9 @@ from readiness.pytest_survey.files import files_to_scan
 from readiness.pytest_survey.imports import import_sites
 from readiness.pytest_survey.marks import scan
 
-#: ``readiness.rules.catalogue`` reads a gate's rules from the gate's module.
-__all__ = ["RULES", "TestsGate", "evaluate"]
+#: ``RULES`` is re-exported: ``readiness.rules.catalogue`` reads a gate's rules
+#: from the module that defines the gate class.
+__all__ = ["RULES", "TestsGate", "criteria", "evaluate", "unmeasured"]
 
 
 class TestsGate(Gate):
