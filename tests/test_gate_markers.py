@@ -12,12 +12,12 @@ import pytest
 from readiness.findings import Finding, GateResult, Priority, Severity, Status
 from readiness.gates import registry
 from readiness.gates.markers import (
-    BUILTIN_MARKERS,
     UNDEFINED,
     UNPARSABLE,
     MarkersGate,
     unknown_mark_is_error,
 )
+from readiness.pytest_survey.marks import BUILTIN_MARKERS
 from readiness.target import PytestConfig
 from tests.conftest import MakeRepo, RunGate
 
@@ -138,7 +138,6 @@ def test_fails_with_one_finding_per_use_site_under_strict_markers(
         "register it in pyproject.toml [tool.pytest.ini_options] markers:"
         ' "memory: <description>"'
     )
-    assert first.fixable is True
     assert dict(first.details) == {"marker": "memory", "config": "pyproject.toml"}
     assert [(c.text, c.met) for c in result.criteria] == [
         (
@@ -920,7 +919,6 @@ def test_a_file_that_does_not_parse_is_a_finding(
     bad = next(f for f in result.findings if f.path == "tests/test_bad.py")
     assert bad.severity is Severity.HIGH
     assert bad.priority is Priority.P0
-    assert bad.fixable is False
     assert bad.message == (
         "test file does not parse (SyntaxError: invalid syntax);"
         " pytest cannot collect it"

@@ -38,7 +38,8 @@ from readiness.fixers.interface import (
     outcome,
     require_insertion,
 )
-from readiness.gates.markers import UNDEFINED, marker_name
+from readiness.gates.markers import UNDEFINED
+from readiness.pytest_survey.marks import marker_name
 from readiness.target import PytestConfig
 
 #: How many files a generated description names before "and N more".

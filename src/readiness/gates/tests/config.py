@@ -1,0 +1,167 @@
+"""``[tool.readiness.tests]``: what to install, what to measure, the threshold."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import Requirement
+
+from readiness import environments, requirements
+from readiness.errors import ConfigError
+from readiness.settings import GateOptions
+from readiness.target import Target, load_ini
+
+DEFAULT_THRESHOLD = 90.0
+TEST_NAMES = ("test", "tests", "testing")
+KNOWN_OPTIONS = frozenset(
+    {
+        "timeout",
+        "python",
+        "extras",
+        "groups",
+        "constraints",
+        "markers",
+        "keywords",
+        "coverage",
+        "fail_under",
+        "args",
+    }
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    """What ``[tool.readiness.tests]`` and the target decide about the run."""
+
+    extras: tuple[str, ...]
+    groups: tuple[str, ...]
+    constraints: Path | None
+    python: str | None
+    #: ``None``: the seed's selection, restricted to the target's markers.
+    markers: str | None
+    keywords: str
+    coverage: tuple[str, ...]
+    threshold: float
+    threshold_source: str
+    args: tuple[str, ...]
+
+
+def configure(target: Target, options: GateOptions) -> Config:
+    """Read ``[tool.readiness.tests]`` with the target's defaults."""
+    values = options.values
+    unknown = sorted(set(values) - KNOWN_OPTIONS)
+    if unknown:
+        raise ConfigError(
+            f"[tool.readiness.tests] has unknown key {unknown[0]!r}; known keys: "
+            + ", ".join(sorted(KNOWN_OPTIONS))
+        )
+    extras = options.strings("extras", _first(TEST_NAMES, target.extras))
+    for extra in extras:
+        if extra not in target.extras:
+            raise ConfigError(
+                f"[tool.readiness.tests] extras: {target.name} has no extra {extra!r}"
+            )
+    groups = options.strings("groups", _first(TEST_NAMES, target.dependency_groups))
+    for group in groups:
+        if group not in target.dependency_groups:
+            raise ConfigError(
+                f"[tool.readiness.tests] groups: {target.name} has no dependency"
+                f" group {group!r}"
+            )
+    threshold, source = coverage_threshold(target, values)
+    return Config(
+        extras=extras,
+        groups=groups,
+        constraints=_constraints(target, _string(values, "constraints")),
+        python=_string(values, "python") or None,
+        markers=_string(values, "markers"),
+        keywords=_string(values, "keywords") or "",
+        coverage=options.strings("coverage", target.package_names),
+        threshold=threshold,
+        threshold_source=source,
+        args=options.strings("args"),
+    )
+
+
+def _first(names: Iterable[str], declared: Mapping[str, object]) -> tuple[str, ...]:
+    return next(((name,) for name in names if name in declared), ())
+
+
+def _string(values: Mapping[str, Any], key: str) -> str | None:
+    value = values.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"[tool.readiness.tests] {key} must be a string")
+    return value
+
+
+def _constraints(target: Target, configured: str | None) -> Path | None:
+    """``constraints/test.txt`` when present; a configured path must exist."""
+    if configured is None:
+        default = target.root / "constraints" / "test.txt"
+        return default if default.is_file() else None
+    if not configured:
+        return None
+    path = target.root / configured
+    if not path.is_file():
+        raise ConfigError(f"[tool.readiness.tests] constraints: {configured} not found")
+    return path
+
+
+def coverage_threshold(target: Target, values: Mapping[str, Any]) -> tuple[float, str]:
+    """The threshold and where it comes from, in coverage.py's order of files."""
+    if "fail_under" in values:
+        return _percent(values["fail_under"], "[tool.readiness.tests] fail_under")
+    for name, section in (
+        (".coveragerc", "report"),
+        (".coveragerc", "coverage:report"),
+        ("setup.cfg", "coverage:report"),
+        ("tox.ini", "coverage:report"),
+    ):
+        path = target.root / name
+        if path.is_file():
+            parser = load_ini(path)
+            if parser.has_option(section, "fail_under"):
+                where = f"{name} [{section}] fail_under"
+                return _percent(parser.get(section, "fail_under"), where)
+    report = target.tool.get("coverage", {}).get("report", {})
+    if isinstance(report, Mapping) and "fail_under" in report:
+        where = "pyproject.toml [tool.coverage.report] fail_under"
+        return _percent(report["fail_under"], where)
+    return DEFAULT_THRESHOLD, "default"
+
+
+def _percent(value: object, where: str) -> tuple[float, str]:
+    try:
+        number = float(str(value))
+    except ValueError:
+        number = -1.0
+    if isinstance(value, bool) or not 0 <= number <= 100:
+        raise ConfigError(f"{where} must be a number from 0 to 100")
+    return number, where
+
+
+def environment_spec(target: Target, config: Config) -> environments.Spec:
+    """The test environment: target with its test extra/group, pytest-cov, pytest."""
+    packages = ["pytest-cov"]
+    if "pytest" not in declared_names(target, config):
+        packages.insert(0, "pytest")
+    return environments.Spec(
+        kind="test",
+        extras=config.extras,
+        groups=config.groups,
+        packages=tuple(packages),
+        constraints=config.constraints,
+        install_target=target.installable,
+    )
+
+
+def declared_requirements(target: Target, config: Config) -> list[Requirement]:
+    """Dependencies, the test extras and groups; the target's own extras expanded."""
+    return requirements.declared(target, extras=config.extras, groups=config.groups)
+
+
+def declared_names(target: Target, config: Config) -> frozenset[str]:
+    return requirements.names(declared_requirements(target, config))

@@ -1,0 +1,355 @@
+"""From pytest's reports to findings: why collection broke, what failed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from readiness import command, environments
+from readiness.findings import Finding, Priority, Rule, Severity
+from readiness.gates.tests.config import Config
+from readiness.gates.tests.imports import WELL_KNOWN, Undeclared
+from readiness.gates.tests.rules import (
+    COLLECTION_ERROR,
+    CONFTEST_CRASH,
+    ERRORING_TEST,
+    FAILING_TEST,
+    LOW_COVERAGE,
+    NO_TESTS,
+    PYTEST_UNUSABLE,
+    SYNTAX_ERROR,
+    UNDECLARED_IMPORT,
+    UNREGISTERED_MARKER,
+)
+from readiness.gates.tests.run import Case, Coverage, Outcome, exit_meaning
+from readiness.gates.tests.selection import Selection
+from readiness.pytest_survey.imports import ImportSite, local_modules
+from readiness.pytest_survey.marks import Survey
+from readiness.target import Target
+
+#: Findings for failing tests beyond this many are summed up in one.
+MAX_TEST_FINDINGS = 50
+#: How many of the modules below the threshold are named.
+MAX_COVERAGE_FINDINGS = 5
+
+_MARKER_ERROR = re.compile(r"'(?P<marker>[^']+)' not found in `markers` configuration")
+_NO_MODULE = re.compile(r"No module named '(?P<module>[^']+)'")
+_SYNTAX = re.compile(r'^E?\s*File "(?P<path>[^"]+)", line (?P<line>\d+)', re.MULTILINE)
+_E_LINE = re.compile(r"^E\s+(?P<text>\S.*)$", re.MULTILINE)
+_LOCATION = re.compile(r"^(?P<path>[^\s:<>][^:\n]*\.py):(?P<line>\d+): ", re.MULTILINE)
+_EXCEPTION = re.compile(r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Warning))")
+_CONFTEST_LOAD = re.compile(
+    r"^ImportError while loading conftest '(?P<path>[^']+)'\.$", re.MULTILINE
+)
+#: ``ERROR: ...`` (not argparse's usage line) and argparse's ``PROG: error: ...``.
+_USAGE = re.compile(
+    r"^(?:ERROR: (?!usage: )|[^\n]*?: error: )(?P<text>.+)$", re.MULTILINE
+)
+_INTERNAL = re.compile(r"^INTERNALERROR> (?P<text>\S.*)$", re.MULTILINE)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Inputs:
+    """What the gate knew before the run."""
+
+    target: Target
+    config: Config
+    survey: Survey
+    selection: Selection
+    undeclared: tuple[Undeclared, ...]
+    environment: environments.Environment
+
+
+@dataclass(frozen=True, kw_only=True)
+class Broken:
+    """A file pytest could not collect, with pytest's explanation."""
+
+    path: str
+    text: str
+
+
+def startup_failures(target: Target, stderr: str) -> list[Broken]:
+    """A conftest that fails while pytest starts is only on stderr (no report yet)."""
+    found = []
+    for match in _CONFTEST_LOAD.finditer(stderr):
+        rest = stderr[match.end() :]
+        following = _CONFTEST_LOAD.search(rest)
+        text = rest[: following.start()] if following else rest
+        found.append(Broken(path=target.rel(match["path"]), text=text))
+    return found
+
+
+def diagnose(
+    inputs: Inputs, item: Broken, aborted: set[tuple[str, str]]
+) -> list[Finding]:
+    """Why pytest could not collect ``item``, as findings with file:line."""
+    target = inputs.target
+    marker = _MARKER_ERROR.search(item.text)
+    if marker is not None:
+        return marker_findings(inputs, item, marker["marker"])
+    location = crash_location(target, item.text)
+    path, line = location if location else (item.path, None)
+    detail = error_line(item.text)
+    missing = _NO_MODULE.search(item.text)
+    if missing is not None:
+        module = missing["module"]
+        top = module.partition(".")[0]
+        own = top in local_modules(target, [target.root / path])
+        if not own and "ModuleNotFoundError" in detail:
+            aborted.add((path, top))
+            if any(
+                u.site.path == path and u.site.top == top for u in inputs.undeclared
+            ):
+                return []  # the static finding for that import says it, see below
+            site = ImportSite(module=module, path=path, line=line or 0)
+            guess = Undeclared(
+                site=site, distribution=WELL_KNOWN.get(top, top), installed=False
+            )
+            return [undeclared_finding(inputs, guess, aborted=True)]
+    syntax = _SYNTAX.search(item.text)
+    if "SyntaxError" in detail or "IndentationError" in detail or "TabError" in detail:
+        where = (
+            (target.rel(syntax["path"]), int(syntax["line"]))
+            if syntax
+            else (path, line)
+        )
+        return [
+            _finding(
+                SYNTAX_ERROR,
+                f"{detail}; pytest cannot collect {where[0]}",
+                path=where[0],
+                line=where[1],
+            )
+        ]
+    if path.endswith("conftest.py") or item.path.endswith("conftest.py"):
+        return [
+            _finding(
+                CONFTEST_CRASH,
+                f"conftest.py raises {detail}; pytest cannot collect the tests"
+                " below it",
+                path=path,
+                line=line,
+            )
+        ]
+    return [
+        _finding(
+            COLLECTION_ERROR,
+            f"pytest cannot collect {item.path}: {detail}",
+            path=path,
+            line=line,
+        )
+    ]
+
+
+def marker_findings(inputs: Inputs, item: Broken, marker: str) -> list[Finding]:
+    target = inputs.target
+    config = target.pytest_config
+    where, section = (
+        (config.path, config.section)
+        if config
+        else ("pyproject.toml", "tool.pytest.ini_options")
+    )
+    sites = [
+        use
+        for use in inputs.survey.uses
+        if use.marker == marker
+        and (use.path == item.path or use.path.startswith(f"{item.path}/"))
+    ]
+    locations: list[tuple[str, int | None]] = [(use.path, use.line) for use in sites]
+    return [
+        _finding(
+            UNREGISTERED_MARKER,
+            f"marker {marker!r} is not registered; pytest aborted collecting"
+            f" {item.path}",
+            path=path,
+            line=line,
+            fix=f"register it in {where} [{section}] markers:"
+            f' "{marker}: <description>"',
+            details={"marker": marker, "config": where},
+        )
+        for path, line in locations or [(item.path, None)]
+    ]
+
+
+def undeclared_finding(inputs: Inputs, item: Undeclared, *, aborted: bool) -> Finding:
+    config = inputs.config
+    site = item.site
+    if config.extras:
+        extra = config.extras[0]
+        where = f"[project.optional-dependencies] {extra} (the {extra} extra)"
+        declare = {"extra": extra}
+    elif config.groups:
+        group = config.groups[0]
+        where = f"[dependency-groups] {group} (the {group} dependency group)"
+        declare = {"group": group}
+    else:
+        where = "[project.optional-dependencies] test (a new test extra)"
+        declare = {"extra": "test"}
+    if aborted:
+        consequence = f"pytest could not import {site.path}"
+    elif item.installed:
+        consequence = (
+            "only the packages readiness adds to the test environment provide it"
+        )
+    else:
+        consequence = "the test environment does not have it"
+    return _finding(
+        UNDECLARED_IMPORT,
+        f"the tests import {site.module!r} but no declared dependency provides"
+        f" it ({item.distribution}); {consequence}",
+        path=site.path,
+        line=site.line or None,
+        severity=Severity.MEDIUM if item.installed and not aborted else Severity.HIGH,
+        fix=f'add "{item.distribution}" to {where} in pyproject.toml',
+        details={
+            "module": site.top,
+            "distribution": item.distribution,
+            "installed": item.installed,
+            **declare,
+        },
+    )
+
+
+def crash_location(target: Target, text: str) -> tuple[str, int] | None:
+    """The last ``path:line:`` of a traceback that lies inside the target."""
+    found = None
+    for match in _LOCATION.finditer(text):
+        rel = target.rel(match["path"])
+        if not rel.startswith("/") and not rel.startswith("../"):
+            found = (rel, int(match["line"]))
+    return found
+
+
+def error_line(text: str) -> str:
+    """The exception pytest reports: the last ``E   Type: message`` line."""
+    lines = [m["text"].strip() for m in _E_LINE.finditer(text)]
+    exceptions = [line for line in lines if _EXCEPTION.match(line)]
+    if exceptions:
+        return exceptions[-1][:300]
+    return command.last_line(text) if text.strip() else "(no details)"
+
+
+def test_findings(cases: Sequence[Case]) -> list[Finding]:
+    failing = [case for case in cases if case.outcome in {"failed", "error"}]
+    findings = []
+    for case in failing[:MAX_TEST_FINDINGS]:
+        rule = FAILING_TEST if case.outcome == "failed" else ERRORING_TEST
+        first = first_line(case.message) or error_line(case.text)
+        verb = "failed" if case.outcome == "failed" else "errored"
+        path, line = case.path, case.line
+        location = _last_location(case.text, path)
+        if location is not None:
+            line = location
+        findings.append(
+            _finding(
+                rule,
+                f"{case.nodeid} {verb}: {first}",
+                path=path,
+                line=line,
+                details={"test": case.nodeid},
+            )
+        )
+    if len(failing) > MAX_TEST_FINDINGS:
+        findings.append(
+            _finding(
+                FAILING_TEST,
+                f"... and {len(failing) - MAX_TEST_FINDINGS} more failing tests",
+            )
+        )
+    return findings
+
+
+def _last_location(text: str, path: str | None) -> int | None:
+    """The line in the test's own file where the failure was raised, if shown."""
+    lines = [int(m["line"]) for m in _LOCATION.finditer(text) if m["path"] == path]
+    return lines[-1] if lines else None
+
+
+def first_line(message: str) -> str:
+    return next((line.strip() for line in message.splitlines() if line.strip()), "")
+
+
+def exit_findings(
+    inputs: Inputs, outcome: Outcome, cases: Sequence[Case]
+) -> list[Finding]:
+    """Findings for exits that no test case explains."""
+    code = outcome.returncode
+    output = f"{outcome.stderr}\n{outcome.stdout}"
+    if code == 5:
+        deselected = outcome.progress.deselected
+        detail = f" ({deselected} deselected)" if deselected else ""
+        return [
+            _finding(
+                NO_TESTS,
+                f"pytest collected no tests with the selection {inputs.selection}"
+                f"{detail} (exit 5)",
+            )
+        ]
+    if code == 4:
+        texts = [m["text"].strip() for m in _USAGE.finditer(output)]
+    elif code == 3:
+        texts = [m["text"].strip() for m in _INTERNAL.finditer(output)][-1:]
+    elif code == 1 and not any(c.outcome in {"failed", "error"} for c in cases):
+        texts = [f"pytest exited 1 without a failing test: {command.last_line(output)}"]
+    elif code < 0 or code > 5:
+        texts = [f"pytest {exit_meaning(code)}: {command.last_line(output)}"]
+    else:
+        texts = []
+    if code in {3, 4} and not texts:
+        texts = [command.last_line(output)]
+    return [
+        _finding(
+            PYTEST_UNUSABLE,
+            f"pytest exit {code} ({exit_meaning(code)}): {text}",
+            fix=(
+                "register those markers (the selection names them), or leave them"
+                " out of [tool.readiness.tests] markers"
+                if text.startswith("Unknown marker")
+                else None
+            ),
+        )
+        for text in dict.fromkeys(texts)
+    ]
+
+
+def coverage_findings(config: Config, coverage: Coverage) -> list[Finding]:
+    below = sorted(
+        (f for f in coverage.files if f.percent < config.threshold and f.statements),
+        key=lambda f: (f.percent, f.path),
+    )
+    severity = Severity.MEDIUM if coverage.percent < config.threshold else Severity.LOW
+    return [
+        _finding(
+            LOW_COVERAGE,
+            f"{entry.percent:.2f} % covered ({entry.missing} of {entry.statements}"
+            f" statements missed), below {config.threshold:g} %",
+            path=entry.path,
+            line=entry.first_missing,
+            severity=severity,
+            details={"percent": round(entry.percent, 2)},
+        )
+        for entry in below[:MAX_COVERAGE_FINDINGS]
+    ]
+
+
+def _finding(
+    rule: Rule,
+    message: str,
+    *,
+    path: str | None = None,
+    line: int | None = None,
+    severity: Severity = Severity.HIGH,
+    fix: str | None = None,
+    details: Mapping[str, str | int | float | bool] | None = None,
+) -> Finding:
+    return Finding(
+        rule=rule.id,
+        severity=severity,
+        priority=Priority.P0,
+        message=message,
+        path=path,
+        line=line,
+        fix=rule.fix if fix is None else fix,
+        details=dict(details or {}),
+    )

@@ -1,0 +1,182 @@
+"""The tests gate: build the environment, survey, run pytest, judge."""
+
+from __future__ import annotations
+
+import os
+
+from readiness import environments
+from readiness.findings import Criterion, Finding, Priority
+from readiness.gates.interface import Evaluation, Gate, GateContext, GateSkipped
+from readiness.gates.tests.config import Config, configure, environment_spec
+from readiness.gates.tests.diagnosis import (
+    Broken,
+    Inputs,
+    coverage_findings,
+    diagnose,
+    exit_findings,
+    startup_failures,
+    test_findings,
+    undeclared_finding,
+)
+from readiness.gates.tests.imports import undeclared_imports
+from readiness.gates.tests.probe import declared_closure, probe
+from readiness.gates.tests.rules import RULES
+from readiness.gates.tests.run import (
+    EXIT_MEANINGS,
+    GUARD_ENV,
+    Outcome,
+    exit_meaning,
+    run_pytest,
+)
+from readiness.gates.tests.selection import marker_selection
+from readiness.pytest_survey.files import files_to_scan
+from readiness.pytest_survey.imports import import_sites
+from readiness.pytest_survey.marks import scan
+
+#: ``RULES`` is re-exported: ``readiness.rules.catalogue`` reads a gate's rules
+#: from the module that defines the gate class.
+__all__ = ["RULES", "TestsGate", "criteria", "evaluate", "unmeasured"]
+
+
+class TestsGate(Gate):
+    """The target's test suite passes in its own test environment, with coverage."""
+
+    __test__ = False  # a gate, not a pytest test class
+    name = "tests"
+    title = "pytest and coverage"
+    priority = Priority.P0
+
+    def run(self, ctx: GateContext) -> Evaluation:
+        target = ctx.target
+        running = os.environ.get(GUARD_ENV, "").split(os.pathsep)
+        if str(target.root) in running:
+            raise GateSkipped(
+                "this tests gate runs inside the suite of the same repository;"
+                " starting it again would run the suite inside itself"
+            )
+        config = configure(target, ctx.options)
+        tests, conftests = files_to_scan(target)
+        survey = scan(target, tests, conftests)
+        env = environments.ensure(
+            target, environment_spec(target, config), run=ctx.run, python=config.python
+        )
+        ctx.tool_version("uv")
+        installed = probe(ctx, env)
+        for tool in ("pytest", "pytest-cov"):
+            if tool in installed.versions:
+                ctx.record_tool(tool, installed.versions[tool])
+        selection = marker_selection(config, target, survey, installed)
+        declared = declared_closure(target, config, installed)
+        undeclared = undeclared_imports(
+            target, import_sites(target, [*tests, *conftests]), installed, declared
+        )
+        outcome = run_pytest(ctx, env, config, selection)
+        return evaluate(
+            Inputs(
+                target=target,
+                config=config,
+                survey=survey,
+                selection=selection,
+                undeclared=tuple(undeclared),
+                environment=env,
+            ),
+            outcome,
+        )
+
+
+def evaluate(inputs: Inputs, outcome: Outcome) -> Evaluation:
+    """Findings, metrics and the P0 criteria from what the run left behind.
+
+    A module that pytest could not import because a package is missing is
+    reported once: the static finding for that import says so (``aborted``
+    collects those ``(path, module)`` pairs while collection errors are read).
+    """
+    cases = outcome.cases or ()
+    broken = [
+        Broken(path=case.path or case.nodeid, text=case.text)
+        for case in cases
+        if case.outcome == "collection"
+    ]
+    broken.extend(startup_failures(inputs.target, outcome.stderr))
+    aborted: set[tuple[str, str]] = set()
+    findings: list[Finding] = []
+    for item in broken:
+        findings.extend(diagnose(inputs, item, aborted))
+    findings.extend(
+        undeclared_finding(
+            inputs, item, aborted=(item.site.path, item.site.top) in aborted
+        )
+        for item in inputs.undeclared
+    )
+    findings.extend(test_findings(cases))
+    findings.extend(exit_findings(inputs, outcome, cases))
+    if outcome.coverage is not None:
+        findings.extend(coverage_findings(inputs.config, outcome.coverage))
+    counts = {
+        outcome_name: sum(1 for case in cases if case.outcome == outcome_name)
+        for outcome_name in ("passed", "failed", "error", "skipped", "xfailed")
+    }
+    meaning = exit_meaning(outcome.returncode, collection_errors=len(broken))
+    metrics: dict[str, int | float | str] = {
+        "selection": str(inputs.selection),
+        "exit_code": outcome.returncode,
+        "exit_meaning": meaning,
+        "passed": counts["passed"],
+        "failed": counts["failed"],
+        "errors": counts["error"] + len(broken),
+        "collection_errors": len(broken),
+        "skipped": counts["skipped"],
+        "xfailed": counts["xfailed"],
+        "deselected": outcome.progress.deselected,
+        "coverage": (
+            round(outcome.coverage.percent, 2)
+            if outcome.coverage is not None
+            else "not measured"
+        ),
+        "coverage_threshold": inputs.config.threshold,
+        "undeclared_imports": len({item.site.top for item in inputs.undeclared}),
+        "duration_s": outcome.duration_s,
+        "python": str(inputs.environment.interpreter.version),
+        "environment": "reused" if inputs.environment.reused else "built",
+    }
+    return Evaluation(
+        criteria=criteria(inputs, outcome, meaning),
+        findings=tuple(findings),
+        metrics=metrics,
+    )
+
+
+def criteria(inputs: Inputs, outcome: Outcome, meaning: str) -> tuple[Criterion, ...]:
+    config = inputs.config
+    passes = Criterion(
+        text=f"pytest passes with the agreed selection ({inputs.selection})"
+        f" (exit {outcome.returncode}: {meaning})",
+        met=outcome.returncode == 0,
+    )
+    wanted = f"coverage >= {config.threshold:g} %"
+    if outcome.coverage is not None:
+        got = outcome.coverage.percent
+        coverage = Criterion(
+            text=f"{wanted} (got {got:.2f} %)", met=got >= config.threshold
+        )
+    else:
+        coverage = Criterion(
+            text=f"{wanted} (not measured: {unmeasured(config, outcome)})", met=False
+        )
+    names = sorted({item.site.top for item in inputs.undeclared})
+    imports = Criterion(
+        text="every test-time import is provided by a declared dependency"
+        + (f" ({len(names)} undeclared: {', '.join(names)})" if names else ""),
+        met=not names,
+    )
+    return (passes, coverage, imports)
+
+
+def unmeasured(config: Config, outcome: Outcome) -> str:
+    if not config.coverage:
+        return "no package to measure; set [tool.readiness.tests] coverage"
+    if outcome.returncode == 5:
+        return "no tests collected"
+    if outcome.returncode in {2, 3, 4}:
+        return f"pytest stopped before reporting ({EXIT_MEANINGS[outcome.returncode]})"
+    return "pytest-cov wrote no report"

@@ -1,0 +1,350 @@
+"""Running pytest in the test environment and reading back what it wrote."""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET  # nosec B405 - pytest's own report, see read_junit
+from dataclasses import dataclass
+from pathlib import Path
+
+from readiness import command, environments, wording
+from readiness.gates.interface import GateContext, GateError
+from readiness.gates.tests.config import Config
+from readiness.gates.tests.selection import Selection
+from readiness.target import Target
+
+#: Roots whose suite a tests gate is running, so that it does not start itself.
+GUARD_ENV = "READINESS_TESTS_GATE_ROOTS"
+PROGRESS_ENV = "READINESS_PYTEST_PROGRESS"
+PLUGIN = "_readiness_pytest_progress"
+#: Loaded into the target's pytest with ``-p``: appends a JSON line per event,
+#: opened and closed each time so that nothing is lost when pytest is killed.
+#: Plain Python 3 without f-strings, so that any interpreter runs it.
+PLUGIN_SOURCE = '''\
+"""readiness's progress probe: each test's start and finish, as JSON lines."""
+import json
+import os
+
+_PATH = os.environ.get("READINESS_PYTEST_PROGRESS")
+
+
+def _write(record):
+    if _PATH:
+        with open(_PATH, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\\n")
+
+
+def pytest_collection_finish(session):
+    _write({"event": "collected", "count": len(session.items)})
+
+
+def pytest_deselected(items):
+    _write({"event": "deselected", "count": len(items)})
+
+
+def pytest_runtest_logstart(nodeid):
+    _write({"event": "start", "nodeid": nodeid})
+
+
+def pytest_runtest_logfinish(nodeid):
+    _write({"event": "finish", "nodeid": nodeid})
+'''
+#: What pytest's exit codes mean (``pytest.ExitCode``).
+EXIT_MEANINGS = {
+    0: "all selected tests passed",
+    1: "tests failed",
+    2: "interrupted",
+    3: "internal error",
+    4: "usage error",
+    5: "no tests collected",
+}
+#: pytest options that need the cache provider, which the gate normally turns off.
+CACHE_OPTIONS = frozenset(
+    {
+        "--lf",
+        "--last-failed",
+        "--ff",
+        "--failed-first",
+        "--nf",
+        "--new-first",
+        "--sw",
+        "--stepwise",
+        "--sw-skip",
+        "--stepwise-skip",
+        "--cache-show",
+        "--cache-clear",
+        "--lfnf",
+        "--last-failed-no-failures",
+    }
+)
+#: pytest may exit with any code, or be killed by a signal; every one is read.
+ANY_EXIT = range(-256, 256)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Case:
+    """One ``<testcase>`` of the JUnit report."""
+
+    nodeid: str
+    path: str | None
+    line: int | None
+    #: passed, failed, error, skipped, xfailed or collection
+    outcome: str
+    message: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileCoverage:
+    path: str
+    percent: float
+    statements: int
+    missing: int
+    first_missing: int | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Coverage:
+    percent: float
+    statements: int
+    missing: int
+    files: tuple[FileCoverage, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Progress:
+    started: tuple[str, ...] = ()
+    finished: frozenset[str] = frozenset()
+    collected: int | None = None
+    deselected: int = 0
+
+    @property
+    def running(self) -> list[str]:
+        return [n for n in dict.fromkeys(self.started) if n not in self.finished]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+    duration_s: float
+    cases: tuple[Case, ...] | None
+    coverage: Coverage | None
+    progress: Progress
+
+
+def run_pytest(
+    ctx: GateContext,
+    env: environments.Environment,
+    config: Config,
+    selection: Selection,
+) -> Outcome:
+    """Run the suite; kill it at the gate's deadline, naming what was running."""
+    scratch = ctx.scratch
+    junit = scratch / "junit.xml"
+    coverage = scratch / "coverage.json"
+    progress = scratch / "progress.jsonl"
+    for stale in (junit, coverage, progress):
+        stale.unlink(missing_ok=True)
+    plugin_dir = scratch / "plugin"
+    plugin_dir.mkdir(exist_ok=True)
+    (plugin_dir / f"{PLUGIN}.py").write_text(PLUGIN_SOURCE, encoding="utf-8")
+    addopts = ctx.target.pytest_config.addopts if ctx.target.pytest_config else ()
+    args = [str(env.python), "-m", "pytest"]
+    if CACHE_OPTIONS.intersection(option.partition("=")[0] for option in addopts):
+        args += ["-o", f"cache_dir={scratch / 'pytest-cache'}"]
+    else:
+        args += ["-p", "no:cacheprovider"]
+    args += ["-p", PLUGIN, f"--junitxml={junit}", "-o", "junit_family=xunit1"]
+    if config.coverage:
+        args += [f"--cov={source}" for source in config.coverage]
+        args += [f"--cov-report=json:{coverage}", "--cov-report=", "--cov-fail-under=0"]
+    args += [*selection.args, *config.args]
+    variables = {
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "PYTEST_ADDOPTS": "",
+        "COVERAGE_FILE": str(scratch / ".coverage"),
+        # hypothesis keeps its example database in ./.hypothesis otherwise
+        "HYPOTHESIS_STORAGE_DIRECTORY": str(scratch / "hypothesis"),
+        "PYTHONPATH": _joined(str(plugin_dir), os.environ.get("PYTHONPATH", "")),
+        PROGRESS_ENV: str(progress),
+        GUARD_ENV: _joined(os.environ.get(GUARD_ENV, ""), str(ctx.target.root)),
+        "VIRTUAL_ENV": str(env.path),
+        "PATH": _joined(str(env.path / "bin"), os.environ.get("PATH", "")),
+    }
+    # pytest is the gate's main command: first, before the uv builds.
+    ctx.record_command(args, first=True)
+    try:
+        completed = ctx.run(args, ok_codes=ANY_EXIT, env=variables, record=False)
+    except command.ToolTimeout as timeout:
+        raise GateError(
+            timeout_reason(str(timeout), read_progress(progress), timeout.output)
+        ) from None
+    return Outcome(
+        returncode=completed.returncode,
+        stdout=completed.stdout,
+        stderr=completed.stderr,
+        duration_s=round(completed.duration_s, 3),
+        cases=read_junit(junit, ctx.target),
+        coverage=read_coverage(coverage, ctx.target) if config.coverage else None,
+        progress=read_progress(progress),
+    )
+
+
+def _joined(*parts: str) -> str:
+    return os.pathsep.join(part for part in parts if part)
+
+
+def timeout_reason(message: str, progress: Progress, output: str) -> str:
+    """One line: the kill, and the tests that were running (or where pytest was)."""
+    running = progress.running
+    if running:
+        shown = ", ".join(running[:5])
+        more = f" and {len(running) - 5} more" if len(running) > 5 else ""
+        where = f"still running: {shown}{more}"
+    elif progress.collected is None:
+        last = command.last_line(output) if output else "(no output)"
+        where = f"while collecting (last output: {last})"
+    else:
+        where = f"after {len(progress.finished)} tests had finished"
+    return f"{message} with its process group, {where}"
+
+
+def read_progress(path: Path) -> Progress:
+    started: list[str] = []
+    finished: set[str] = set()
+    collected: int | None = None
+    deselected = 0
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # the last line may be cut short by the kill
+        event = record.get("event") if isinstance(record, dict) else None
+        if event == "start":
+            started.append(str(record["nodeid"]))
+        elif event == "finish":
+            finished.add(str(record["nodeid"]))
+        elif event == "collected":
+            collected = int(record["count"])
+        elif event == "deselected":
+            deselected += int(record["count"])
+    return Progress(
+        started=tuple(started),
+        finished=frozenset(finished),
+        collected=collected,
+        deselected=deselected,
+    )
+
+
+def read_junit(path: Path, target: Target) -> tuple[Case, ...] | None:
+    """The cases of pytest's JUnit file; ``None`` when pytest wrote none.
+
+    The file is pytest's own output in our scratch folder. ElementTree
+    resolves no external entities, and the expat it uses (>= 2.4) limits
+    entity expansion, so even a test that rewrote the file could not make
+    reading it dangerous.
+    """
+    try:
+        root = ET.parse(path).getroot()  # noqa: S314  # nosec B314 - see docstring
+    except FileNotFoundError:
+        return None
+    except (ET.ParseError, OSError) as exc:
+        raise GateError(
+            f"pytest wrote a JUnit file that cannot be read: {exc}"
+        ) from None
+    return tuple(_case(element, target) for element in root.iter("testcase"))
+
+
+def _case(element: ET.Element, target: Target) -> Case:
+    file = element.get("file") or None
+    line_attr = element.get("line")
+    line = int(line_attr) + 1 if line_attr and line_attr.isdigit() else None
+    classname = element.get("classname", "")
+    name = element.get("name", "")
+    outcome, message, text = "passed", "", ""
+    for child in element:
+        if child.tag in {"failure", "error", "skipped"}:
+            message = child.get("message", "")
+            text = child.text or ""
+            if child.tag == "failure":
+                outcome = "failed"
+            elif child.tag == "error":
+                collection = not classname and message == "collection failure"
+                outcome = "collection" if collection else "error"
+            else:
+                xfail = child.get("type") == "pytest.xfail"
+                outcome = "xfailed" if xfail else "skipped"
+            if outcome in {"failed", "error", "collection"}:
+                break
+    path = target.rel(file) if file else None
+    return Case(
+        nodeid=_nodeid(path, classname, name),
+        path=path,
+        line=line,
+        outcome=outcome,
+        message=message,
+        text=text,
+    )
+
+
+def _nodeid(path: str | None, classname: str, name: str) -> str:
+    """``file::Class::name``, rebuilt from xunit1's ``file`` and ``classname``."""
+    if path is None:
+        return "::".join(part for part in (classname, name) if part)
+    if not classname:
+        return path
+    module = path.removesuffix(".py").replace("/", ".")
+    classes = (
+        classname.removeprefix(module).strip(".").split(".")
+        if classname.startswith(module)
+        else []
+    )
+    return "::".join([path, *[c for c in classes if c], name])
+
+
+def read_coverage(path: Path, target: Target) -> Coverage | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise GateError(
+            f"pytest-cov wrote a coverage report that is not JSON: {exc}"
+        ) from None
+    try:
+        totals = data["totals"]
+        files = [
+            FileCoverage(
+                path=target.rel(name),
+                percent=float(entry["summary"]["percent_covered"]),
+                statements=int(entry["summary"]["num_statements"]),
+                missing=int(entry["summary"]["missing_lines"]),
+                first_missing=min(entry.get("missing_lines") or [0]) or None,
+            )
+            for name, entry in data["files"].items()
+        ]
+        return Coverage(
+            percent=float(totals["percent_covered"]),
+            statements=int(totals["num_statements"]),
+            missing=int(totals["missing_lines"]),
+            files=tuple(files),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise GateError("pytest-cov wrote JSON without coverage totals") from None
+
+
+def exit_meaning(code: int, *, collection_errors: int = 0) -> str:
+    if code < 0:
+        return f"killed by signal {-code}"
+    meaning = EXIT_MEANINGS.get(code, f"unknown exit code {code}")
+    if collection_errors:
+        meaning += f", {wording.plural(collection_errors, 'error')} during collection"
+    return meaning
