@@ -664,7 +664,9 @@ def fake_runner(
     def run(path: tuple[str, ...]) -> clitree.HelpRun:
         seen.append(path)
         code, output = pages.get(path, (2, "Error: No such command 'x'."))
-        return clitree.HelpRun(path=path, returncode=code, output=output)
+        if code == 0:
+            return clitree.HelpRun(path=path, returncode=code, stdout=output)
+        return clitree.HelpRun(path=path, returncode=code, stderr=output)
 
     return run, seen
 

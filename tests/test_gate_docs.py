@@ -8,18 +8,20 @@ from typing import TYPE_CHECKING
 import pytest
 
 from readiness import clitree
+from readiness.docsnippets import (
+    Snippet,
+    doc_files,
+    markdown_snippets,
+    notebook_snippets,
+    rst_snippets,
+)
 from readiness.findings import Priority, Severity, Status
 from readiness.gates.docs import (
     MISSING_COMMAND,
     UNKNOWN_OPTION,
     DocsGate,
-    Snippet,
     check,
-    doc_files,
     find_invocations,
-    markdown_snippets,
-    notebook_snippets,
-    rst_snippets,
     tokens,
 )
 from tests.conftest import EXAMPLE, REPO_ROOT
