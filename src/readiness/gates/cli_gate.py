@@ -106,15 +106,21 @@ class CliGate(Gate):
                 "no [project] or [build-system] table, setup.py or setup.cfg:"
                 " nothing to install in a prod environment"
             )
+        # a __main__ with no command line found may do real work: never run it
+        not_run = [
+            s.name
+            for s in scripts
+            if s.root is None and s.name.startswith("python -m ")
+        ]
+        if len(not_run) == len(scripts):
+            raise GateSkipped(f"no command to check: {unchecked(not_run)}")
         timeout = ctx.options.number("help_timeout", helpwalk.DEFAULT_TIMEOUT_S)
         env = prodenv.ensure(ctx.target, run=ctx.run)
         findings: list[Finding] = []
         failures: list[Failure] = []
-        not_run: list[str] = []
         total = passed = undiscovered = 0
         for script in scripts:
-            if script.root is None and script.name.startswith("python -m "):
-                not_run.append(script.name)  # its __main__ may do real work
+            if script.name in not_run:
                 continue
             if script.missing:
                 findings.append(missing_entry(ctx.target, script))
@@ -147,8 +153,6 @@ class CliGate(Gate):
                     )
                 )
             undiscovered += count_undiscovered(script.root, tree)
-        if total == 0 and not findings:
-            raise GateSkipped(f"no command to check: {unchecked(not_run)}")
         findings += grouped(failures)
         missing = sum(1 for f in findings if f.rule == MISSING.id)
         hung = sum(1 for f in failures if f.returncode is None)
