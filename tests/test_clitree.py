@@ -719,6 +719,44 @@ def test_walk_when_the_root_crashes_still_tries_known_subcommands() -> None:
     assert (hung.timed_out, hung.ok, hung.no_such_command) == (True, False, False)
 
 
+def test_help_is_read_from_stdout_of_a_zero_exit_only() -> None:
+    # plants flask's `flask --help` without an app: exit 0, help on stdout, an
+    # error on stderr; and a group `db` that prints help, then crashes
+    no_app = "Error: Could not locate a Flask application.\n"
+    crashed = "Commands:\n  upgrade\n"
+    pages = {
+        (): clitree.HelpRun(path=(), returncode=0, stdout=CLICK_HELP, stderr=no_app),
+        ("db",): clitree.HelpRun(
+            path=("db",), returncode=1, stdout=crashed, stderr="KeyError: 'DB'"
+        ),
+    }
+    seen: list[tuple[str, ...]] = []
+
+    def run(path: tuple[str, ...]) -> clitree.HelpRun:
+        seen.append(path)
+        return pages.get(path, clitree.HelpRun(path=path, returncode=0))
+
+    static = clitree.Command(name="flask", commands=(clitree.Command(name="db"),))
+    walked, runs = clitree.walk("flask", run, static)
+    assert seen == [(), ("analyze-uptime",), ("test-data",), ("db",)]
+    assert walked.command_names == ("analyze-uptime", "test-data")
+    # the listing of a help that warned may be partial; its options are known
+    assert (walked.commands_complete, walked.options_complete) == (False, True)
+    assert runs[0].warned
+    assert runs[0].output == CLICK_HELP + "\n" + no_app
+    # a failed help is the group's failure, never a list of its commands
+    db = walked.child("db")
+    assert db is not None
+    assert (db.commands, db.commands_complete, db.options_complete) == (
+        (),
+        False,
+        False,
+    )
+    plain = walked.child("test-data")
+    assert plain is not None
+    assert (plain.commands_complete, runs[2].warned) == (True, False)
+
+
 def test_walk_limits_depth_and_count() -> None:
     run, seen = fake_runner({(): (0, CLICK_HELP)})
     walked, _ = clitree.walk("app", run, depth=0)
