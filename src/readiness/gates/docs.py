@@ -35,6 +35,7 @@ from __future__ import annotations
 import difflib
 import re
 import shlex
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -75,6 +76,8 @@ _REDIRECT = re.compile(r"^\d*(?:>>?|<|&>)")
 _ANGLED = re.compile(r"<[^<>\s]+>[.,]*")
 _PLACEHOLDER = re.compile(r"[<>{}$…]|\.\.\.|^[A-Z][A-Z0-9_-]*$")
 _FILE_NAME = re.compile(r"[/\\]|\.[A-Za-z0-9]+$")
+#: Why a ``python -m`` package with no command line in its source is not checked.
+NOT_RUN = "its __main__ shows no command line and is not run: it may do real work"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,16 +133,16 @@ class DocsGate(Gate):
         walked, why = help_models(ctx, [programs[name] for name in wanted])
         models |= walked
         findings = []
-        unchecked: dict[str, int] = {}
+        unchecked: Counter[str] = Counter()
         for invocation in invocations:
             model = models.get(invocation.program)
             if model is None:
-                unchecked[invocation.program] = unchecked.get(invocation.program, 0) + 1
+                unchecked[invocation.program] += 1
                 continue
             problem = check(model, invocation.program, invocation.args)
             if problem is not None:
                 findings.append(problem_finding(invocation, problem))
-        checked = len(invocations) - sum(unchecked.values())
+        checked = len(invocations) - unchecked.total()
         if not checked:
             raise GateSkipped(
                 f"no invocation could be checked: {scope(unchecked, why)}"
@@ -151,7 +154,8 @@ class DocsGate(Gate):
             criteria=(
                 Criterion(
                     text=f"no docs reference a missing command ({missing} found"
-                    f" in {checked} checked invocations{partial})",
+                    f" in {checked} checked invocation{'' if checked == 1 else 's'}"
+                    f"{partial})",
                     met=missing == 0,
                 ),
                 Criterion(
@@ -165,7 +169,7 @@ class DocsGate(Gate):
                 "invocations": len(invocations),
                 "missing_commands": missing,
                 "unknown_options": unknown,
-                "unchecked": sum(unchecked.values()),
+                "unchecked": unchecked.total(),
             },
         )
 
@@ -177,10 +181,6 @@ def scope(unchecked: Mapping[str, int], why: Mapping[str, str]) -> str:
         f" ({why.get(program, NOT_RUN)})"
         for program, count in sorted(unchecked.items())
     )
-
-
-#: Why a ``python -m`` package with no command line in its source is not checked.
-NOT_RUN = "its __main__ shows no command line and is not run: it may do real work"
 
 
 def help_models(
