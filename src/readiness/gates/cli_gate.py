@@ -8,7 +8,7 @@ imports the command's modules, so a command that imports a dev-only package
 
 The environment is the shared ``prod`` one (the target installed, not
 editable, from ``constraints/prod.txt`` when present; see
-:mod:`readiness.environments`). The commands are discovered twice
+:mod:`readiness.prodenv`). The commands are discovered twice
 (:mod:`readiness.clitree`): statically from the source, and by walking the
 ``--help`` output. The walk is the truth; the static model adds the commands
 help does not list (hidden ones, and ones declared in the source that the
