@@ -119,6 +119,7 @@ def test_every_real_subcommand_of_the_example_passes_in_prod(
         "help_failed": 0,
         "help_timeouts": 0,
         "missing": 0,
+        "not_run": 0,
         "not_found_statically": 0,
     }
     ran = [c for c in result.commands if c[-1] == "--help"]
@@ -208,7 +209,14 @@ def test_hanging_missing_and_unregistered_commands(
     ]
     assert result.metrics["help_timeouts"] == 1
     assert result.metrics["missing"] == 2
+    assert result.metrics["not_run"] == 1
     assert [c.met for c in result.criteria] == [False, False]
+    # the part of the work not done is named in the criteria
+    assert result.criteria[-1].text == (
+        "every subcommand's --help exits 0 in the prod environment (2 of 3;"
+        " not run: python -m toolpkg: no command line found in the source of its"
+        " __main__, which may do real work rather than parse --help)"
+    )
 
 
 def test_no_console_script_skips(make_repo: MakeRepo, run_gate: RunGate) -> None:
@@ -233,8 +241,121 @@ def test_a_folder_that_cannot_be_installed_skips(
     )
     result = run_gate(CliGate(), root)
     assert result.status is Status.SKIPPED
-    assert result.reason is not None
-    assert result.reason.startswith("no [project] table, setup.py or setup.cfg")
+    assert result.reason == (
+        "no [project] or [build-system] table, setup.py or setup.cfg:"
+        " nothing to install in a prod environment"
+    )
+
+
+def test_nothing_to_run_skips_rather_than_passes(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    # plants: an installable project whose only command is a __main__ doing work
+    root = make_repo(
+        {
+            "pyproject.toml": '[project]\nname = "app"\nversion = "0.1.0"\n',
+            "src/app/__init__.py": "",
+            "src/app/__main__.py": "import time\n\ntime.sleep(60)\n",
+        }
+    )
+    result = run_gate(CliGate(), root)
+    assert result.status is Status.SKIPPED
+    assert result.reason == (
+        "no command to check: python -m app: no command line found in the source"
+        " of its __main__, which may do real work rather than parse --help"
+    )
+    assert result.commands == ()
+
+
+#: A flask-like command line (plants flask's `flask --help` without an app):
+#: the root lists its commands from an application it cannot locate, so its
+#: --help exits 0 with an "Error:" on stderr; `db` needs a database to list its
+#: commands, so `appctl db --help` crashes. Nothing is visible statically.
+APPCTL_PYPROJECT = """
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[project]
+name = "appctl"
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = ["click>=8.1"]
+
+[project.scripts]
+appctl = "appctl.cli:main"
+
+[tool.hatch.build.targets.wheel]
+packages = ["src/appctl"]
+"""
+APPCTL_CLI = """
+import os
+
+import click
+
+
+class AppGroup(click.Group):
+    def list_commands(self, ctx):
+        click.echo("Error: Could not locate an application (set APP).", err=True)
+        return super().list_commands(ctx)
+
+
+class DatabaseGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted(self.commands) if os.environ["DATABASE_URL"] else []
+
+
+@click.command()
+@click.option("--port", type=int, default=5000)
+def run(port):
+    pass
+
+
+@click.command()
+def routes():
+    pass
+
+
+@click.command()
+def upgrade():
+    pass
+
+
+db = DatabaseGroup(name="db", commands=[upgrade])
+cli = AppGroup(name="appctl", commands=[run, routes, db])
+
+
+def main():
+    cli.main()
+"""
+APPCTL_FILES = {
+    "pyproject.toml": APPCTL_PYPROJECT,
+    "src/appctl/__init__.py": "",
+    "src/appctl/cli.py": APPCTL_CLI,
+}
+
+
+@pytest.mark.tools
+def test_help_is_read_from_stdout_and_a_failed_group_is_its_own_finding(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    root = make_repo(APPCTL_FILES)
+    result = run_gate(CliGate(), root)
+    assert result.status is Status.FAIL, result.reason
+    ran = [c for c in result.commands if c[-1] == "--help"]
+    assert ran == [
+        ("appctl", "--help"),
+        ("appctl", "db", "--help"),
+        ("appctl", "routes", "--help"),
+        ("appctl", "run", "--help"),
+    ]
+    (finding,) = result.findings
+    assert (finding.rule, finding.location) == (CRASH.id, "src/appctl/cli.py:14")
+    assert finding.message == (
+        "`appctl db --help` fails in the prod environment:"
+        " exit 1, KeyError: 'DATABASE_URL'"
+    )
+    assert (result.metrics["commands"], result.metrics["help_ok"]) == (4, 3)
 
 
 # --- pieces -----------------------------------------------------------------

@@ -8,21 +8,24 @@ from typing import TYPE_CHECKING
 import pytest
 
 from readiness import clitree
+from readiness.docsnippets import (
+    Snippet,
+    doc_files,
+    markdown_snippets,
+    notebook_snippets,
+    rst_snippets,
+)
 from readiness.findings import Priority, Severity, Status
 from readiness.gates.docs import (
     MISSING_COMMAND,
     UNKNOWN_OPTION,
     DocsGate,
-    Snippet,
     check,
-    doc_files,
     find_invocations,
-    markdown_snippets,
-    notebook_snippets,
-    rst_snippets,
     tokens,
 )
 from tests.conftest import EXAMPLE, REPO_ROOT
+from tests.test_gate_cli import APPCTL_FILES
 
 if TYPE_CHECKING:  # tests/ is not a package; the fixtures' types are for mypy
     from tests.conftest import MakeRepo, RunGate
@@ -84,6 +87,15 @@ def problem(*args: str) -> tuple[str, str] | None:
         (("plugin", "anything", "--goes"), None),
         (("run", "--mode", "fetch-data"), None),
         (("--unknown", "fetch-data"), (UNKNOWN_OPTION.id, None)),
+        # alternations, file names and placeholders are not commands
+        (("db", "list|info|validate"), None),
+        (("__main__.py",), None),
+        (("src/app",), None),
+        (("db", "migrate.py"), None),
+        (("[options]",), None),
+        (("[command]", "--anything"), None),
+        (("{x}",), None),
+        (("NAME",), None),
     ],
 )
 def test_check_walks_the_model(
@@ -318,7 +330,10 @@ def test_every_doc_format_and_the_skip_option(
             "src/app/__init__.py": "",
             "src/app/cli.py": CLICK_APP,
             "src/app/__main__.py": "from app.cli import main\nmain()\n",
-            "README.txt": "Try `app readme-missing`.\n",
+            "README.txt": "Try `app readme-missing`.\n"
+            # none of these is a command: no finding at line 2
+            "Or `app list|info`, `app __main__.py`, `app src/app/cli.py`,"
+            " `app [options]`.\n",
             "docs/guide.rst": "Run::\n\n    python -m app test-data --sauce x\n",
             "docs/nb.ipynb": json.dumps(notebook),
             "docs/archive/old.md": "`app archived-missing`\n",
@@ -347,6 +362,54 @@ def test_no_cli_skips(make_repo: MakeRepo, run_gate: RunGate) -> None:
     root = make_repo({"pyproject.toml": '[project]\nname = "lib"\n'})
     result = run_gate(DocsGate(), root)
     assert result.status is Status.SKIPPED
+
+
+APP_PYPROJECT = """
+[project]
+name = "app"
+[project.scripts]
+app = "app.cli:main"
+"""
+
+
+def test_no_invocation_in_the_docs_skips_rather_than_passes(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    # plants: a click app and two documentation files that never invoke it
+    root = make_repo(
+        {
+            "pyproject.toml": APP_PYPROJECT,
+            "src/app/__init__.py": "",
+            "src/app/cli.py": CLICK_APP,
+            "README.md": "# app\n\nInstall it with `pip install app`.\n",
+            "docs/guide.md": "Nothing to run here.\n",
+        }
+    )
+    result = run_gate(DocsGate(), root)
+    assert result.status is Status.SKIPPED
+    assert result.reason == "no invocation of app in 2 documentation files"
+
+
+def test_no_invocation_that_can_be_checked_skips_with_the_reason(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    # plants: only `python -m app` invocations, whose __main__ does work
+    root = make_repo(
+        {
+            "pyproject.toml": '[project]\nname = "app"\n',
+            "src/app/__init__.py": "",
+            "src/app/__main__.py": "import time\n\ntime.sleep(60)\n",
+            "README.md": "`python -m app work` and `python -m app rest`\n",
+        }
+    )
+    result = run_gate(DocsGate(), root)
+    assert result.status is Status.SKIPPED
+    assert result.reason == (
+        "no invocation could be checked: 2 invocations of python -m app not"
+        " checked (its __main__ shows no command line and is not run: it may do"
+        " real work)"
+    )
+    assert result.commands == ()
 
 
 def test_snippet_is_plain_data() -> None:
@@ -406,3 +469,36 @@ def test_without_a_static_model_the_help_walk_in_prod_decides(
         "`dynapp beta --bad`: dynapp beta does not accept --bad; its options: --help",
     ]
     assert result.metrics["unchecked"] == 1
+    assert result.criteria[0].text == (
+        "no docs reference a missing command (1 found in 3 checked invocations;"
+        " 1 invocation of python -m dynapp not checked (its __main__ shows no"
+        " command line and is not run: it may do real work))"
+    )
+
+
+@pytest.mark.tools
+def test_help_that_warns_or_fails_is_not_read_as_commands(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    # plants flask's case: `appctl --help` exits 0 with "Error:" on stderr, and
+    # `appctl db --help` crashes (see test_gate_cli); the docs run real commands
+    root = make_repo(
+        {
+            **APPCTL_FILES,
+            "README.md": "`appctl run --port 8000`, `appctl db upgrade`,"
+            " `appctl plugin-cmd` and `appctl run --bad`\n",
+        }
+    )
+    result = run_gate(DocsGate(), root)
+    assert result.status is Status.FAIL, result.reason
+    assert [(f.rule, f.location, f.message) for f in result.findings] == [
+        (
+            UNKNOWN_OPTION.id,
+            "README.md:1",
+            (
+                "`appctl run --bad`: appctl run does not accept --bad;"
+                " its options: --help, --port"
+            ),
+        )
+    ]
+    assert result.metrics["invocations"] == 4

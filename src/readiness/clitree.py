@@ -6,9 +6,10 @@ A :class:`Command` tree comes from two sources:
   (:mod:`readiness.clistatic`: click, typer, argparse). Where the source does
   something it cannot follow, the node says so (``options_complete``,
   ``commands_complete``) instead of guessing;
-* **help**: ``<script> [sub ...] --help`` run in an environment and its output
-  parsed here (click, argparse, typer's rich boxes): the truth of what the
-  installed command accepts, and how the cli gate proves each command starts.
+* **help**: ``<script> [sub ...] --help`` run in an environment
+  (:mod:`readiness.helpwalk`) and the stdout of a zero exit parsed here (click,
+  argparse, typer's rich boxes): the truth of what the installed command
+  accepts, and how the cli gate proves each command starts.
 
 The docs gate checks documented invocations against this model.
 """
@@ -218,11 +219,18 @@ def _options(lines: Sequence[str], *, boxed: bool) -> list[Option]:
 
 @dataclass(frozen=True, kw_only=True)
 class HelpRun:
-    """One ``--help`` run: the command path, its exit code (``None``: timed out)."""
+    """One ``--help`` run: the command path, its exit code (``None``: timed out).
+
+    Help is read from the stdout of a zero exit only. What a command writes on
+    stderr (a warning, flask's "Error: Could not locate a Flask application")
+    is never part of the help: it is the reason when the run fails, and on a
+    zero exit it says the listing may be partial.
+    """
 
     path: tuple[str, ...]
     returncode: int | None
-    output: str = ""
+    stdout: str = ""
+    stderr: str = ""
     duration_s: float = 0.0
 
     @property
@@ -232,6 +240,16 @@ class HelpRun:
     @property
     def timed_out(self) -> bool:
         return self.returncode is None
+
+    @property
+    def warned(self) -> bool:
+        """A zero exit that still wrote on stderr."""
+        return self.ok and bool(self.stderr.strip())
+
+    @property
+    def output(self) -> str:
+        """Both streams, stdout first: what a person reads to see why it failed."""
+        return "\n".join(part for part in (self.stdout, self.stderr) if part)
 
     @property
     def no_such_command(self) -> bool:
@@ -257,6 +275,8 @@ def walk(
     Subcommands the static model knows but the help output does not list are
     run too (a hidden command, or one that is declared but not installed), and
     when a group's help fails, its statically known subcommands are still tried.
+    A group whose help fails, or succeeds but warns on stderr, is marked as
+    possibly having commands the model does not know.
     """
     runs: list[HelpRun] = []
 
@@ -267,14 +287,15 @@ def walk(
             return None
         label = path[-1] if path else name
         if result.ok:
-            page = parse_help(result.output)
+            page = parse_help(result.stdout)
             listed = list(page.commands)
             options: tuple[Option, ...] = page.options
-            complete = True
-        else:
+        else:  # a failed help is the command's failure, never a list of commands
             listed = []
             options = known.options if known else ()
-            complete = False
+        # a help that warned (the app it lists commands from is missing) may list
+        # only part of them
+        complete = result.ok and not result.warned
         extra = [n for n in (known.command_names if known else ()) if n not in listed]
         hidden = [c.name for c in (known.commands if known else ()) if c.hidden]
         children = []
@@ -290,7 +311,7 @@ def walk(
             options=options,
             commands=tuple(children),
             aliases=known.aliases if known else (),
-            options_complete=complete,
+            options_complete=result.ok,
             commands_complete=complete,
             path=known.path if known else None,
             line=known.line if known else None,

@@ -8,7 +8,7 @@ imports the command's modules, so a command that imports a dev-only package
 
 The environment is the shared ``prod`` one (the target installed, not
 editable, from ``constraints/prod.txt`` when present; see
-:mod:`readiness.environments`). The commands are discovered twice
+:mod:`readiness.prodenv`). The commands are discovered twice
 (:mod:`readiness.clitree`): statically from the source, and by walking the
 ``--help`` output. The walk is the truth; the static model adds the commands
 help does not list (hidden ones, and ones declared in the source that the
@@ -17,20 +17,23 @@ top-level ``--help`` itself crashes.
 
 Each ``--help`` runs in the gate's scratch folder (so the target's source tree
 cannot shadow the installed package), with the user's site-packages and
-``PYTHONPATH`` left out, and with its own timeout. Failures with the same cause
+``PYTHONPATH`` left out, and with its own timeout (:mod:`readiness.helpwalk`).
+Help is read from stdout of a zero exit only; a failed ``--help`` of a group is
+that group's finding, and its known subcommands are still tried. A
+``python -m`` package whose ``__main__`` shows no command line is not run (it
+may do real work) and the criteria say so. Failures with the same cause
 (usually one import at module level) are reported once, at the line of the
 target's source where the traceback ends when it ends there.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from readiness import clistatic, clitree, command, environments
+from readiness import clistatic, clitree, command, helpwalk, prodenv
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import Evaluation, Gate, GateContext, GateSkipped
 from readiness.target import Target
@@ -70,41 +73,7 @@ MISSING = Rule(
 #: readiness's own rules, for renderers and documentation.
 RULES = (CRASH, HANG, MISSING)
 
-DEFAULT_HELP_TIMEOUT_S = 30.0
-#: Output as plain, wide text, and nothing from the user's site or PYTHONPATH.
-HELP_ENV = {
-    "NO_COLOR": "1",
-    "TERM": "dumb",
-    "COLUMNS": "200",
-    "PYTHONNOUSERSITE": "1",
-    "PYTHONPATH": "",
-    "PYTHONDONTWRITEBYTECODE": "1",
-    "_TYPER_FORCE_DISABLE_TERMINAL": "1",
-}
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
-
-
-def prod_spec(target: Target) -> environments.Spec:
-    """The prod environment: the target alone, pinned by its prod lock if it has one."""
-    lock = target.root / "constraints" / "prod.txt"
-    return environments.Spec(
-        kind="prod", constraints=lock if lock.is_file() else None, editable=False
-    )
-
-
-def installable(target: Target) -> bool:
-    return "project" in target.pyproject or any(
-        (target.root / name).is_file() for name in ("setup.py", "setup.cfg")
-    )
-
-
-def help_env(env: environments.Environment) -> dict[str, str]:
-    bin_dir = env.python.parent
-    return {
-        **HELP_ENV,
-        "VIRTUAL_ENV": str(env.path),
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,38 +101,38 @@ class CliGate(Gate):
             raise GateSkipped(
                 "no console script in [project.scripts] and no __main__ module"
             )
-        if not installable(ctx.target):
+        if not ctx.target.installable:
             raise GateSkipped(
-                "no [project] table, setup.py or setup.cfg: nothing to install in a"
-                " prod environment"
+                "no [project] or [build-system] table, setup.py or setup.cfg:"
+                " nothing to install in a prod environment"
             )
-        timeout = ctx.options.number("help_timeout", DEFAULT_HELP_TIMEOUT_S)
-        env = environments.ensure(ctx.target, prod_spec(ctx.target), run=ctx.run)
+        # a __main__ with no command line found may do real work: never run it
+        not_run = [
+            s.name
+            for s in scripts
+            if s.root is None and s.name.startswith("python -m ")
+        ]
+        if len(not_run) == len(scripts):
+            raise GateSkipped(f"no command to check: {unchecked(not_run)}")
+        timeout = ctx.options.number("help_timeout", helpwalk.DEFAULT_TIMEOUT_S)
+        env = prodenv.ensure(ctx.target, run=ctx.run)
         findings: list[Finding] = []
         failures: list[Failure] = []
         total = passed = undiscovered = 0
         for script in scripts:
-            if script.root is None and script.name.startswith("python -m "):
-                continue  # a __main__ that may do real work rather than parse --help
+            if script.name in not_run:
+                continue
             if script.missing:
                 findings.append(missing_entry(ctx.target, script))
                 continue
-            argv0 = executable(env, script)
+            argv0 = helpwalk.argv0(env, script)
             if argv0 is None:
                 findings.append(not_installed(ctx.target, script))
                 continue
-
-            def runner(
-                path: tuple[str, ...],
-                argv0: Sequence[str] = argv0,
-                name: str = script.name,
-            ) -> clitree.HelpRun:
-                return run_help(
-                    ctx, env=env, argv0=argv0, name=name, path=path, timeout=timeout
-                )
-
             depth = 0 if script.name.startswith("python -m ") else 6
-            tree, runs = clitree.walk(script.name, runner, script.root, depth=depth)
+            tree, runs = helpwalk.walk(
+                ctx, env, script, argv0, timeout=timeout, depth=depth
+            )
             for run in runs:
                 shown = " ".join((script.name, *run.path))
                 if run.path and run.no_such_command:
@@ -187,6 +156,9 @@ class CliGate(Gate):
         findings += grouped(failures)
         missing = sum(1 for f in findings if f.rule == MISSING.id)
         hung = sum(1 for f in failures if f.returncode is None)
+        helped = f"{passed} of {total}"
+        if not_run:
+            helped += f"; not run: {unchecked(not_run)}"
         return Evaluation(
             criteria=(
                 Criterion(
@@ -195,7 +167,7 @@ class CliGate(Gate):
                 ),
                 Criterion(
                     text="every subcommand's --help exits 0 in the prod environment"
-                    f" ({passed} of {total})",
+                    f" ({helped})",
                     met=passed == total,
                 ),
             ),
@@ -207,50 +179,18 @@ class CliGate(Gate):
                 "help_failed": len(failures) - hung,
                 "help_timeouts": hung,
                 "missing": missing,
+                "not_run": len(not_run),
                 "not_found_statically": undiscovered,
                 "environment": "reused" if env.reused else "built",
             },
         )
 
 
-def executable(
-    env: environments.Environment, script: clitree.Script
-) -> list[str] | None:
-    if script.name.startswith("python -m "):
-        return [str(env.python), "-m", script.name.removeprefix("python -m ")]
-    path = env.script(script.name)
-    return [str(path)] if path.exists() else None
-
-
-def run_help(
-    ctx: GateContext,
-    *,
-    env: environments.Environment,
-    argv0: Sequence[str],
-    name: str,
-    path: tuple[str, ...],
-    timeout: float,
-) -> clitree.HelpRun:
-    """``<argv0> <path...> --help`` in the scratch folder, recorded as ``name ...``."""
-    ctx.record_command((*name.split(), *path, "--help"))
-    try:
-        completed = ctx.run(
-            [*argv0, *path, "--help"],
-            cwd=ctx.scratch,
-            timeout_s=timeout,
-            ok_codes=range(-255, 256),
-            env=help_env(env),
-            record=False,
-        )
-    except command.ToolTimeout:
-        return clitree.HelpRun(path=path, returncode=None)
-    except command.ToolFailed as error:  # it could not even be started
-        return clitree.HelpRun(path=path, returncode=127, output=str(error))
-    return clitree.HelpRun(
-        path=path,
-        returncode=completed.returncode,
-        output=f"{completed.stdout}\n{completed.stderr}",
-        duration_s=completed.duration_s,
+def unchecked(modules: Sequence[str]) -> str:
+    """Why the ``python -m`` packages listed were not run."""
+    return (
+        f"{', '.join(modules)}: no command line found in the source of its"
+        " __main__, which may do real work rather than parse --help"
     )
 
 

@@ -6,7 +6,8 @@ the target (and its README) is read for invocations of the target's own
 command line, ``<script> <sub> ...`` and ``python -m <package> <sub> ...``, in
 code blocks (fenced, indented, reST literal blocks and ``code-block``
 directives, notebook code cells' ``!`` shell lines and ``%%bash`` cells) and in
-inline code. Each is walked down the CLI model (:mod:`readiness.clitree`):
+inline code (:mod:`readiness.docsnippets`). Each is walked down the CLI model
+(:mod:`readiness.clitree`):
 
 * a word where a subcommand is expected that names none is a finding, with the
   closest real name (``difflib``);
@@ -14,11 +15,16 @@ inline code. Each is walked down the CLI model (:mod:`readiness.clitree`):
   options it has.
 
 Placeholders (``<file.py>``, ``{a,b}``, ``$VAR``, ``COMMAND``, ``...``,
-optional ``[...]`` brackets) are not commands or options. After an option the
+optional ``[...]`` brackets), alternations (``list|info``) and file names
+(``__main__.py``, ``src/app``) are not commands or options. After an option the
 model does not know, the rest of the line is not judged: whether it reads a
 value is unknown. Where the static model may be incomplete (a custom decorator,
 a computed name), nothing is reported rather than a guess; when no static model
-exists for a script at all, its ``--help`` is walked in the prod environment.
+exists for a script at all, its ``--help`` is walked in the prod environment
+(:mod:`readiness.helpwalk`), and under a group whose help failed or warned
+(flask's "Could not locate a Flask application") no command is reported
+missing. Documentation with no invocation to check makes the gate ``skipped``;
+invocations it could not check are counted in its criteria, with the reason.
 
 Paths matching ``[tool.readiness.docs] skip`` (globs, e.g. ``CHANGELOG.md``,
 ``docs/archive/**``) are not read.
@@ -27,19 +33,17 @@ Paths matching ``[tool.readiness.docs] skip`` (globs, e.g. ``CHANGELOG.md``,
 from __future__ import annotations
 
 import difflib
-import json
 import re
 import shlex
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass
+from pathlib import PurePosixPath
 
-from readiness import clistatic, clitree, environments
+from readiness import clistatic, clitree, command, helpwalk, prodenv
+from readiness.docsnippets import Snippet, doc_files, read_snippets
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
-from readiness.gates.cli_gate import DEFAULT_HELP_TIMEOUT_S as HELP_TIMEOUT_S
-from readiness.gates.cli_gate import prod_spec, run_help
 from readiness.gates.interface import Evaluation, Gate, GateContext, GateSkipped
-from readiness.repofiles import walk
 
 MISSING_COMMAND = Rule(
     id="DC001",
@@ -62,32 +66,18 @@ UNKNOWN_OPTION = Rule(
 #: readiness's own rules, for renderers and documentation.
 RULES = (MISSING_COMMAND, UNKNOWN_OPTION)
 
-DOC_SUFFIXES = frozenset({".md", ".markdown", ".rst", ".ipynb"})
 #: Words that run the next word as the command.
 WRAPPERS = frozenset({"sudo", "time", "nohup", "exec", "command", "env", "nice"})
 RUNNERS = frozenset({"uv", "poetry", "pipenv", "hatch", "pdm", "rye", "pipx"})
 OPERATORS = frozenset({"&&", "||", "|", ";", "&", "|&", "(", ")", "{", "}"})
-_PROMPT = re.compile(r"^\s*(?:\([\w.-]+\)\s*)?[$%]\s+")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_]\w*=")
 _PYTHON = re.compile(r"^(?:python(?:3(?:\.\d+)?)?|py)$")
-_INLINE_MD = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
-_INLINE_RST = re.compile(r"``(.+?)``")
-_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
-_RST_CODE = re.compile(r"^\s*\.\.\s+(?:code-block|code|sourcecode|prompt)::")
-_RST_DIRECTIVE = re.compile(r"^\s*\.\.\s+[\w:-]+::")
-_NOTEBOOK_SHELL = re.compile(r"^\s*%%(?:bash|sh|script\s+(?:ba)?sh)\b")
 _REDIRECT = re.compile(r"^\d*(?:>>?|<|&>)")
 _ANGLED = re.compile(r"<[^<>\s]+>[.,]*")
 _PLACEHOLDER = re.compile(r"[<>{}$…]|\.\.\.|^[A-Z][A-Z0-9_-]*$")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Snippet:
-    """Text that may hold a command: a logical line of a code block, or inline code."""
-
-    line: int
-    text: str
+_FILE_NAME = re.compile(r"[/\\]|\.[A-Za-z0-9]+$")
+#: Why a ``python -m`` package with no command line in its source is not checked.
+NOT_RUN = "its __main__ shows no command line and is not run: it may do real work"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,28 +123,39 @@ class DocsGate(Gate):
                 rel, read_snippets(ctx.target.root / rel), programs
             )
         ]
+        if not invocations:
+            raise GateSkipped(
+                f"no invocation of {', '.join(programs)} in {len(files)}"
+                f" documentation file{'' if len(files) == 1 else 's'}"
+            )
         models = {s.name: s.root for s in scripts if s.root is not None}
-        # a __main__ with no command line found may do real work: never run it
-        wanted = {
-            i.program for i in invocations if not i.program.startswith("python -m ")
-        } - set(models)
-        models |= help_models(ctx, [programs[name] for name in sorted(wanted)])
+        wanted = sorted({i.program for i in invocations} - set(models))
+        walked, why = help_models(ctx, [programs[name] for name in wanted])
+        models |= walked
         findings = []
-        unchecked = 0
+        unchecked: Counter[str] = Counter()
         for invocation in invocations:
             model = models.get(invocation.program)
             if model is None:
-                unchecked += 1
+                unchecked[invocation.program] += 1
                 continue
             problem = check(model, invocation.program, invocation.args)
             if problem is not None:
                 findings.append(problem_finding(invocation, problem))
+        checked = len(invocations) - unchecked.total()
+        if not checked:
+            raise GateSkipped(
+                f"no invocation could be checked: {scope(unchecked, why)}"
+            )
         missing = sum(1 for f in findings if f.rule == MISSING_COMMAND.id)
         unknown = len(findings) - missing
+        partial = f"; {scope(unchecked, why)}" if unchecked else ""
         return Evaluation(
             criteria=(
                 Criterion(
-                    text=f"no docs reference a missing command ({missing} found)",
+                    text=f"no docs reference a missing command ({missing} found"
+                    f" in {checked} checked invocation{'' if checked == 1 else 's'}"
+                    f"{partial})",
                     met=missing == 0,
                 ),
                 Criterion(
@@ -168,203 +169,50 @@ class DocsGate(Gate):
                 "invocations": len(invocations),
                 "missing_commands": missing,
                 "unknown_options": unknown,
-                "unchecked": unchecked,
+                "unchecked": unchecked.total(),
             },
         )
 
 
+def scope(unchecked: Mapping[str, int], why: Mapping[str, str]) -> str:
+    """Which invocations were not checked, and why, by program."""
+    return "; ".join(
+        f"{count} invocation{'' if count == 1 else 's'} of {program} not checked"
+        f" ({why.get(program, NOT_RUN)})"
+        for program, count in sorted(unchecked.items())
+    )
+
+
 def help_models(
     ctx: GateContext, scripts: Sequence[clitree.Script]
-) -> dict[str, clitree.Command]:
-    """``--help`` walks in the prod environment, for scripts with no static model."""
-    if not scripts:
-        return {}
-    env = environments.ensure(ctx.target, prod_spec(ctx.target), run=ctx.run)
-    found = {}
-    for script in scripts:
-        if script.name.startswith("python -m "):
-            argv0 = [str(env.python), "-m", script.name.removeprefix("python -m ")]
-        elif env.script(script.name).exists():
-            argv0 = [str(env.script(script.name))]
-        else:
-            continue
+) -> tuple[dict[str, clitree.Command], dict[str, str]]:
+    """``--help`` walks in the prod environment, for scripts with no static model.
 
-        def runner(
-            path: tuple[str, ...], argv0: Sequence[str] = argv0, name: str = script.name
-        ) -> clitree.HelpRun:
-            return run_help(
-                ctx, env=env, argv0=argv0, name=name, path=path, timeout=HELP_TIMEOUT_S
-            )
-
-        tree, runs = clitree.walk(script.name, runner)
-        if runs and runs[0].ok:
-            found[script.name] = tree
-    return found
-
-
-# --- finding the files and the snippets ---------------------------------------
-
-
-def doc_files(root: Path, skip: Sequence[str] = ()) -> list[str]:
-    """Markdown, reST and notebook files, and README files of any suffix."""
-    return [
-        rel
-        for rel in walk(root, skip)
-        if PurePosixPath(rel).suffix.lower() in DOC_SUFFIXES
-        or PurePosixPath(rel).name.upper().startswith("README")
-    ]
-
-
-def read_snippets(path: Path) -> list[Snippet]:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    suffix = path.suffix.lower()
-    if suffix == ".ipynb":
-        return notebook_snippets(text)
-    if suffix == ".rst":
-        return rst_snippets(text)
-    return markdown_snippets(text)
-
-
-def logical_lines(lines: Sequence[tuple[int, str]]) -> Iterator[Snippet]:
-    """Code lines with their prompt removed and ``\\`` continuations joined."""
-    pending: list[str] = []
-    start = 0
-    for number, raw in lines:
-        text = _PROMPT.sub("", raw) if not pending else raw
-        if not pending:
-            start = number
-        if text.rstrip().endswith("\\"):
-            pending.append(text.rstrip()[:-1])
-            continue
-        pending.append(text)
-        yield Snippet(line=start, text=" ".join(part.strip() for part in pending))
-        pending = []
-    if pending:
-        yield Snippet(line=start, text=" ".join(part.strip() for part in pending))
-
-
-def inline(number: int, line: str, pattern: re.Pattern[str]) -> Iterator[Snippet]:
-    for match in pattern.finditer(line):
-        yield Snippet(line=number, text=match.group(match.lastindex or 1).strip())
-
-
-def markdown_snippets(text: str, first: int = 1) -> list[Snippet]:
-    """Fenced and indented code blocks (each logical line), and inline code."""
-    found: list[Snippet] = []
-    block: list[tuple[int, str]] = []
-    fence: str | None = None
-    blank_before = True
-    in_list = False
-    indented: list[tuple[int, str]] = []
-    for number, line in enumerate(text.splitlines(), start=first):
-        if fence is not None:
-            if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
-                found.extend(logical_lines(block))
-                fence, block = None, []
-            else:
-                block.append((number, line))
-            continue
-        opening = _FENCE.match(line)
-        if opening:
-            found.extend(logical_lines(indented))
-            indented = []
-            fence = opening.group("fence")
-            continue
-        is_code = line.startswith(("    ", "\t")) and bool(line.strip())
-        if is_code and (indented or (blank_before and not in_list)):
-            indented.append((number, line))
-            continue
-        found.extend(logical_lines(indented))
-        indented = []
-        if line.strip():
-            if not line.startswith(" "):
-                in_list = bool(_LIST_ITEM.match(line))
-            found.extend(inline(number, line, _INLINE_MD))
-        blank_before = not line.strip()
-    found.extend(logical_lines(block))
-    found.extend(logical_lines(indented))
-    return found
-
-
-def rst_snippets(text: str) -> list[Snippet]:
-    """Literal blocks (``::`` and code directives) and ````inline```` literals."""
-    found: list[Snippet] = []
-    lines = text.splitlines()
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        number = index + 1
-        literal = _RST_CODE.match(line) or (
-            line.rstrip().endswith("::") and not _RST_DIRECTIVE.match(line)
-        )
-        found.extend(inline(number, line, _INLINE_RST))
-        index += 1
-        if not literal:
-            continue
-        base = len(line) - len(line.lstrip())
-        block: list[tuple[int, str]] = []
-        while index < len(lines):
-            candidate = lines[index]
-            if candidate.strip() and len(candidate) - len(candidate.lstrip()) <= base:
-                break
-            if candidate.strip() and not re.match(r"^\s*:[\w-]+:", candidate):
-                block.append((index + 1, candidate))
-            index += 1
-        found.extend(logical_lines(block))
-    return found
-
-
-def notebook_snippets(raw: str) -> list[Snippet]:
-    """Markdown cells as Markdown; code cells' ``!`` lines and shell cells.
-
-    Lines are those of the ``.ipynb`` file where nbformat's usual layout
-    (one source line per JSON line) allows finding them, else the cell's start.
+    A ``python -m`` package whose ``__main__`` shows no command line is never
+    run (it may do real work). Also returns why a script has no model.
     """
-    try:
-        notebook = json.loads(raw)
-    except json.JSONDecodeError:
-        return []
-    cells = notebook.get("cells", []) if isinstance(notebook, dict) else []
-    raw_lines = raw.splitlines()
-    cursor = 0
-    found: list[Snippet] = []
-    for cell in cells if isinstance(cells, list) else ():
-        if not isinstance(cell, dict):
+    scripts = [s for s in scripts if not s.name.startswith("python -m ")]
+    if not scripts:
+        return {}, {}
+    env = prodenv.ensure(ctx.target, run=ctx.run)
+    found: dict[str, clitree.Command] = {}
+    why: dict[str, str] = {}
+    for script in scripts:
+        argv0 = helpwalk.argv0(env, script)
+        if argv0 is None:
+            why[script.name] = "not installed in the prod environment"
             continue
-        source = cell.get("source", "")
-        text = "".join(source) if isinstance(source, list) else str(source)
-        lines = text.splitlines()
-        numbers = []
-        for line in lines:
-            encoded = '"' + json.dumps(line)[1:-1] if line.strip() else None
-            position = next(
-                (
-                    i
-                    for i in range(cursor, len(raw_lines))
-                    if encoded and encoded in raw_lines[i]
-                ),
-                None,
+        tree, runs = helpwalk.walk(ctx, env, script, argv0)
+        if runs[0].ok:
+            found[script.name] = tree
+        elif runs[0].timed_out:
+            why[script.name] = "its --help does not finish in the prod environment"
+        else:
+            why[script.name] = (
+                f"its --help fails in the prod environment: exit {runs[0].returncode},"
+                f" {command.last_line(runs[0].output)}"
             )
-            if position is not None:
-                cursor = position + 1
-            numbers.append(position + 1 if position is not None else cursor or 1)
-        if cell.get("cell_type") == "markdown":
-            found.extend(
-                replace(snippet, line=numbers[snippet.line - 1])
-                for snippet in markdown_snippets(text)
-            )
-        elif cell.get("cell_type") == "code":
-            shell = bool(lines) and _NOTEBOOK_SHELL.match(lines[0]) is not None
-            picked = [
-                (numbers[i], line if shell else line.lstrip()[1:])
-                for i, line in enumerate(lines)
-                if (shell and i > 0) or (not shell and line.lstrip().startswith("!"))
-            ]
-            found.extend(logical_lines(picked))
-    return found
+    return found, why
 
 
 # --- finding the invocations -------------------------------------------------
@@ -466,6 +314,22 @@ def placeholder(word: str) -> bool:
     return not word or _PLACEHOLDER.search(word) is not None
 
 
+def names_no_command(raw: str) -> bool:
+    """A word where a command goes that names none.
+
+    Placeholders (``<name>``, ``NAME``, ``{a,b}``, ``[options]``, ``...``),
+    alternations (``list|info|validate``) and file names (``__main__.py``,
+    ``src/app``: a suffix or a path separator).
+    """
+    word = clean(raw)
+    return (
+        placeholder(word)
+        or raw.startswith("[")
+        or "|" in word
+        or _FILE_NAME.search(word) is not None
+    )
+
+
 # --- checking one invocation -------------------------------------------------
 
 
@@ -475,7 +339,7 @@ def check(root: clitree.Command, program: str, args: Sequence[str]) -> Problem |
     for raw in args:
         if walker.done:
             break
-        walker.feed(clean(raw))
+        walker.feed(raw)
     return walker.problem
 
 
@@ -489,7 +353,8 @@ class Walker:
         self.done = False
         self.problem: Problem | None = None
 
-    def feed(self, word: str) -> None:
+    def feed(self, raw: str) -> None:
+        word = clean(raw)
         if self.skip_next:
             self.skip_next = False
         elif word == "--":
@@ -497,7 +362,7 @@ class Walker:
         elif word.startswith("-") and len(word) > 1:
             self.option(word)
         elif self.node.is_group:
-            self.subcommand(word)
+            self.subcommand(raw)
         # else: a positional argument of a leaf command
 
     def option(self, word: str) -> None:
@@ -515,13 +380,14 @@ class Walker:
         else:
             self.skip_next = option.takes_value and not equals
 
-    def subcommand(self, word: str) -> None:
+    def subcommand(self, raw: str) -> None:
+        word = clean(raw)
         child = None if placeholder(word) else self.node.child(word)
         if child is not None:
             self.node = child
             self.path.append(word)
             return
-        if not placeholder(word) and self.node.commands_complete:
+        if self.node.commands_complete and not names_no_command(raw):
             self.problem = missing_command(self.node, self.path, word)
         self.done = True
 

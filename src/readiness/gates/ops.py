@@ -8,7 +8,7 @@ which commands prove it works and where its heartbeats are logged:
 ```toml
 [tool.readiness.ops]
 environment = "prod"       # run the commands with the prod environment first on
-                           # PATH (default when the target is a project), or "none"
+                           # PATH (default when the target is installable), or "none"
 
 [[tool.readiness.ops.commands]]
 name = "data source"
@@ -40,7 +40,6 @@ the same analysis alone.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -48,10 +47,9 @@ from datetime import UTC, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from readiness import command, environments, uptime
+from readiness import command, prodenv, uptime
 from readiness.errors import ConfigError
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
-from readiness.gates.cli_gate import prod_spec
 from readiness.gates.interface import Evaluation, Gate, GateContext, GateSkipped
 from readiness.target import Target
 
@@ -344,22 +342,14 @@ class CommandEnv:
 
 def command_env(ctx: GateContext) -> CommandEnv:
     """The prod environment first on PATH, unless ``environment = "none"``."""
-    default = "prod" if ctx.target.pyproject.get("project") else "none"
+    default = "prod" if ctx.target.installable else "none"
     choice = ctx.options.values.get("environment", default)
     if choice not in {"prod", "none"}:
         raise ConfigError('[tool.readiness.ops] environment must be "prod" or "none"')
     if choice == "none":
         return CommandEnv()
-    env = environments.ensure(ctx.target, prod_spec(ctx.target), run=ctx.run)
-    bin_dir = env.python.parent
-    return CommandEnv(
-        bin_dir=bin_dir,
-        variables={
-            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-            "VIRTUAL_ENV": str(env.path),
-            "PYTHONNOUSERSITE": "1",
-        },
-    )
+    env = prodenv.ensure(ctx.target, run=ctx.run)
+    return CommandEnv(bin_dir=env.python.parent, variables=prodenv.activated(env))
 
 
 def resolve(program: str, env: CommandEnv) -> str:
