@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from readiness.gates.sast_advice import advice
+from readiness.bandit_advice import advice
 from tests.conftest import EXAMPLE
 from tests.fixing import dedent
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from readiness.bandit_advice import advice
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import (
     Evaluation,
@@ -33,7 +34,6 @@ from readiness.gates.interface import (
     GateError,
     GateSkipped,
 )
-from readiness.gates.sast_advice import advice
 from readiness.target import Target
 
 NOSEC_WITHOUT_ID = Rule(

@@ -47,7 +47,7 @@ The package follows those steps: ``config`` (``[tool.readiness.tests]``),
 
 from __future__ import annotations
 
-from readiness.gates.tests.gate import TestsGate
-from readiness.gates.tests.rules import RULES
+from .gate import TestsGate
+from .rules import RULES
 
 __all__ = ["RULES", "TestsGate"]

@@ -8,9 +8,13 @@ from dataclasses import dataclass
 
 from readiness import command, environments
 from readiness.findings import Finding, Priority, Rule, Severity
-from readiness.gates.tests.config import Config
-from readiness.gates.tests.imports import WELL_KNOWN, Undeclared
-from readiness.gates.tests.rules import (
+from readiness.pytest_survey.imports import ImportSite, local_modules
+from readiness.pytest_survey.marks import Survey
+from readiness.target import Target
+
+from .config import Config
+from .imports import WELL_KNOWN, Undeclared
+from .rules import (
     COLLECTION_ERROR,
     CONFTEST_CRASH,
     ERRORING_TEST,
@@ -22,11 +26,8 @@ from readiness.gates.tests.rules import (
     UNDECLARED_IMPORT,
     UNREGISTERED_MARKER,
 )
-from readiness.gates.tests.run import Case, Coverage, Outcome, exit_meaning
-from readiness.gates.tests.selection import Selection
-from readiness.pytest_survey.imports import ImportSite, local_modules
-from readiness.pytest_survey.marks import Survey
-from readiness.target import Target
+from .run import Case, Coverage, Outcome, exit_meaning
+from .selection import Selection
 
 #: Findings for failing tests beyond this many are summed up in one.
 MAX_TEST_FINDINGS = 50

@@ -7,8 +7,12 @@ import os
 from readiness import environments
 from readiness.findings import Criterion, Finding, Priority
 from readiness.gates.interface import Evaluation, Gate, GateContext, GateSkipped
-from readiness.gates.tests.config import Config, configure, environment_spec
-from readiness.gates.tests.diagnosis import (
+from readiness.pytest_survey.files import files_to_scan
+from readiness.pytest_survey.imports import import_sites
+from readiness.pytest_survey.marks import scan
+
+from .config import Config, configure, environment_spec
+from .diagnosis import (
     Broken,
     Inputs,
     coverage_findings,
@@ -18,20 +22,17 @@ from readiness.gates.tests.diagnosis import (
     test_findings,
     undeclared_finding,
 )
-from readiness.gates.tests.imports import undeclared_imports
-from readiness.gates.tests.probe import declared_closure, probe
-from readiness.gates.tests.rules import RULES
-from readiness.gates.tests.run import (
+from .imports import undeclared_imports
+from .probe import declared_closure, probe
+from .rules import RULES
+from .run import (
     EXIT_MEANINGS,
     GUARD_ENV,
     Outcome,
     exit_meaning,
     run_pytest,
 )
-from readiness.gates.tests.selection import marker_selection
-from readiness.pytest_survey.files import files_to_scan
-from readiness.pytest_survey.imports import import_sites
-from readiness.pytest_survey.marks import scan
+from .selection import marker_selection
 
 #: ``RULES`` is re-exported: ``readiness.rules.catalogue`` reads a gate's rules
 #: from the module that defines the gate class.

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from readiness.gates.tests.probe import Installed
 from readiness.pytest_survey.imports import ImportSite, local_modules
 from readiness.target import Target
+
+from .probe import Installed
 
 #: Import names whose distribution is named differently (or that are worth
 #: naming), for packages the test environment does not have at all.

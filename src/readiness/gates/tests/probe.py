@@ -17,8 +17,9 @@ from packaging.utils import canonicalize_name
 
 from readiness import environments, requirements
 from readiness.gates.interface import GateContext, GateError
-from readiness.gates.tests.config import Config, declared_requirements
 from readiness.target import Target
+
+from .config import Config, declared_requirements
 
 #: Run with the environment's interpreter: what it has installed, what its
 #: stdlib is, and its values for environment markers.

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from readiness import command, environments, wording
 from readiness.gates.interface import GateContext, GateError
-from readiness.gates.tests.config import Config
-from readiness.gates.tests.selection import Selection
 from readiness.target import Target
+
+from .config import Config
+from .selection import Selection
 
 #: Roots whose suite a tests gate is running, so that it does not start itself.
 GUARD_ENV = "READINESS_TESTS_GATE_ROOTS"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from readiness.gates.tests.config import Config
-from readiness.gates.tests.probe import Installed
 from readiness.pytest_survey.marks import PLUGIN_MARKERS, Survey, active_markers
 from readiness.target import Target
+
+from .config import Config
+from .probe import Installed
 
 #: The seed's unit-test selection: ``-m "not memory and not api_integration
 #: and not live and not ib_integration"``, one term per marker.
