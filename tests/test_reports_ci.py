@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -14,7 +13,7 @@ from readiness.findings import Status, Verdict
 from readiness.merge import merge, read
 from readiness.reports.json import JsonRenderer
 from readiness.reports.junit import JunitRenderer
-from readiness.reports.sarif import SarifRenderer
+from tests.test_report_sarif import sarif as checked_sarif
 from tests.test_reports import finding, gate, make_report, sample_report
 
 
@@ -24,8 +23,8 @@ def parse(text: str) -> ET.Element:
 
 
 def sarif(report: Any) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(SarifRenderer().render(report))
-    return data
+    """Rendered, validated against the OASIS schema and GitHub's rules."""
+    return checked_sarif(report)
 
 
 def test_sarif_has_one_run_per_gate_with_located_results() -> None:
@@ -60,7 +59,7 @@ def test_sarif_has_one_run_per_gate_with_located_results() -> None:
             }
         }
     ]
-    assert len(high["partialFingerprints"]["readiness/v1"]) == 16
+    assert len(high["partialFingerprints"]["readiness/v2"]) == len("0" * 32 + ":1")
     assert {r["level"] for r in sast["results"] if r["ruleId"] == "B113"} == {"warning"}
 
 
@@ -78,12 +77,13 @@ def test_sarif_reports_gates_that_did_not_run_as_notifications() -> None:
     ]
     (skipped,) = runs["readiness-docs"]["invocations"]
     assert skipped["toolConfigurationNotifications"][0]["level"] == "note"
-    # Findings without a path (a vulnerable package) have no location.
+    # Findings without a path (a vulnerable package) are located at the
+    # file that declares the project.
     deps = runs["readiness-deps"]["results"]
-    assert [("locations" in r, r["level"]) for r in deps] == [
-        (False, "error"),
-        (False, "error"),
-    ]
+    assert [
+        (r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["level"])
+        for r in deps
+    ] == [("pyproject.toml", "error"), ("pyproject.toml", "error")]
 
 
 def test_sarif_rules_of_readiness_come_from_the_catalogue() -> None:
