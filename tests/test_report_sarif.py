@@ -186,7 +186,7 @@ def test_uris_are_relative_to_the_repository_root(tmp_path: Path) -> None:
 
 
 def test_security_rules_carry_severity_tags_and_help() -> None:
-    bandit = {
+    bandit: dict[str, str | int | float | bool] = {
         "confidence": "high",
         "cwe": 22,
         "more_info": "https://bandit.example/b202",
