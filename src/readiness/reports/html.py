@@ -119,13 +119,14 @@ def _summary(report: Report) -> list[str]:
     findings = [finding for gate in report.gates for finding in gate.findings]
     by_priority = Counter(finding.priority for finding in findings)
     split = ", ".join(f"{by_priority[p]} {p}" for p in Priority if by_priority[p])
+    noun = "criterion" if total == 1 else "criteria"
     statuses = Counter(gate.status for gate in report.gates)
     gates = ", ".join(f"{statuses[s]} {s.value}" for s in Status if statuses[s])
     lines = [
         '<section id="summary">',
         "<h2>Summary</h2>",
         (
-            f"<p>{met} of {total} acceptance {'criterion' if total == 1 else 'criteria'} met;"
+            f"<p>{met} of {total} acceptance {noun} met;"
             f" {plural(len(findings), 'finding')}{f' ({split})' if split else ''};"
             f" {plural(len(report.gates), 'gate')}{f' ({gates})' if gates else ''}.</p>"
         ),
