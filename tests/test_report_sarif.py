@@ -8,6 +8,8 @@ scanning applies on upload (:func:`check_github`).
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import shutil
 from collections import Counter
@@ -40,11 +42,26 @@ def _schema() -> dict[str, Any]:
 
 
 def validate(document: Mapping[str, Any]) -> None:
-    """Against the OASIS schema; skips when jsonschema is not installed."""
+    """Against the OASIS schema, when jsonschema (a test dependency) is installed.
+
+    Without it the other checks still run, and
+    :func:`test_the_schema_validates_and_rejects` skips, saying why.
+    """
+    if importlib.util.find_spec("jsonschema") is None:
+        return
+    jsonschema = importlib.import_module("jsonschema")
+    jsonschema.Draft4Validator(_schema()).validate(document)
+
+
+def test_the_schema_validates_and_rejects() -> None:
     jsonschema = pytest.importorskip(
         "jsonschema", reason="jsonschema (a test dependency) is not installed"
     )
-    jsonschema.Draft4Validator(_schema()).validate(document)
+    document = json.loads(SarifRenderer().render(sample_report()))
+    validate(document)
+    del document["runs"][0]["results"][0]["message"]
+    with pytest.raises(jsonschema.ValidationError, match="'message' is a required"):
+        validate(document)
 
 
 def check_github(document: Mapping[str, Any]) -> None:
