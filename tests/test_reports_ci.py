@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -10,11 +9,11 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from readiness.errors import UsageError
-from readiness.findings import Status, Verdict
+from readiness.findings import Criterion, Status, Verdict
 from readiness.merge import merge, read
 from readiness.reports.json import JsonRenderer
-from readiness.reports.junit import JunitRenderer
-from readiness.reports.sarif import SarifRenderer
+from readiness.reports.junit import JunitRenderer, case_name
+from tests.test_report_sarif import sarif as checked_sarif
 from tests.test_reports import finding, gate, make_report, sample_report
 
 
@@ -24,8 +23,8 @@ def parse(text: str) -> ET.Element:
 
 
 def sarif(report: Any) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(SarifRenderer().render(report))
-    return data
+    """Rendered, validated against the OASIS schema and GitHub's rules."""
+    return checked_sarif(report)
 
 
 def test_sarif_has_one_run_per_gate_with_located_results() -> None:
@@ -60,7 +59,7 @@ def test_sarif_has_one_run_per_gate_with_located_results() -> None:
             }
         }
     ]
-    assert len(high["partialFingerprints"]["readiness/v1"]) == 16
+    assert len(high["partialFingerprints"]["readiness/v2"]) == len("0" * 32 + ":1")
     assert {r["level"] for r in sast["results"] if r["ruleId"] == "B113"} == {"warning"}
 
 
@@ -78,12 +77,13 @@ def test_sarif_reports_gates_that_did_not_run_as_notifications() -> None:
     ]
     (skipped,) = runs["readiness-docs"]["invocations"]
     assert skipped["toolConfigurationNotifications"][0]["level"] == "note"
-    # Findings without a path (a vulnerable package) have no location.
+    # Findings without a path (a vulnerable package) are located at the
+    # file that declares the project.
     deps = runs["readiness-deps"]["results"]
-    assert [("locations" in r, r["level"]) for r in deps] == [
-        (False, "error"),
-        (False, "error"),
-    ]
+    assert [
+        (r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["level"])
+        for r in deps
+    ] == [("pyproject.toml", "error"), ("pyproject.toml", "error")]
 
 
 def test_sarif_rules_of_readiness_come_from_the_catalogue() -> None:
@@ -101,40 +101,159 @@ def test_sarif_rules_of_readiness_come_from_the_catalogue() -> None:
     assert run["results"][0]["level"] == "warning"
 
 
+def cases(suite: ET.Element) -> list[ET.Element]:
+    return suite.findall("testcase")
+
+
 def test_junit_has_a_suite_per_gate_and_a_case_per_criterion() -> None:
     root = parse(JunitRenderer().render(sample_report()))
     assert root.tag == "testsuites"
-    assert {k: root.get(k) for k in ("tests", "failures", "errors", "skipped")} == {
+    assert {
+        k: root.get(k) for k in ("tests", "failures", "errors", "skipped", "time")
+    } == {
         "tests": "7",
         "failures": "4",
         "errors": "1",
         "skipped": "1",
+        "time": "13.084",
     }
     suites = {suite.get("name"): suite for suite in root}
     sast = suites["sast"]
-    assert [case.get("name") for case in sast] == [
+    assert [case.get("name") for case in cases(sast)] == [
         "bandit High = 0",
         "every Medium fixed or `# nosec` with a reason",
     ]
-    failure = sast[0].find("failure")
+    failure = cases(sast)[0].find("failure")
     assert failure is not None
     assert failure.text is not None
     assert failure.text.splitlines()[0] == (
         "src/app/data.py:326 B202 tarfile.extractall used without any validation"
     )
-    error = suites["tests"][0].find("error")
+    error = cases(suites["tests"])[0].find("error")
     assert error is not None
     assert error.get("message") == "pytest is not installed in the test environment"
     assert suites["lint"].get("failures") == "0"
+    skipped = cases(suites["docs"])
+    assert [(c.get("name"), c[0].tag) for c in skipped] == [
+        ("docs gate runs", "skipped")
+    ]
 
 
-def test_junit_caps_the_listed_findings(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("readiness.reports.junit.MAX_LISTED", 2)
-    root = parse(JunitRenderer().render(sample_report()))
-    failure = next(s for s in root if s.get("name") == "sast")[0].find("failure")
+def test_junit_caps_the_listed_findings() -> None:
+    root = parse(JunitRenderer().render(sample_report(), max_listed=2))
+    sast = next(s for s in root if s.get("name") == "sast")
+    failure = cases(sast)[0].find("failure")
     assert failure is not None
     assert failure.text is not None
+    assert len(failure.text.splitlines()) == 3
     assert failure.text.splitlines()[-1] == "... and 24 more"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("ruff check passes (29 findings)", "ruff check passes"),
+        ("bandit High = 0 (1 found)", "bandit High = 0"),
+        (
+            (
+                "coverage >= 90 % (not measured: pytest stopped before reporting"
+                " (usage error))"
+            ),
+            "coverage >= 90 %",
+        ),
+        (
+            (
+                'pytest passes with the agreed selection (-m "not memory") (exit 4:'
+                " usage error)"
+            ),
+            "pytest passes with the agreed selection",
+        ),
+        (
+            "uptime >= 99.9% over the window (98.889%)",
+            "uptime >= 99.9% over the window",
+        ),
+        (
+            ".env and its variants ignored by git",
+            ".env and its variants ignored by git",
+        ),
+        ("(only figures)", "(only figures)"),
+        ("unbalanced (figures", "unbalanced (figures"),
+        ("unbalanced figures)", "unbalanced figures)"),
+    ],
+)
+def test_junit_case_names_leave_the_figures_out(text: str, name: str) -> None:
+    assert case_name(Criterion(text=text, met=False)) == name
+
+
+def lint_run(count: int, duration_s: float) -> str:
+    criterion = Criterion(text=f"ruff check passes ({count} findings)", met=not count)
+    findings = [finding("E501", path="src/a.py", line=n) for n in range(1, count + 1)]
+    report = make_report(
+        gate(
+            "lint",
+            Status.FAIL if count else Status.PASS,
+            duration_s=duration_s,
+            findings=findings,
+            criteria=[criterion],
+            commands=[["ruff", "check"]],
+            metrics={"violations": count},
+        )
+    )
+    return JunitRenderer().render(report, path_prefix="sub/app/")
+
+
+def test_junit_case_identity_survives_changing_counts() -> None:
+    runs = [parse(lint_run(count, 2.5)) for count in (29, 3, 0)]
+    identities = [
+        [(c.get("classname"), c.get("name")) for c in cases(run[0])] for run in runs
+    ]
+    assert identities == [[("readiness.lint", "ruff check passes")]] * 3
+    failing, _, fixed = (cases(run[0])[0] for run in runs)
+    failure = failing.find("failure")
+    assert failure is not None
+    assert failure.get("message") == "ruff check passes (29 findings)"
+    assert fixed.find("failure") is None
+    assert fixed.findtext("system-out") == "ruff check passes (0 findings)"
+
+
+def test_junit_cases_have_a_time_a_file_and_the_gate_properties() -> None:
+    root = parse(lint_run(3, 2.5))
+    (suite,) = root
+    (case,) = cases(suite)
+    assert (suite.get("time"), case.get("time")) == ("2.500", "2.500")
+    assert case.get("file") == "sub/app/src/a.py"
+    properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert properties == {
+        "status": "fail",
+        "priority": "P1",
+        "version.ruff": "0.6.9",
+        "metric.violations": "3",
+    }
+    passing = cases(parse(lint_run(0, 1.0))[0])[0]
+    assert passing.get("file") == "sub/app/pyproject.toml"
+
+
+def test_junit_shares_the_gate_time_and_keeps_names_unique() -> None:
+    report = make_report(
+        gate(
+            "secrets",
+            Status.FAIL,
+            duration_s=3.0,
+            criteria=[
+                Criterion(text="no secret in the tracked files (4 found)", met=False),
+                Criterion(text="no secret in the tracked files (0 found)", met=True),
+                Criterion(text=".env ignored", met=True),
+            ],
+        )
+    )
+    (suite,) = parse(JunitRenderer().render(report))
+    assert [(c.get("name"), c.get("time")) for c in cases(suite)] == [
+        ("no secret in the tracked files", "1.000"),
+        ("no secret in the tracked files [2]", "1.000"),
+        (".env ignored", "1.000"),
+    ]
+    # No finding located: a failed case points at the project's file.
+    assert {c.get("file") for c in cases(suite)} == {"pyproject.toml"}
 
 
 def write(tmp_path: Path, name: str, report: Any) -> Path:

@@ -1,10 +1,14 @@
 """The gap analysis as a Markdown document, laid out like the hand-written seed.
 
-Sections: executive summary (verdict and primary gaps), scope and method (tool
-versions, the exact commands), findings and actions per plan area (in the
-order of :data:`readiness.plan.AREAS`), the prioritized plan, the acceptance
-criteria table and a command reference. Every figure comes from the report,
-so the same report always gives the same text.
+Sections: executive summary (the verdict, then a sentence per open area
+naming what blocks it), scope and method (tool versions, the commands run),
+findings and actions per plan area (in the order of
+:data:`readiness.plan.AREAS`; every action listed, grouped by rule, each
+acceptance criterion as a checkbox), the prioritized plan, ownership, the
+risks of the open areas and a command reference a maintainer can copy and run
+in the project (readiness's scratch files, its cached environments and its
+internal pytest plugin left out). Each criterion is listed once. Every figure
+comes from the report, so the same report always gives the same text.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from typing import ClassVar
+from urllib.parse import quote
 
 from readiness.findings import (
     Criterion,
@@ -38,6 +43,48 @@ from readiness.reports.interface import (
 #: How many sites of one rule a gate section lists before "… and N more".
 MAX_SITES = 20
 
+#: Who answers for each plan area, as the seed's "Ownership" section names them.
+OWNERS = {
+    "Security hotfixes": "Security",
+    "Test unblocking and coverage": "QA/Testing",
+    "Lint and format baseline": "DX/Quality",
+    "Type checking scope and migration": "Type Safety",
+    "Dependency hygiene": "Release",
+    "Operational validations": "Ops",
+}
+#: What staying open costs, per plan area (the seed's "Risks if Unaddressed").
+RISKS = {
+    "Security hotfixes": (
+        "security exposure through archive extraction, dynamic code execution,"
+        " SQL built from strings, requests that hang or committed credentials."
+    ),
+    "Test unblocking and coverage": (
+        "reliability cannot be certified before go-live: the suite does not run"
+        " or does not cover the code."
+    ),
+    "Lint and format baseline": (
+        "maintainability drifts without a lint and format baseline, and every"
+        " review argues about style."
+    ),
+    "Type checking scope and migration": (
+        "type errors reach production in the modules meant to be strict, and the"
+        " migration stalls."
+    ),
+    "Dependency hygiene": (
+        "known-vulnerable packages ship, and production installs development"
+        " stacks it does not need."
+    ),
+    "Operational validations": (
+        "audit gaps: the commands, documents and uptime operations rely on are not"
+        " proven before deployment."
+    ),
+}
+#: The prefix of readiness's own pytest plugins, loaded with ``-p`` in its runs.
+INTERNAL_PLUGIN = "_readiness"
+
+_URL = re.compile(r"https?://[^\s<>]+")
+#: An absolute path, alone or as an option's value (``--x=/p``, ``json:/p``).
+_SCRATCH = re.compile(r"^/|^-[^=]*=(?:[\w-]+:)?/")
 _BACKTICKS = re.compile(r"`+")
 #: An inline code span: a run of backticks, then the same run again.
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)")
@@ -50,14 +97,22 @@ class MarkdownRenderer(Renderer):
     format: ClassVar[str] = "md"
     filename: ClassVar[str] = "readiness-report.md"
 
-    def render(self, report: Report) -> str:
+    def render(self, report: Report, *, source_url: str | None = None) -> str:
+        """The document; ``source_url`` links each ``file:line`` to the code.
+
+        ``source_url`` is the URL of the audited folder in a repository browser
+        (``https://github.com/o/r/blob/<commit>/sub/dir/``): a site becomes
+        ``<source_url><path>#L<line>``.
+        """
+        base = source_url if source_url is None else source_url.rstrip("/") + "/"
         sections = (
             _title(report),
             _executive_summary(report),
             _scope(report),
-            _findings(report),
+            _findings(report, base),
             _remediation_plan(report),
-            _acceptance_criteria(report),
+            _ownership(report),
+            _risks(report),
             _command_reference(report),
         )
         return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
@@ -74,6 +129,9 @@ def _title(report: Report) -> list[str]:
 
 def _executive_summary(report: Report) -> list[str]:
     lines = ["## Executive Summary", "", _verdict_sentence(report)]
+    blockers = [_blocker(report, item) for item in report.plan if not item.done]
+    if blockers:
+        lines += ["", " ".join(blockers)]
     failing = sorted(
         (gate for gate in report.gates if gate.status is Status.FAIL),
         key=lambda gate: gate.priority,
@@ -112,6 +170,36 @@ def _verdict_sentence(report: Report) -> str:
     )
     gates = plural(len(report.gates), "gate")
     return f"Auditing {_code(report.target)} with {gates} found {judged}. {outcome}"
+
+
+def _blocker(report: Report, item: PlanItem) -> str:
+    """One sentence: the open area and what each of its gates found."""
+    parts = []
+    for name in item.gates:
+        gate = report.gate(name)
+        if gate is None:
+            continue
+        if gate.status is Status.ERROR:
+            parts.append(f"the {gate.name} gate could not run ({_reason(gate)})")
+        elif gate.status is Status.FAIL and gate.findings:
+            parts.append(f"{gate.name} found {severity_counts(gate.findings)}")
+        elif gate.status is Status.FAIL:
+            unmet = sum(not criterion.met for criterion in gate.criteria)
+            parts.append(f"{gate.name} left {plural(unmet, 'criterion')} unmet")
+    unmet = sum(not criterion.met for criterion in item.criteria)
+    noun = "criterion" if unmet == 1 else "criteria"
+    because = f": {_join(parts)}" if parts else ""
+    return (
+        f"{item.title} ({item.priority}) blocks the verdict with {unmet} unmet"
+        f" {noun}{because}."
+    )
+
+
+def _join(parts: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    if len(parts) <= 1:
+        return "".join(parts)
+    return f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 def _label(gate: GateResult) -> str:
@@ -195,19 +283,20 @@ def _sections(report: Report) -> list[_Section]:
     return sections
 
 
-def _findings(report: Report) -> list[str]:
+def _findings(report: Report, base: str | None) -> list[str]:
     lines = ["## Findings and Recommended Actions"]
     for number, section in enumerate(_sections(report), start=1):
         lines += ["", f"### {number}) {section.title}"]
         for gate in section.gates:
-            lines += ["", *_observed(gate)]
+            lines += ["", *_observed(gate, base)]
         if section.item is not None:
-            lines += ["", *_actions(section.item), "", "Acceptance criteria:", ""]
+            actions = _actions(section.item, section.gates, base)
+            lines += ["", *actions, "", "Acceptance criteria:", ""]
             lines += _checkboxes(section.item.criteria, indent="")
     return lines
 
 
-def _observed(gate: GateResult) -> list[str]:
+def _observed(gate: GateResult, base: str | None) -> list[str]:
     label = f"{gate.name}: {_text(gate.title)}" if gate.title else gate.name
     lines = [f"Observed ({label}):"]
     if gate.status is Status.SKIPPED:
@@ -220,7 +309,7 @@ def _observed(gate: GateResult) -> list[str]:
         lines.append(f"- Metrics: {figures(gate.metrics)}")
     if gate.findings:
         for rule_findings in _by_rule(gate.findings):
-            lines += _rule_lines(rule_findings)
+            lines += _rule_lines(rule_findings, base)
     elif gate.status is not Status.ERROR:
         lines.append("- No findings.")
     return lines
@@ -242,7 +331,7 @@ def _by_rule(findings: Iterable[Finding]) -> list[list[Finding]]:
     )
 
 
-def _rule_lines(findings: Sequence[Finding]) -> list[str]:
+def _rule_lines(findings: Sequence[Finding], base: str | None) -> list[str]:
     """``- B113 message (medium, 3 sites)`` and its sites, at most :data:`MAX_SITES`."""
     rule = findings[0].rule
     severity = min((finding.severity for finding in findings), key=lambda s: s.rank)
@@ -252,28 +341,74 @@ def _rule_lines(findings: Sequence[Finding]) -> list[str]:
     if len(messages) == 1:
         head = f"- {rule} {messages.pop()} ({severity}, {count})"
         sites = [
-            f"  - {_code(finding.location)}" for finding in findings if finding.location
+            f"  - {_where(finding, base)}" for finding in findings if finding.location
         ]
     else:
         head = f"- {rule} ({severity}, {count})"
-        sites = [f"  - {_site(finding)}" for finding in findings]
+        sites = [f"  - {_site(finding, base)}" for finding in findings]
     if len(sites) > MAX_SITES:
         sites = [*sites[:MAX_SITES], f"  - … and {len(sites) - MAX_SITES} more"]
     return [head, *sites]
 
 
-def _site(finding: Finding) -> str:
+def _site(finding: Finding, base: str | None) -> str:
     message = _text(finding.message)
-    return f"{_code(finding.location)} {message}" if finding.location else message
+    return f"{_where(finding, base)} {message}" if finding.location else message
 
 
-def _actions(item: PlanItem) -> list[str]:
+def _where(finding: Finding, base: str | None) -> str:
+    """The ``file:line`` code span, linked to the code when its URL is known."""
+    code = _code(finding.location)
+    if base is None or finding.path is None:
+        return code
+    line = f"#L{finding.line}" if finding.line is not None else ""
+    return f"[{code}]({base}{quote(finding.path)}{line})"
+
+
+def _actions(
+    item: PlanItem, gates: Sequence[GateResult], base: str | None
+) -> list[str]:
+    """Every action of the area: a gate to make runnable, then a fix per rule."""
     lines = ["Actions:", ""]
-    if item.actions:
-        return lines + [f"- {_text(action)}" for action in item.actions]
+    actions = [
+        f"- Make the {gate.name} gate runnable: {_reason(gate)}"
+        for gate in gates
+        if gate.status is Status.ERROR
+    ]
+    for gate in gates:
+        for group in _by_rule(gate.findings):
+            actions += _fix_lines(group, base)
+    if actions:
+        return lines + actions
     if item.done:
         return [*lines, "- None: the acceptance criteria hold."]
     return [*lines, "- Address the observations above."]
+
+
+def _fix_lines(findings: Sequence[Finding], base: str | None) -> list[str]:
+    """``- B113 (3 sites): fix``, or the fix of each site when they differ."""
+    fixed = [finding for finding in findings if finding.fix]
+    if not fixed:
+        return []
+    rule = fixed[0].rule
+    located = any(finding.location for finding in fixed)
+    count = plural(len(fixed), "site" if located else "finding")
+    fixes = list(dict.fromkeys(finding.fix for finding in fixed))
+    if len(fixes) == 1:
+        return [f"- {rule} ({count}): {_fix_text(fixes[0])}"]
+    lines = [f"- {rule} ({count}):"]
+    for fix in fixes:
+        sites = [_where(f, base) for f in fixed if f.fix == fix and f.location]
+        where = f"{', '.join(sites)}: " if sites else ""
+        lines.append(f"  - {where}{_fix_text(fix)}")
+    return lines
+
+
+def _fix_text(fix: str) -> str:
+    """A fix as a sentence; a bare documentation URL becomes a link."""
+    if _URL.fullmatch(fix):
+        return f"see <{fix}>"
+    return _text(fix)
 
 
 def _checkboxes(criteria: Iterable[Criterion], *, indent: str) -> list[str]:
@@ -284,6 +419,7 @@ def _checkboxes(criteria: Iterable[Criterion], *, indent: str) -> list[str]:
 
 
 def _remediation_plan(report: Report) -> list[str]:
+    """The areas in order; their criteria are listed once, in their section."""
     lines = ["## Prioritized Remediation Plan"]
     if not report.plan:
         return [
@@ -294,30 +430,52 @@ def _remediation_plan(report: Report) -> list[str]:
     for number, item in enumerate(report.plan, start=1):
         marker = f"{number}. "
         indent = " " * len(marker)
-        state = "done" if item.done else "open"
+        unmet = sum(not criterion.met for criterion in item.criteria)
+        state = "done" if item.done else f"open, {unmet} of {len(item.criteria)} unmet"
         lines += [
             "",
             f"{marker}{item.title} ({item.priority}): {state}",
             f"{indent}- Gates: {', '.join(item.gates)}",
-            *_checkboxes(item.criteria, indent=indent),
         ]
     return lines
 
 
-def _acceptance_criteria(report: Report) -> list[str]:
-    lines = ["## Acceptance Criteria", ""]
-    rows = [
-        f"| {item.priority} | {_cell(criterion.text)} | {_yes_no(criterion.met)} |"
-        for item in report.plan
-        for criterion in item.criteria
-    ]
-    if not rows:
+def _section_numbers(report: Report) -> dict[str, str]:
+    """The number of each plan area's section under "Findings and Actions"."""
+    return {
+        section.item.title: str(number)
+        for number, section in enumerate(_sections(report), start=1)
+        if section.item is not None
+    }
+
+
+def _ownership(report: Report) -> list[str]:
+    """Who answers for each area, and when it is accepted."""
+    lines = ["## Ownership & Acceptance Criteria", ""]
+    if not report.plan:
         return [*lines, "No acceptance criterion was judged."]
-    return [*lines, "| priority | criterion | met |", "| --- | --- | --- |", *rows]
+    numbers = _section_numbers(report)
+    for item in report.plan:
+        met = sum(criterion.met for criterion in item.criteria)
+        owner = OWNERS.get(item.title, "Maintainers")
+        lines.append(
+            f"- {owner}: {item.title} ({item.priority}), accepted when the criteria"
+            f" of section {numbers.get(item.title, '?')} hold:"
+            f" {met} of {len(item.criteria)} met"
+        )
+    return lines
 
 
-def _yes_no(met: bool) -> str:  # noqa: FBT001 - a predicate's value, not a flag
-    return "yes" if met else "no"
+def _risks(report: Report) -> list[str]:
+    lines = ["## Risks if Unaddressed", ""]
+    open_items = [item for item in report.plan if not item.done]
+    if not open_items:
+        return [*lines, "None: every area's acceptance criteria hold."]
+    return lines + [
+        f"- {item.title} ({item.priority}): "
+        + RISKS.get(item.title, "the gaps above stay open in production.")
+        for item in open_items
+    ]
 
 
 def _command_reference(report: Report) -> list[str]:
@@ -330,9 +488,16 @@ def _command_reference(report: Report) -> list[str]:
         f"readiness audit {target}",
     ]
     for gate in report.gates:
-        if gate.commands:
+        commands = list(
+            dict.fromkeys(
+                shlex.join(runnable)
+                for command in gate.commands
+                if (runnable := _runnable(command))
+            )
+        )
+        if commands:
             lines += ["", f"# {gate.name}: what the gate ran"]
-            lines += [shlex.join(command) for command in gate.commands]
+            lines += commands
     failing = [
         gate.name for gate in report.gates if gate.status in (Status.FAIL, Status.ERROR)
     ]
@@ -349,6 +514,43 @@ def _command_reference(report: Report) -> list[str]:
             for priority in open_priorities
         ]
     return [*lines, "```"]
+
+
+def _runnable(command: Sequence[str]) -> tuple[str, ...]:
+    """The command as a user runs it in the project, or ``()`` if it is internal.
+
+    Left out: building readiness's cached environments (``uv venv``, ``uv pip
+    install``), its internal pytest plugins (``-p _readiness...``), and options
+    pointing at its scratch files (absolute paths, such as ``-o /tmp/x.json``
+    or ``--junitxml=/tmp/j.xml``), which only the audit itself reads.
+    """
+    if tuple(command[:2]) == ("uv", "venv") or tuple(command[:3]) == (
+        "uv",
+        "pip",
+        "install",
+    ):
+        return ()
+    kept: list[str] = []
+    skip = False
+    for index, argument in enumerate(command):
+        if skip:
+            skip = False
+            continue
+        following = command[index + 1] if index + 1 < len(command) else ""
+        if argument == "-p" and following.startswith(INTERNAL_PLUGIN):
+            skip = True
+            continue
+        if index and _SCRATCH.search(argument):
+            continue
+        if (
+            argument.startswith("-")
+            and "=" not in argument
+            and _SCRATCH.match(following)
+        ):
+            skip = True
+            continue
+        kept.append(argument)
+    return tuple(kept)
 
 
 def _code(text: str) -> str:
