@@ -10,6 +10,7 @@ installs of the target fail the same way.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 #: uv's tree drawing on a terminal (a multiplication sign, box-drawing arrows).
@@ -31,6 +32,7 @@ _EXCEPTION = re.compile(
 )
 #: A quoted or backticked path (a ``/`` or a file extension inside).
 _QUOTED = re.compile(r"""['"`]([^'"`\s]*(?:/|\.[A-Za-z]\w{0,5}\b)[^'"`\s]*)['"`]""")
+_FAILED_TO_BUILD = re.compile(r"Failed to build `([^`]+)`")
 _COMPILER_PATH = re.compile(r"^(\S+?):\d+(?::\d+)?: (?:fatal )?error: ")
 
 
@@ -78,5 +80,19 @@ def named_paths(line: str) -> tuple[str, ...]:
 
 
 def tail(log: str, count: int = 12) -> str:
-    """The last ``count`` non-empty lines of ``log``, joined by newlines."""
-    return "\n".join(lines_of(log)[-count:])
+    """The last ``count`` non-empty lines of ``log`` (indentation kept), joined."""
+    lines = (_ANSI.sub("", raw).rstrip() for raw in log.splitlines())
+    return "\n".join([line for line in lines if line.strip()][-count:])
+
+
+def target_build_failed(log: str, root: Path) -> bool:
+    """Whether uv's log says that building the project at ``root`` failed.
+
+    uv names what it failed to build ("Failed to build `pkg @ file:///...`"),
+    except for an editable install of the target, where only the backend's
+    error is left.
+    """
+    named = _FAILED_TO_BUILD.findall(log)
+    if named:
+        return any(str(root) in name for name in named)
+    return "The build backend returned an error" in log

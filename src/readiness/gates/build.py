@@ -72,10 +72,14 @@ RULES = (DOES_NOT_BUILD, LEFT_OUT)
 
 #: What the build log is saved as, in the gate's scratch folder.
 LOG_NAME = "build.log"
+#: How the export lists the tracked files (shown after the builds in the report).
+LS_FILES = ("git", "ls-files", "-z", "--cached", "--recurse-submodules")
 #: setuptools' legacy backend: what a frontend uses without ``build-backend``.
 LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
 #: Build requirements that version from git metadata, which an export has not.
 _SCM_REQUIRES = re.compile(r"^(setuptools[-_]scm|hatch[-_]vcs|pdm[-_]backend)\b")
+#: ``git check-ignore -v``: ``SOURCE:LINE:PATTERN<TAB>PATH``.
+_CHECK_IGNORE = re.compile(r"^(?P<source>.+?):(?P<line>\d+):(?P<pattern>.*)\t")
 _SCM_VARIABLES = ("SETUPTOOLS_SCM_PRETEND_VERSION", "PDM_BUILD_SCM_VERSION")
 
 
@@ -91,8 +95,8 @@ class Export:
     @property
     def source(self) -> str:
         if self.git_top is None:
-            return "working tree (not a git repository: untracked files included)"
-        return "tracked files (git ls-files)"
+            return "working tree (not a git repository)"
+        return "git ls-files"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,6 +143,8 @@ class BuildGate(Gate):
         except command.ToolFailed as error:
             failure = Failure(stage="wheel" if sdist else "sdist", log=error.output)
             logs.append(error.output)
+        if export.git_top is not None:
+            ctx.record_command(LS_FILES)
         log = "\n".join(logs)
         (ctx.scratch / LOG_NAME).write_text(log, encoding="utf-8")
 
@@ -222,8 +228,7 @@ def export_files(ctx: GateContext, folder: Path) -> Export:
     top = git(ctx, "rev-parse", "--show-toplevel", ok=(0, 128))
     git_top = Path(top.stdout.strip()) if top.returncode == 0 else None
     if git_top is not None:
-        ctx.record_command(["git", "ls-files", "--cached", "--recurse-submodules"])
-        listed = git(ctx, "ls-files", "-z", "--cached", "--recurse-submodules")
+        listed = git(ctx, *LS_FILES[1:])
         names: list[str] = [name for name in listed.stdout.split("\0") if name]
     else:
         names = list(repofiles.walk(root))
@@ -273,17 +278,14 @@ def failure_finding(ctx: GateContext, export: Export, failure: Failure) -> Findi
         ignored = check_ignore(ctx, export.git_top, rel) if export.git_top else None
         if ignored is not None:
             source, number, pattern = ignored
-            message += (
-                f"; {rel} is ignored by git ({source}:{number}: {pattern}),"
-                " so a clean checkout lacks it"
-            )
+            message += f"; {rel} is ignored by git ({source}:{number}: {pattern})"
             path, line = source, number
             fix = (
                 f"track {rel} (`git add -f {rel}`, and narrow the rule `{pattern}`"
                 f" at {source}:{number}) or make the build generate it"
             )
         elif export.git_top and (ctx.target.root / rel).exists():
-            message += f"; {rel} is untracked, so a clean checkout lacks it"
+            message += f"; {rel} is untracked"
             path, fix = rel, f"track it: `git add {rel}`"
         else:
             continue
@@ -317,12 +319,12 @@ def check_ignore(
     ctx: GateContext, git_top: Path, rel: str
 ) -> tuple[str, int, str] | None:
     """The ignore file (relative to the target), line and pattern ignoring ``rel``."""
-    completed = git(ctx, "check-ignore", "-v", "-z", "--no-index", "--", rel, ok=(0, 1))
-    fields = completed.stdout.split("\0")
-    if completed.returncode != 0 or len(fields) < 4 or not fields[1].isdigit():
+    completed = git(ctx, "check-ignore", "-v", "--no-index", "--", rel, ok=(0, 1))
+    match = _CHECK_IGNORE.match(completed.stdout)
+    if completed.returncode != 0 or match is None:
         return None
-    source, number, pattern = fields[0], int(fields[1]), fields[2]
-    return ctx.target.rel(git_top / source), number, pattern
+    source = ctx.target.rel(git_top / match["source"])
+    return source, int(match["line"]), match["pattern"]
 
 
 # --- what the sdist holds --------------------------------------------------------
