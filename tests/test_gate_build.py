@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import subprocess  # nosec B404 - git, to write the fixture repositories
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from readiness import buildlog
+from readiness import buildlog, command, environments
+from readiness.command import Completed
 from readiness.findings import Finding, Priority, Severity, Status
 from readiness.gates import GATE_ORDER, registry
 from readiness.gates.build import DOES_NOT_BUILD, LEFT_OUT, BuildGate
+from readiness.target import discover
 
 if TYPE_CHECKING:  # tests/ is not a package; the fixtures' types are for mypy
     from tests.conftest import MakeRepo, RunGate
@@ -421,3 +423,26 @@ def test_a_folder_of_scripts_is_skipped(make_repo: MakeRepo, run_gate: RunGate) 
         " no setup.py, no setup.cfg"
     )
     assert result.commands == ()
+
+
+@pytest.mark.tools
+def test_an_environment_of_a_target_that_does_not_build_says_blocked(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    # Plants: the setup.py that reads pkg/_data/version.txt, which is absent.
+    root = make_repo({"setup.py": SETUP_PY, "pkg/__init__.py": ""})
+    commit(root)
+    target = discover(root)
+
+    def run(args: Sequence[str], *, record: bool = True, **kwargs: Any) -> Completed:
+        return command.run(args, cwd=tmp_path, timeout_s=300, **kwargs)
+
+    with pytest.raises(environments.BuildError) as caught:
+        environments.ensure(
+            target, environments.Spec(kind="test"), run=run, root=tmp_path / "cache"
+        )
+
+    assert str(caught.value) == (
+        "blocked: the package does not build (FileNotFoundError: [Errno 2] No such"
+        " file or directory: 'pkg/_data/version.txt')"
+    )
