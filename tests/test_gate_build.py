@@ -446,3 +446,39 @@ def test_an_environment_of_a_target_that_does_not_build_says_blocked(
         "blocked: the package does not build (FileNotFoundError: [Errno 2] No such"
         " file or directory: 'pkg/_data/version.txt')"
     )
+
+
+@pytest.mark.tools
+def test_an_scm_versioned_project_gets_its_last_tag(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    # Plants: setuptools-scm versioning, tag v1.2.0; the export has no .git.
+    root = make_repo(
+        {
+            "pyproject.toml": """
+                [build-system]
+                requires = ["setuptools>=64", "setuptools-scm>=8"]
+                build-backend = "setuptools.build_meta"
+
+                [project]
+                name = "scmpkg"
+                dynamic = ["version"]
+
+                [tool.setuptools_scm]
+            """,
+            "scmpkg/__init__.py": "",
+        }
+    )
+    commit(root)
+    git(root, "tag", "v1.2.0")
+    before = status(root)
+
+    result = run_gate(BuildGate(), root)
+
+    assert result.status is Status.PASS, result.findings
+    assert (
+        result.metrics["scm_version"],
+        result.metrics["sdist"],
+        result.metrics["wheel"],
+    ) == ("1.2.0", "scmpkg-1.2.0.tar.gz", "scmpkg-1.2.0-py3-none-any.whl")
+    assert status(root) == before
