@@ -19,7 +19,14 @@ from readiness import buildlog, command, environments
 from readiness.command import Completed
 from readiness.findings import Finding, Priority, Severity, Status
 from readiness.gates import GATE_ORDER, registry
-from readiness.gates.build import DOES_NOT_BUILD, LEFT_OUT, BuildGate
+from readiness.gates.build import (
+    DOES_NOT_BUILD,
+    LEFT_OUT,
+    BuildGate,
+    imported_modules,
+    module_files,
+    relative_to_export,
+)
 from readiness.target import discover
 
 if TYPE_CHECKING:  # tests/ is not a package; the fixtures' types are for mypy
@@ -143,6 +150,46 @@ def test_named_paths_and_tail() -> None:
     ) == ("pkg/_fast.c", "numpy/arrayobject.h")
     assert buildlog.named_paths("error: no module named 'Cython'") == ()
     assert buildlog.tail("a\n\n  b\nc\n", count=2) == "  b\nc"
+
+
+def test_paths_a_build_names_relative_to_the_export(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    assert relative_to_export(f"{export}/pkg/a.pyx", export) == "pkg/a.pyx"
+    assert relative_to_export("/usr/include/numpy/arrayobject.h", export) is None
+    assert relative_to_export("./pkg/a.pyx", export) == "pkg/a.pyx"
+    assert relative_to_export("../other/a.pyx", export) is None
+
+
+def test_imports_of_the_tests_resolve_to_the_trees_files(make_repo: MakeRepo) -> None:
+    # Plants: absolute, relative, star and too-deep relative imports.
+    target = discover(
+        make_repo(
+            {
+                "pyproject.toml": '[project]\nname = "app"\n',
+                "src/app/__init__.py": "",
+                "src/app/core.py": "",
+                "tests/__init__.py": "",
+                "tests/helpers.py": "",
+                "tests/test_a.py": "import app.core\nfrom app import *\n"
+                "from .helpers import thing\nfrom .... import nothing\n",
+            }
+        )
+    )
+    imports = list(imported_modules(target))
+    assert imports == [
+        ("tests/test_a.py", "app.core"),
+        ("tests/test_a.py", "app"),
+        ("tests/test_a.py", "tests.helpers"),
+        ("tests/test_a.py", "tests.helpers.thing"),
+    ]  # the import above the root names nothing
+    assert module_files(target, "tests/test_a.py", "app.core") == [
+        "src/app/__init__.py",
+        "src/app/core.py",
+    ]
+    assert module_files(target, "tests/test_a.py", "tests.helpers.thing") == [
+        "tests/__init__.py",
+        "tests/helpers.py",
+    ]
 
 
 def test_whose_build_failed() -> None:
@@ -339,20 +386,22 @@ def test_a_wheel_that_fails_after_the_sdist_names_its_stage(
 def test_modules_the_tests_import_but_the_sdist_leaves_out(
     make_repo: MakeRepo, run_gate: RunGate
 ) -> None:
-    # Plants: hello/extra.py, tracked but excluded from the sdist; hello/local.py,
-    # never added to git; both imported by the tests; os and pytest are not the
+    # Plants: hello/extra.py, tracked but excluded from the sdist; hello/local.py
+    # and tests/helpers.py, never added to git (the sdist ships the tests, so
+    # their helper counts); all imported by the tests; os and pytest are not the
     # project's own modules.
     root = make_repo(
         {
             "pyproject.toml": HATCH_PYPROJECT + SDIST_EXCLUDES_EXTRA,
             "src/hello/__init__.py": "",
             "src/hello/extra.py": "EXTRA = 1\n",
+            "tests/__init__.py": "",
             "tests/test_hello.py": "import os\n\nimport pytest\n\n"
-            "from hello import extra, local\n",
+            "from hello import extra, local\n\nfrom . import helpers\n",
         }
     )
     commit(root)
-    plant(root, {"src/hello/local.py": "LOCAL = 1\n"})
+    plant(root, {"src/hello/local.py": "LOCAL = 1\n", "tests/helpers.py": ""})
 
     result = run_gate(BuildGate(), root)
 
@@ -377,10 +426,19 @@ def test_modules_the_tests_import_but_the_sdist_leaves_out(
             path="src/hello/local.py",
             fix="track it: `git add src/hello/local.py`",
         ),
+        Finding(
+            rule=LEFT_OUT.id,
+            severity=Severity.MEDIUM,
+            priority=Priority.P1,
+            message="tests/test_hello.py imports tests.helpers, but the sdist leaves"
+            " out tests/helpers.py (untracked by git)",
+            path="tests/helpers.py",
+            fix="track it: `git add tests/helpers.py`",
+        ),
     )
-    assert result.metrics["left_out_imports"] == 2
+    assert result.metrics["left_out_imports"] == 3
     assert [(c.text, c.met) for c in result.criteria][1:] == [
-        ("the sdist holds every module the tests import (2 left out)", False)
+        ("the sdist holds every module the tests import (3 left out)", False)
     ]
 
 

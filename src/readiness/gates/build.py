@@ -417,9 +417,8 @@ def imported_modules(target: Target) -> Iterator[tuple[str, str]]:
                     for alias in node.names:
                         yield rel, alias.name
                 elif isinstance(node, ast.ImportFrom):
-                    head = (
-                        package[: len(package) - node.level + 1] if node.level else ()
-                    )
+                    keep = max(len(package) - node.level + 1, 0)
+                    head = package[:keep] if node.level else ()
                     parts = [*head, *(node.module.split(".") if node.module else ())]
                     if not parts:
                         continue
