@@ -65,7 +65,9 @@ def test_remediate_p0_runs_fix_then_its_sessions_then_the_table(
         "nox -s security -- ../app",
         "nox -s tests -- ../app",
     ]
-    assert c.commands[3].startswith("readiness audit ../app --gate markers")
+    assert c.commands[3].startswith(
+        "readiness audit ../app --gate build --gate markers"
+    )
     out = capsys.readouterr().out
     assert "readiness fix --priority P0  ok" in out
     assert "acceptance criteria P0\n" in out
