@@ -470,6 +470,26 @@ def test_a_folder_outside_git_builds_from_its_working_tree(
     assert sorted(p.name for p in root.iterdir()) == ["build", "pyproject.toml", "src"]
 
 
+def test_a_target_git_does_not_track_fails_without_building(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    # Plants: a project inside a git repository that has committed nothing of it.
+    root = make_repo({"pyproject.toml": HATCH_PYPROJECT, "src/hello/__init__.py": ""})
+    git(root, "init", "-q")
+
+    result = run_gate(BuildGate(), root)
+
+    assert result.status is Status.FAIL
+    (finding,) = result.findings
+    assert finding.rule == DOES_NOT_BUILD.id
+    assert finding.message == (
+        "git tracks no file of the target: a clean checkout of its repository"
+        " holds nothing to build"
+    )
+    assert result.metrics == {"source": "git ls-files", "files": 0}
+    assert [c[:2] for c in result.commands] == [("git", "ls-files")]
+
+
 def test_a_folder_of_scripts_is_skipped(make_repo: MakeRepo, run_gate: RunGate) -> None:
     root = make_repo({"run.py": "print('hi')\n"})
 

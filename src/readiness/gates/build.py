@@ -127,6 +127,8 @@ class BuildGate(Gate):
         except environments.BuildError as error:
             raise GateError(str(error)) from None
         export = export_files(ctx, ctx.scratch / "export")
+        if not export.files:
+            return nothing_tracked(ctx)
         out = ctx.scratch / "dist"
         env = {**environments.UV_ENV, **scm_version(ctx, target, export)}
         base = ["uv", "build", "--python", str(interpreter.path), "--out-dir"]
@@ -193,6 +195,30 @@ class BuildGate(Gate):
         return Evaluation(
             criteria=tuple(criteria), findings=tuple(findings), metrics=metrics
         )
+
+
+def nothing_tracked(ctx: GateContext) -> Evaluation:
+    """The target is in a git repository that tracks none of its files."""
+    ctx.record_command(LS_FILES)
+    return Evaluation(
+        criteria=(
+            Criterion(
+                text="the package builds from its tracked files: git tracks none",
+                met=False,
+            ),
+        ),
+        findings=(
+            Finding(
+                rule=DOES_NOT_BUILD.id,
+                severity=Severity.HIGH,
+                priority=Priority.P0,
+                message="git tracks no file of the target: a clean checkout of"
+                " its repository holds nothing to build",
+                fix="commit the project (`git add` its files)",
+            ),
+        ),
+        metrics={"source": "git ls-files", "files": 0},
+    )
 
 
 def build(ctx: GateContext, args: Sequence[str], env: dict[str, str]) -> str:
