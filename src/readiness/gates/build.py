@@ -14,7 +14,8 @@ on that machine and nowhere else. So the gate builds as a clean checkout would:
   target. setuptools-scm and pdm's SCM versions need ``.git``, which an export
   has not: they get the last tag's version through their ``PRETEND`` variables;
 * on failure: the root cause in one line (the backend's last exception or
-  compiler error, not uv's "Failed to build"), the log's tail in the metrics,
+  compiler error, not uv's "Failed to build"), the log's tail in the finding's
+  details (the JSON report) and the whole log in the scratch folder,
   and, where that line names a path, whether git ignores it (and which line of
   which ignore file does) or it is merely untracked;
 * then the modules the tests import that exist in the tree but are missing
@@ -165,7 +166,6 @@ class BuildGate(Gate):
             metrics.update(
                 stage=failure.stage,
                 root_cause=buildlog.root_cause(failure.log),
-                log_tail=buildlog.tail(failure.log),
             )
         if sdist is not None:
             members = sdist_members(sdist)
@@ -324,6 +324,7 @@ def failure_finding(ctx: GateContext, export: Export, failure: Failure) -> Findi
         path=path,
         line=line,
         fix=fix,
+        details={"stage": failure.stage, "log_tail": buildlog.tail(failure.log)},
     )
 
 
