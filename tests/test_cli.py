@@ -39,6 +39,7 @@ def test_gates_lists_every_available_gate_with_its_priority(
     assert cli.main(["gates"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[:2] for line in lines] == [
+        ["build", "P0"],
         ["markers", "P0"],
         ["tests", "P0"],
         ["typing", "P1"],
@@ -183,7 +184,7 @@ def test_console_script_and_module_entry_points() -> None:
         text=True,
         check=True,
     )
-    assert gates.stdout.split()[0] == "markers"
+    assert gates.stdout.split()[0] == "build"
 
 
 def test_report_merge_combines_ci_jobs(

@@ -54,6 +54,7 @@ def test_the_example_is_not_ready(audit_output: tuple[int, Path]) -> None:
     assert report["schema"] == "readiness-report/1"
     assert report["verdict"] == "not-ready"
     assert [(g["name"], g["status"]) for g in report["gates"]] == [
+        ("build", "pass"),
         ("markers", "fail"),
         ("tests", "fail"),
         ("typing", "fail"),

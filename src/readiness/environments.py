@@ -31,7 +31,7 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from readiness import command
+from readiness import buildlog, command
 from readiness.errors import ReadinessError
 from readiness.target import Target
 
@@ -288,6 +288,9 @@ def _build(
     except command.ToolError as error:
         shutil.rmtree(path, ignore_errors=True)
         detail = error.output if isinstance(error, command.ToolFailed) else str(error)
+        if buildlog.target_build_failed(detail, target.root):
+            cause = buildlog.root_cause(detail)
+            raise BuildError(f"blocked: the package does not build ({cause})") from None
         raise BuildError(
             f"cannot build the {spec.kind} environment: {_reason(detail)}"
         ) from None

@@ -31,6 +31,7 @@ class Area:
 
 
 AREAS = (
+    Area(priority=Priority.P0, title="Build from a clean checkout", gates=("build",)),
     Area(priority=Priority.P0, title="Security hotfixes", gates=("sast", "secrets")),
     Area(
         priority=Priority.P0,

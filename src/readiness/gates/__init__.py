@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from readiness.gates import build as build_gate
 from readiness.gates import cli_gate, deps, docs, lint, markers, ops, sast, secrets
 from readiness.gates import format as format_gate
 from readiness.gates import tests as tests_gate
@@ -10,6 +11,7 @@ from readiness.gates.interface import Gate
 
 #: Every gate name of the DESIGN.md contract, in report order.
 GATE_ORDER = (
+    "build",
     "markers",
     "tests",
     "typing",
@@ -27,6 +29,7 @@ GATE_ORDER = (
 def registry() -> dict[str, type[Gate]]:
     """The available gates, by name, in report order (a new dict each call)."""
     gates: tuple[type[Gate], ...] = (
+        build_gate.BuildGate,
         markers.MarkersGate,
         tests_gate.TestsGate,
         lint.LintGate,
