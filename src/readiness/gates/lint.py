@@ -124,7 +124,7 @@ class LintGate(Gate):
             findings=(*reported, *extra, *invalid),
             metrics={
                 "total": len(reported),
-                "fixable": sum(1 for finding in reported if finding.fixable),
+                "fixable": sum(1 for finding in reported if finding.tool_fix),
                 "by_rule": summarise(Counter(finding.rule for finding in reported)),
                 "invalid_noqa": len(invalid),
                 "blanket_noqa": len(seen),
@@ -179,7 +179,7 @@ def diagnostic_finding(target: Target, item: Mapping[str, Any]) -> Finding:
         path=target.rel(item["filename"]),
         line=line if isinstance(line, int) else None,
         fix=fix_hint(rule, safe=safe, url=item.get("url")),
-        fixable=safe,
+        tool_fix=safe,
     )
 
 
