@@ -1012,7 +1012,7 @@ def test_the_baseline_file_keeps_other_gates_and_is_stable(tmp_path: Path) -> No
     assert first.endswith("}\n")
     baselines.write(path, "typing", {"modules": {"a": {"y": 2}, "b": {"x": 1}}})
     assert path.read_text() == first
-    assert not list(path.parent.glob(".*.tmp"))
+    assert [p.name for p in path.parent.iterdir()] == [baselines.FILENAME]
     assert baselines.location(tmp_path, None) == tmp_path / baselines.FILENAME
     assert baselines.location(tmp_path, path) == path
 
@@ -1048,9 +1048,10 @@ def test_unreadable_or_unwritable_baseline_files(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(ConfigError, match="cannot be read: Not a directory"):
         baselines.read(blocker / baselines.FILENAME)
-    path = tmp_path / baselines.FILENAME
-    (tmp_path / f".{baselines.FILENAME}.tmp").mkdir()  # where the file is staged
-    with pytest.raises(ConfigError, match="cannot write the baseline: Is a directory"):
+    # a folder that does not exist and cannot be made: a dangling symlink holds its name
+    (tmp_path / "gone").symlink_to(tmp_path / "nowhere")
+    path = tmp_path / "gone" / baselines.FILENAME
+    with pytest.raises(ConfigError, match="cannot write the baseline: File exists"):
         baselines.write(path, "typing", {})
     assert not path.exists()
 

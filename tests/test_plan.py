@@ -12,6 +12,7 @@ from readiness.findings import (
     Status,
     Verdict,
 )
+from readiness.gates import registry
 
 
 def result(
@@ -25,7 +26,7 @@ def result(
     return GateResult(
         name=name,
         status=status,
-        priority=plan.area_of(name).priority,
+        priority=registry()[name].priority,
         duration_s=1.0,
         criteria=criteria,
         findings=findings,

@@ -22,6 +22,7 @@ import pytest
 from rich.console import Console
 
 from readiness import plan
+from readiness.console import LiveProgress, PlainProgress
 from readiness.errors import UsageError
 from readiness.findings import (
     Criterion,
@@ -34,12 +35,13 @@ from readiness.findings import (
     Status,
     Verdict,
 )
+from readiness.gates import registry
 from readiness.gates.interface import Evaluation, Gate, GateContext
 from readiness.reports import Renderer, ReportError, renderers
 from readiness.reports import interface as report_interface
 from readiness.reports.json import JsonRenderer, load, to_data
 from readiness.reports.markdown import MAX_SITES, MarkdownRenderer
-from readiness.reports.terminal import LiveProgress, PlainProgress, summary
+from readiness.reports.terminal import summary
 from readiness.runner import Observer
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -97,7 +99,7 @@ def gate(
         name=name,
         title=title,
         status=status,
-        priority=priority or plan.area_of(name).priority,
+        priority=priority or registry()[name].priority,
         duration_s=duration_s,
         reason=reason,
         commands=tuple(tuple(command) for command in commands),
