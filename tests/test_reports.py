@@ -433,6 +433,7 @@ def test_json_finding_fields() -> None:
         "message": "tarfile.extractall used without any validation",
         "fix": "Validate each member's path before extracting",
         "fixable": False,
+        "tool_fix": False,
         "fingerprint": report.gates[3].findings[0].fingerprint,
         "details": {"confidence": "high", "cwe": 22},
     }

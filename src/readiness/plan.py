@@ -54,10 +54,6 @@ AREAS = (
 )
 
 
-def area_of(gate: str) -> Area:
-    return next(area for area in AREAS if gate in area.gates)
-
-
 def build(results: Sequence[GateResult]) -> tuple[PlanItem, ...]:
     """One plan item per area that had a gate run (or fail to run)."""
     by_name = {result.name: result for result in results}
