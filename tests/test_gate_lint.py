@@ -18,9 +18,9 @@ from readiness.gates.lint import (
     LintGate,
     diagnostic_finding,
     invalid_noqa_findings,
-    summarise,
 )
 from readiness.target import discover
+from readiness.wording import summarise
 
 if TYPE_CHECKING:  # tests/ is not a package; the fixtures' types are for mypy
     from tests.conftest import MakeRepo, RunGate

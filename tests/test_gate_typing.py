@@ -40,7 +40,6 @@ from readiness.gates.typing import (
     read_json,
     read_text,
     stub_findings,
-    summarise,
 )
 from readiness.mypy_config import (
     EffectiveOptions,
@@ -53,6 +52,7 @@ from readiness.mypy_config import (
 )
 from readiness.runner import execute
 from readiness.target import discover
+from readiness.wording import summarise
 from tests.conftest import EXAMPLE, REPO_ROOT
 
 if TYPE_CHECKING:  # tests/ fixtures' types, for mypy
@@ -949,7 +949,7 @@ def test_many_modules_are_summarised() -> None:
         "m00=12, m01=11, m02=10, m03=9, m04=8, m05=7, m06=6, m07=5, m08=4, m09=3,"
         " +2 more"
     )
-    assert summarise(Counter({})) == "none"
+    assert summarise(Counter({}), empty="none") == "none"
     assert typing_gate.names([f"m{n}" for n in range(12)], 2) == "m0, m1, +10 more"
 
 

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import pytest
 from rich.console import Console
 
-from readiness import plan
+from readiness import plan, wording
 from readiness.console import LiveProgress, PlainProgress
 from readiness.errors import UsageError
 from readiness.findings import (
@@ -318,8 +318,8 @@ def test_severity_counts_worst_first_without_zeros() -> None:
 
 
 def test_plural_and_one_line() -> None:
-    assert report_interface.plural(1, "site") == "1 site"
-    assert report_interface.plural(0, "site") == "0 sites"
+    assert wording.plural(1, "site") == "1 site"
+    assert wording.plural(0, "site") == "0 sites"
     assert report_interface.one_line("a\n  b\tc ") == "a b c"
 
 

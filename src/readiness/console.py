@@ -23,8 +23,9 @@ from rich.table import Table
 from rich.text import Text
 
 from readiness.findings import GateResult, Status
-from readiness.reports.interface import one_line, plural
+from readiness.reports.interface import one_line
 from readiness.reports.terminal import STATUS_STYLE, seconds, status_text
+from readiness.wording import plural
 
 if TYPE_CHECKING:
     from readiness.gates.interface import Gate

@@ -48,6 +48,7 @@ from readiness.fixresults import (
 from readiness.runner import Observer
 from readiness.session import Session
 from readiness.target import Target
+from readiness.wording import plural
 
 #: How long each git command may take.
 GIT_TIMEOUT_S = 60.0
@@ -131,10 +132,9 @@ def fix(
 
     changed = tuple(workspace.changed())
     if dirty is not None and changed:
-        files = "file" if len(changed) == 1 else "files"
         raise DirtyTree(
-            f"{dirty}; nothing written ({len(changed)} {files} would change:"
-            " see --dry-run)"
+            f"{dirty}; nothing written ({plural(len(changed), 'file')} would"
+            " change: see --dry-run)"
         )
     after = before
     if changed and not request.dry_run:
@@ -266,8 +266,7 @@ def git_problem(target: Target) -> str | None:
     dirty = [line[3:] for line in status.stdout.splitlines() if line.strip()]
     if not dirty:
         return None
-    files = "file" if len(dirty) == 1 else "files"
     return (
-        f"{target.given} has uncommitted changes in {len(dirty)} {files}"
+        f"{target.given} has uncommitted changes in {plural(len(dirty), 'file')}"
         f" (first: {dirty[0]}); {advice}"
     )

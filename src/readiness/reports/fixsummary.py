@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from readiness.findings import Finding, Priority
 from readiness.fixresults import Changed, FixerRun, FixResult, Left, Skipped
-from readiness.reports.interface import plural
+from readiness.wording import plural
 
 #: How many findings one summary line lists before "and N more".
 MAX_LISTED = 8
