@@ -184,9 +184,7 @@ def test_the_graph_is_read() -> None:
     assert "readiness.fixers.tools" in GRAPH["readiness.fixers.ruff_black"]
     assert gate_of("readiness.gates.sast_advice") == "sast"
     assert gate_of("readiness.gates.interface") is None
-    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [
-        ["a", "b", "c"]
-    ]
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert forbidden("readiness.baselines", "readiness.gates.interface")
     assert not forbidden("readiness.gates.lint", "readiness.baselines")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from readiness.audit import build_report
 from readiness.errors import UsageError
 from readiness.findings import GateResult, Report
-from readiness.gates import GATE_ORDER
+from readiness.gates import registry
 from readiness.reports.json import load
 
 
@@ -55,7 +55,7 @@ def merge(reports: Sequence[Report], names: Sequence[str]) -> Report:
                 )
             gates[gate.name] = (gate, name)
         tools.update(report.tools)
-    order = {name: index for index, name in enumerate(GATE_ORDER)}
+    order = {name: index for index, name in enumerate(registry())}
     results = tuple(
         gates[name][0] for name in sorted(gates, key=lambda n: order.get(n, len(order)))
     )
