@@ -387,12 +387,13 @@ def test_a_gate_past_its_deadline_is_an_error(
 ) -> None:
     root = make_repo({"app/__init__.py": ""})
     started = time.monotonic()
-    ctx = GateContext(
-        gate="sast",
+    ctx = GateContext.start(
+        "sast",
         target=discover(root),
         settings=Settings(),
         scratch=tmp_path,
-        deadline=started,
+        started=started,
+        timeout_s=0.0,
     )
 
     result = execute(SastGate(), ctx, started)

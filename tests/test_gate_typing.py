@@ -20,7 +20,6 @@ import pytest
 from packaging.version import Version
 
 from readiness import baselines, cli, command, environments
-from readiness import settings as settings_module
 from readiness.errors import ConfigError
 from readiness.findings import Finding, GateResult, Severity, Status
 from readiness.gates import registry
@@ -51,6 +50,7 @@ from readiness.mypy_config import (
     strict_scope,
 )
 from readiness.runner import execute
+from readiness.session import Session
 from readiness.target import discover
 from readiness.wording import summarise
 from tests.conftest import EXAMPLE, REPO_ROOT
@@ -409,23 +409,13 @@ def test_source_files_honour_globs_folders_and_exclude(tmp_path: Path) -> None:
 
 
 def context(root: Path, scratch: Path, *, baseline: Path | None = None) -> GateContext:
-    target = discover(root)
-    config = settings_module.load(target, frozenset(registry()))
-    if baseline is not None:
-        config = settings_module.Settings(
-            timeout_s=config.timeout_s,
-            skip=config.skip,
-            priorities=config.priorities,
-            gates=config.gates,
-            baseline=baseline,
-        )
-    scratch.mkdir(parents=True, exist_ok=True)
-    return GateContext(
-        gate="typing",
-        target=target,
-        settings=config,
+    session = Session.open(root, baseline=baseline)
+    return GateContext.start(
+        "typing",
+        target=session.target,
+        settings=session.settings,
         scratch=scratch,
-        deadline=time.monotonic() + 600,
+        timeout_s=600,
     )
 
 
