@@ -5,8 +5,9 @@ size and modification time (a *snapshot*) and its text becomes the file's
 *original*, against which the final diff is made. Each fixer's edits are then
 *applied*: validated first (the file is unchanged on disk since that fixer read
 it, it is writable, it stays inside the target), then, unless this is a dry
-run, written atomically: a temporary file in the same folder with the old
-file's mode (and owner, where allowed), then :func:`os.replace`. When one file
+run, written atomically by :func:`readiness.atomicio.write_atomic` (a
+temporary file in the same folder with the old file's mode and, where
+allowed, owner, then :func:`os.replace`). When one file
 of a fixer cannot be written, the ones already replaced are put back, so a
 fixer lands whole or not at all. In a dry run the new text only goes into the
 workspace, so the next fixer builds on it exactly as it would on disk.
