@@ -10,12 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from readiness import settings as settings_module
 from readiness.findings import GateResult
-from readiness.gates import registry
 from readiness.gates.interface import Gate, GateContext
 from readiness.runner import execute
-from readiness.target import discover
+from readiness.session import Session
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO_ROOT / "examples" / "legacy-app"
@@ -57,17 +55,15 @@ def make_repo(tmp_path: Path) -> MakeRepo:
 
 
 def run_gate_at(gate: Gate, root: Path, *, timeout_s: float = 300.0) -> GateResult:
-    target = discover(root)
-    config = settings_module.load(target, frozenset(registry()))
-    scratch = root.parent / f".scratch-{gate.name}"
-    scratch.mkdir(exist_ok=True)
+    session = Session.open(root)
     started = time.monotonic()
-    ctx = GateContext(
-        gate=gate.name,
-        target=target,
-        settings=config,
-        scratch=scratch,
-        deadline=started + timeout_s,
+    ctx = GateContext.start(
+        gate.name,
+        target=session.target,
+        settings=session.settings,
+        scratch=root.parent / f".scratch-{gate.name}",
+        started=started,
+        timeout_s=timeout_s,
     )
     return execute(gate, ctx, started)
 

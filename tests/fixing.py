@@ -14,12 +14,11 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from readiness import settings as settings_module
 from readiness.findings import Finding, Priority, Severity
-from readiness.fixers.interface import FixContext, Fixer, Outcome, insertions
+from readiness.fixers.interface import FixContext, Fixer, Outcome
+from readiness.fixers.text import insertions
 from readiness.fixers.workspace import Workspace
-from readiness.gates import registry
-from readiness.target import discover
+from readiness.session import Session
 
 
 def dedent(text: str) -> str:
@@ -63,7 +62,7 @@ def finding(
     message: str = "",
     details: dict[str, str | int | float | bool] | None = None,
     priority: Priority = Priority.P0,
-    fixable: bool = True,
+    tool_fix: bool = True,
 ) -> Finding:
     return Finding(
         rule=rule,
@@ -72,21 +71,20 @@ def finding(
         message=message or f"{rule} at {path}:{line}",
         path=path,
         line=line,
-        fixable=fixable,
+        tool_fix=tool_fix,
         details=details or {},
     )
 
 
 def context(root: Path, *, dry_run: bool = True) -> FixContext:
     """A fix context on the repository at ``root``, as the engine builds it."""
-    target = discover(root)
-    config = settings_module.load(target, frozenset(registry()))
+    session = Session.open(root)
     scratch = root.parent / ".fix-scratch"
     scratch.mkdir(exist_ok=True)
     return FixContext(
-        target=target,
-        settings=config,
-        workspace=Workspace(target.root, dry_run=dry_run),
+        target=session.target,
+        settings=session.settings,
+        workspace=Workspace(session.target.root, dry_run=dry_run),
         scratch=scratch,
         deadline=time.monotonic() + 300,
     )
@@ -97,3 +95,9 @@ def plan(
 ) -> tuple[Outcome, FixContext]:
     ctx = context(root)
     return fixer.plan(ctx, findings), ctx
+
+
+def workspace(ctx: FixContext) -> Workspace:
+    """The engine's workspace behind a context :func:`context` made."""
+    assert isinstance(ctx.workspace, Workspace)
+    return ctx.workspace

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -24,14 +24,8 @@ from readiness.findings import (
     Status,
     Verdict,
 )
-from readiness.fixers import fixer_for, registry
-from readiness.fixers.engine import (
-    DirtyTree,
-    FixRequest,
-    FixResult,
-    fix,
-    summary,
-)
+from readiness.fixers import registry
+from readiness.fixers.engine import DirtyTree, fix
 from readiness.fixers.interface import (
     Changed,
     Failed,
@@ -44,6 +38,9 @@ from readiness.fixers.interface import (
     Skipped,
     outcome,
 )
+from readiness.fixers.routing import route, stamp
+from readiness.fixresults import FixRequest, FixResult
+from readiness.reports.fixsummary import summary
 from tests.fixing import finding
 
 if TYPE_CHECKING:
@@ -113,7 +110,7 @@ class Append(Fixer):
     name = "append"
     title = "append a line"
     priority = Priority.P0
-    rules: ClassVar[frozenset[str]] = frozenset({"X1"})
+    takes: ClassVar[Mapping[str, frozenset[str]]] = {"sast": frozenset({"X1"})}
 
     def plan(self, ctx: FixContext, findings: Sequence[Finding]) -> Outcome:
         before = ctx.read("notes.txt")
@@ -127,7 +124,7 @@ class Meddle(Append):
     """Someone else writes the file while this fixer works."""
 
     name = "meddle"
-    rules: ClassVar[frozenset[str]] = frozenset({"X2"})
+    takes: ClassVar[Mapping[str, frozenset[str]]] = {"sast": frozenset({"X2"})}
 
     def plan(self, ctx: FixContext, findings: Sequence[Finding]) -> Outcome:
         planned = super().plan(ctx, findings)
@@ -141,7 +138,7 @@ class Explode(Fixer):
     name = "explode"
     title = "explode"
     priority = Priority.P0
-    rules: ClassVar[frozenset[str]] = frozenset({"X3", "X4"})
+    takes: ClassVar[Mapping[str, frozenset[str]]] = {"sast": frozenset({"X3", "X4"})}
 
     def plan(self, ctx: FixContext, findings: Sequence[Finding]) -> Outcome:
         if findings[0].rule == "X3":
@@ -155,7 +152,7 @@ class Decline(Fixer):
     name = "decline"
     title = "decline"
     priority = Priority.P1
-    rules: ClassVar[frozenset[str]] = frozenset({"X5"})
+    takes: ClassVar[Mapping[str, frozenset[str]]] = {"lint": frozenset({"X5"})}
 
     def plan(self, ctx: FixContext, findings: Sequence[Finding]) -> Outcome:
         return Skipped(
@@ -372,9 +369,8 @@ def test_a_priority_without_gates_has_nothing_to_do(make_repo: MakeRepo) -> None
     assert "no gate of priority P1 is available yet: nothing to do" in summary(result)
 
 
-def test_the_registry_maps_findings_to_fixers() -> None:
-    names = list(registry())
-    assert names == [
+def test_the_registry_lists_the_fixers_in_order() -> None:
+    assert list(registry()) == [
         "markers",
         "tar-extract",
         "request-timeouts",
@@ -383,23 +379,70 @@ def test_the_registry_maps_findings_to_fixers() -> None:
         "mypy-scope",
         "locks",
     ]
-    assert fixer_for("typing", finding("TY001", "a.py", 1)) == "mypy-scope"
-    assert fixer_for("deps", finding("DP002", "pyproject.toml", None)) == "locks"
-    mk = finding("MK001", "tests/t.py", 1)
-    assert fixer_for("markers", mk) == "markers"
-    assert fixer_for("tests", finding("TS001", "tests/t.py", 1)) == "markers"
-    assert fixer_for("sast", finding("B202", "a.py", 1)) == "tar-extract"
-    assert fixer_for("sast", finding("B113", "a.py", 1)) == "request-timeouts"
-    assert fixer_for("sast", finding("SA001", "a.py", 1)) == "suppression-codes"
-    assert fixer_for("lint", finding("PGH004", "a.py", 1)) == "suppression-codes"
-    assert fixer_for("lint", finding("LN001", "a.py", 1)) == "suppression-codes"
-    assert fixer_for("lint", finding("F401", "a.py", 1)) == "ruff-black"
-    assert fixer_for("lint", finding("E501", "a.py", 1, fixable=False)) is None
-    assert fixer_for("format", finding("FM001", "a.py", None)) == "ruff-black"
-    assert fixer_for("sast", finding("B102", "a.py", 1)) is None
     for cls in registry().values():
         assert cls.description().endswith(".")
         assert cls.priority in (Priority.P0, Priority.P1)
+
+
+#: (gate, finding) → the fixer that takes it, for every fixer and the near misses.
+ROUTES = [
+    ("markers", finding("MK001", "tests/t.py", 1), "markers"),
+    ("tests", finding("TS001", "tests/t.py", 1), "markers"),
+    ("tests", finding("TS002", "pyproject.toml", None), None),
+    ("markers", finding("TS001", "tests/t.py", 1), None),
+    ("sast", finding("B202", "a.py", 1), "tar-extract"),
+    ("sast", finding("B113", "a.py", 1), "request-timeouts"),
+    ("sast", finding("SA001", "a.py", 1), "suppression-codes"),
+    ("sast", finding("B102", "a.py", 1), None),
+    ("lint", finding("PGH004", "a.py", 1), "suppression-codes"),
+    ("lint", finding("LN001", "a.py", 1, tool_fix=False), "suppression-codes"),
+    ("lint", finding("SA001", "a.py", 1), "ruff-black"),
+    ("lint", finding("F401", "a.py", 1), "ruff-black"),
+    ("lint", finding("E501", "a.py", 1, tool_fix=False), None),
+    ("lint", finding("invalid-syntax", "a.py", 1), None),
+    ("format", finding("FM001", "a.py", None, tool_fix=False), "ruff-black"),
+    ("typing", finding("TY001", "pyproject.toml", None, tool_fix=False), "mypy-scope"),
+    ("typing", finding("TY002", "a.py", 1), None),
+    ("deps", finding("DP002", "pyproject.toml", None), "locks"),
+    ("deps", finding("DP001", "pyproject.toml", None), None),
+]
+
+
+@pytest.mark.parametrize(("gate", "item", "fixer"), ROUTES)
+def test_routing_decides_which_fixer_takes_a_finding(
+    gate: str, item: Finding, fixer: str | None
+) -> None:
+    assert route(gate, item) == fixer
+
+
+def test_every_fixer_takes_something_and_the_report_is_stamped_from_routing() -> None:
+    routed = {fixer for _gate, _item, fixer in ROUTES}
+    assert set(registry()) <= routed
+    results = stamp(
+        [
+            GateResult(
+                name=gate,
+                status=Status.FAIL,
+                priority=Priority.P0,
+                duration_s=0.0,
+                findings=(dataclasses.replace(item, fixable=fixer is None),),
+            )
+            for gate, item, fixer in ROUTES
+        ]
+    )
+    assert [r.findings[0].fixable for r in results] == [
+        fixer is not None for _gate, _item, fixer in ROUTES
+    ]
+
+
+def test_routing_among_given_fixers_and_by_prefix() -> None:
+    class Prefix(Append):
+        name = "prefix"
+        takes: ClassVar[Mapping[str, frozenset[str]]] = {"lint": frozenset({"E5*"})}
+
+    assert route("lint", finding("E501", "a.py", 1), [Append(), Prefix()]) == "prefix"
+    assert route("lint", finding("E401", "a.py", 1), [Prefix]) is None
+    assert route("sast", finding("X1", "a.py", 1), [Prefix, Append]) == "append"
 
 
 def test_outcome_helper() -> None:

@@ -19,7 +19,9 @@ import pytest
 
 from readiness import cli
 from readiness.findings import Priority, Status
-from readiness.fixers.engine import FixRequest, fix, summary
+from readiness.fixers.engine import fix
+from readiness.fixresults import FixRequest
+from readiness.reports.fixsummary import summary
 from tests.conftest import EXAMPLE, REPO_ROOT
 
 pytestmark = pytest.mark.tools

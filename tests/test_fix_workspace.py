@@ -12,13 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from readiness.fixers.interface import FileEdit, FixError, insertions
-from readiness.fixers.workspace import (
-    Workspace,
-    keep_line_endings,
-    line_map,
-    unified_diff,
-)
+from readiness.fixers.interface import FileEdit, FixError
+from readiness.fixers.text import insertions, keep_line_endings, line_map, unified_diff
+from readiness.fixers.workspace import Workspace
 
 
 def write(root: Path, name: str, data: bytes, mode: int = 0o644) -> Path:

@@ -10,8 +10,9 @@ from readiness import locks
 from readiness.findings import Priority
 from readiness.fixers.interface import Changed, Skipped
 from readiness.fixers.locks import LocksFixer
-from readiness.fixers.workspace import unified_diff
-from tests.fixing import context, finding
+from readiness.fixers.text import unified_diff
+from readiness.target import discover
+from tests.fixing import context, finding, workspace
 
 if TYPE_CHECKING:
     from tests.conftest import MakeRepo
@@ -41,8 +42,8 @@ def test_dry_run_shows_the_new_locks_and_writes_nothing(make_repo: MakeRepo) -> 
     assert test.before is None
     assert test.after.startswith("# constraints/test.txt for tiny: runtime and test")
     assert "#    readiness lock .\n" in test.after
-    ctx.workspace.apply(outcome.edits)
-    diff = ctx.workspace.diff()
+    workspace(ctx).apply(outcome.edits)
+    diff = workspace(ctx).diff()
     assert diff.startswith("diff --git a/constraints/dev.txt b/constraints/dev.txt\n")
     assert unified_diff("constraints/test.txt", None, test.after) in diff
     assert sorted(p.name for p in (root / "constraints").iterdir()) == ["prod.txt"]
@@ -57,14 +58,14 @@ def test_writes_the_locks_readiness_lock_would_and_then_has_nothing_to_do(
     outcome = LocksFixer().plan(ctx, [DP002])
     assert isinstance(outcome, Changed)
     assert outcome.addressed == (DP002,)
-    ctx.workspace.apply(outcome.edits)
+    workspace(ctx).apply(outcome.edits)
     written = {
         p.name: p.read_text(encoding="utf-8") for p in (root / "constraints").iterdir()
     }
     assert sorted(written) == ["dev.txt", "prod.txt", "test.txt"]
 
     # the same texts as `readiness lock`, which then has nothing to change
-    assert not any(w.changed for w in locks.lock(str(root)))
+    assert not any(w.changed for w in locks.lock(discover(root)))
     assert set(locks.existing(root)) == set(locks.LOCK_NAMES)
 
     again = LocksFixer().plan(context(root, dry_run=False), [DP002])

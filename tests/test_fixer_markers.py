@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 from readiness.findings import Finding
 from readiness.fixers.interface import Changed, FixError, Skipped
 from readiness.fixers.markers import MarkersFixer, register_ini, register_toml
-from tests.fixing import assert_fix, context, finding, plan, without_insertions
+from tests.fixing import (
+    assert_fix,
+    context,
+    finding,
+    plan,
+    without_insertions,
+    workspace,
+)
 
 if TYPE_CHECKING:
     from tests.conftest import MakeRepo
@@ -425,7 +432,7 @@ def test_plan_skips_a_malformed_file_and_reports_why(make_repo: MakeRepo) -> Non
     outcome = MarkersFixer().plan(ctx, [mk001("slow", "tests/t.py", 1)])
     assert isinstance(outcome, Skipped)
     assert "is not valid TOML" in outcome.reason
-    assert ctx.workspace.changed() == []
+    assert workspace(ctx).changed() == []
 
 
 def test_plan_without_any_config_file(make_repo: MakeRepo) -> None:

@@ -19,7 +19,7 @@ from readiness.fixers.mypy_scope import (
 )
 from readiness.mypy_config import EffectiveOptions, read_config
 from readiness.target import discover
-from tests.fixing import assert_fix, context, finding, plan
+from tests.fixing import assert_fix, context, finding, plan, workspace
 
 if TYPE_CHECKING:
     from tests.conftest import MakeRepo
@@ -254,7 +254,7 @@ def test_plan_adds_stubs_and_the_strict_override_once(make_repo: MakeRepo) -> No
     assert not effective.is_strict("app.other")
     again, _ctx = plan(MypyScopeFixer(), root, findings[:2])
     assert isinstance(again, Skipped)
-    assert ctx.workspace.changed() == []
+    assert workspace(ctx).changed() == []
 
 
 def test_plan_skips_a_malformed_pyproject_and_touches_nothing(

@@ -99,7 +99,6 @@ def test_each_unformatted_file_is_one_finding(
             message="would be reformatted by black",
             path=path,
             fix=f"black {path}",
-            fixable=True,
         )
         for path in ("a.py", "pkg/b.py")
     )

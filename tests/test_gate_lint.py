@@ -18,9 +18,9 @@ from readiness.gates.lint import (
     LintGate,
     diagnostic_finding,
     invalid_noqa_findings,
-    summarise,
 )
 from readiness.target import discover
+from readiness.wording import summarise
 
 if TYPE_CHECKING:  # tests/ is not a package; the fixtures' types are for mypy
     from tests.conftest import MakeRepo, RunGate
@@ -93,7 +93,7 @@ def test_a_target_without_config_is_isolated_from_a_parent_config(
             path="app.py",
             line=1,
             fix="ruff check --fix",
-            fixable=True,
+            tool_fix=True,
         ),
     )
     assert [(c.text, c.met) for c in result.criteria] == [
@@ -146,7 +146,7 @@ def test_the_targets_own_config_is_honoured(
     assert finding.severity is Severity.LOW
     assert finding.message == "Line too long (46 > 40)"
     assert finding.fix == "https://docs.astral.sh/ruff/rules/line-too-long"
-    assert finding.fixable is False
+    assert finding.tool_fix is False
     assert result.metrics["config"] == name
     assert "--isolated" not in result.command
 
@@ -245,7 +245,7 @@ def test_fixable_counts_only_safe_fixes_and_rules_are_summarised(
         "app.py:6 F841",
         "app.py:7 F821",
     ]
-    fixes = {f.rule: (f.fix, f.fixable) for f in result.findings}
+    fixes = {f.rule: (f.fix, f.tool_fix) for f in result.findings}
     assert fixes == {
         "F401": ("ruff check --fix", True),
         "F841": ("https://docs.astral.sh/ruff/rules/unused-variable", False),
@@ -270,7 +270,7 @@ def test_a_syntax_error_is_a_medium_finding(
     assert first.severity is Severity.MEDIUM
     assert first.message.startswith("Expected a parameter")
     assert first.fix == SYNTAX_ERROR.fix
-    assert first.fixable is False
+    assert first.tool_fix is False
 
 
 def test_the_paths_option_limits_what_ruff_checks(

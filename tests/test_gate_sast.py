@@ -11,6 +11,7 @@ import pytest
 
 from readiness import command
 from readiness.findings import Finding, GateResult, Priority, Severity, Status
+from readiness.fixers.routing import route
 from readiness.gates import registry
 from readiness.gates.interface import GateContext
 from readiness.gates.sast import (
@@ -158,7 +159,6 @@ def test_the_seeds_security_findings(make_repo: MakeRepo, run_gate: RunGate) -> 
             'use extractall(path, filter="data") (Python >= 3.12, 3.11.4+, 3.10.12+)'
             " or validate that each member stays under the destination"
         ),
-        fixable=True,
         details={
             "confidence": "high",
             "test_name": "tarfile_unsafe_members",
@@ -168,7 +168,8 @@ def test_the_seeds_security_findings(make_repo: MakeRepo, run_gate: RunGate) -> 
     )
     assert str(tar.details["more_info"]).startswith("https://bandit.readthedocs.io/")
     fixes = {
-        f.rule: (f.severity, f.priority, f.fix, f.fixable) for f in result.findings
+        f.rule: (f.severity, f.priority, f.fix, route("sast", f) is not None)
+        for f in result.findings
     }
     assert fixes["B307"] == (
         Severity.MEDIUM,
@@ -386,12 +387,13 @@ def test_a_gate_past_its_deadline_is_an_error(
 ) -> None:
     root = make_repo({"app/__init__.py": ""})
     started = time.monotonic()
-    ctx = GateContext(
-        gate="sast",
+    ctx = GateContext.start(
+        "sast",
         target=discover(root),
         settings=Settings(),
         scratch=tmp_path,
-        deadline=started,
+        started=started,
+        timeout_s=0.0,
     )
 
     result = execute(SastGate(), ctx, started)

@@ -20,7 +20,6 @@ import pytest
 from packaging.version import Version
 
 from readiness import baselines, cli, command, environments
-from readiness import settings as settings_module
 from readiness.errors import ConfigError
 from readiness.findings import Finding, GateResult, Severity, Status
 from readiness.gates import registry
@@ -40,7 +39,6 @@ from readiness.gates.typing import (
     read_json,
     read_text,
     stub_findings,
-    summarise,
 )
 from readiness.mypy_config import (
     EffectiveOptions,
@@ -52,7 +50,9 @@ from readiness.mypy_config import (
     strict_scope,
 )
 from readiness.runner import execute
+from readiness.session import Session
 from readiness.target import discover
+from readiness.wording import summarise
 from tests.conftest import EXAMPLE, REPO_ROOT
 
 if TYPE_CHECKING:  # tests/ fixtures' types, for mypy
@@ -409,23 +409,13 @@ def test_source_files_honour_globs_folders_and_exclude(tmp_path: Path) -> None:
 
 
 def context(root: Path, scratch: Path, *, baseline: Path | None = None) -> GateContext:
-    target = discover(root)
-    config = settings_module.load(target, frozenset(registry()))
-    if baseline is not None:
-        config = settings_module.Settings(
-            timeout_s=config.timeout_s,
-            skip=config.skip,
-            priorities=config.priorities,
-            gates=config.gates,
-            baseline=baseline,
-        )
-    scratch.mkdir(parents=True, exist_ok=True)
-    return GateContext(
-        gate="typing",
-        target=target,
-        settings=config,
+    session = Session.open(root, baseline=baseline)
+    return GateContext.start(
+        "typing",
+        target=session.target,
+        settings=session.settings,
         scratch=scratch,
-        deadline=time.monotonic() + 600,
+        timeout_s=600,
     )
 
 
@@ -949,7 +939,7 @@ def test_many_modules_are_summarised() -> None:
         "m00=12, m01=11, m02=10, m03=9, m04=8, m05=7, m06=6, m07=5, m08=4, m09=3,"
         " +2 more"
     )
-    assert summarise(Counter({})) == "none"
+    assert summarise(Counter({}), empty="none") == "none"
     assert typing_gate.names([f"m{n}" for n in range(12)], 2) == "m0, m1, +10 more"
 
 
@@ -1012,7 +1002,7 @@ def test_the_baseline_file_keeps_other_gates_and_is_stable(tmp_path: Path) -> No
     assert first.endswith("}\n")
     baselines.write(path, "typing", {"modules": {"a": {"y": 2}, "b": {"x": 1}}})
     assert path.read_text() == first
-    assert not list(path.parent.glob(".*.tmp"))
+    assert [p.name for p in path.parent.iterdir()] == [baselines.FILENAME]
     assert baselines.location(tmp_path, None) == tmp_path / baselines.FILENAME
     assert baselines.location(tmp_path, path) == path
 
@@ -1048,9 +1038,10 @@ def test_unreadable_or_unwritable_baseline_files(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(ConfigError, match="cannot be read: Not a directory"):
         baselines.read(blocker / baselines.FILENAME)
-    path = tmp_path / baselines.FILENAME
-    (tmp_path / f".{baselines.FILENAME}.tmp").mkdir()  # where the file is staged
-    with pytest.raises(ConfigError, match="cannot write the baseline: Is a directory"):
+    # a folder that does not exist and cannot be made: a dangling symlink holds its name
+    (tmp_path / "gone").symlink_to(tmp_path / "nowhere")
+    path = tmp_path / "gone" / baselines.FILENAME
+    with pytest.raises(ConfigError, match="cannot write the baseline: File exists"):
         baselines.write(path, "typing", {})
     assert not path.exists()
 

@@ -449,7 +449,7 @@ def test_lock_a_uv_project_exports_its_uv_lock(make_repo: MakeRepo) -> None:
     )
     command.run(["uv", "lock", "--quiet"], cwd=root, timeout_s=300)
 
-    written = locks.lock(str(root))
+    written = locks.lock(discover(root))
 
     assert [(w.name, w.packages) for w in written] == [
         ("prod", 1),

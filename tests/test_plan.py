@@ -12,6 +12,7 @@ from readiness.findings import (
     Status,
     Verdict,
 )
+from readiness.gates import registry
 
 
 def result(
@@ -25,7 +26,7 @@ def result(
     return GateResult(
         name=name,
         status=status,
-        priority=plan.area_of(name).priority,
+        priority=registry()[name].priority,
         duration_s=1.0,
         criteria=criteria,
         findings=findings,
@@ -81,3 +82,23 @@ def test_all_criteria_met_is_ready_and_actions_are_capped() -> None:
     (item,) = plan.build(failing)
     assert len(item.actions) == plan.MAX_ACTIONS + 1
     assert item.actions[-1] == "... and 4 more"
+
+
+def test_a_gate_in_no_area_is_an_area_of_its_own_at_its_priority() -> None:
+    new = GateResult(
+        name="licence",
+        title="Licence headers",
+        status=Status.FAIL,
+        priority=Priority.P1,
+        duration_s=0.1,
+        criteria=(Criterion(text="every file has a header", met=False),),
+    )
+    ops = result("ops", Status.PASS, criteria=(Criterion(text="ok", met=True),))
+    sast = result("sast", Status.PASS, criteria=(Criterion(text="ok", met=True),))
+    items = plan.build([ops, new, sast])
+    assert [(i.priority, i.title, i.gates) for i in items] == [
+        (Priority.P0, "Security hotfixes", ("sast",)),
+        (Priority.P1, "Licence headers", ("licence",)),
+        (Priority.P2, "Operational validations", ("ops",)),
+    ]
+    assert plan.verdict([ops, new, sast], items) is Verdict.NOT_READY

@@ -21,7 +21,8 @@ from typing import Any, ClassVar
 import pytest
 from rich.console import Console
 
-from readiness import plan
+from readiness import plan, wording
+from readiness.console import LiveProgress, PlainProgress
 from readiness.errors import UsageError
 from readiness.findings import (
     Criterion,
@@ -34,12 +35,13 @@ from readiness.findings import (
     Status,
     Verdict,
 )
+from readiness.gates import registry
 from readiness.gates.interface import Evaluation, Gate, GateContext
 from readiness.reports import Renderer, ReportError, renderers
 from readiness.reports import interface as report_interface
 from readiness.reports.json import JsonRenderer, load, to_data
 from readiness.reports.markdown import MAX_SITES, MarkdownRenderer
-from readiness.reports.terminal import LiveProgress, PlainProgress, summary
+from readiness.reports.terminal import summary
 from readiness.runner import Observer
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -97,7 +99,7 @@ def gate(
         name=name,
         title=title,
         status=status,
-        priority=priority or plan.area_of(name).priority,
+        priority=priority or registry()[name].priority,
         duration_s=duration_s,
         reason=reason,
         commands=tuple(tuple(command) for command in commands),
@@ -316,8 +318,8 @@ def test_severity_counts_worst_first_without_zeros() -> None:
 
 
 def test_plural_and_one_line() -> None:
-    assert report_interface.plural(1, "site") == "1 site"
-    assert report_interface.plural(0, "site") == "0 sites"
+    assert wording.plural(1, "site") == "1 site"
+    assert wording.plural(0, "site") == "0 sites"
     assert report_interface.one_line("a\n  b\tc ") == "a b c"
 
 
@@ -431,6 +433,7 @@ def test_json_finding_fields() -> None:
         "message": "tarfile.extractall used without any validation",
         "fix": "Validate each member's path before extracting",
         "fixable": False,
+        "tool_fix": False,
         "fingerprint": report.gates[3].findings[0].fingerprint,
         "details": {"confidence": "high", "cwe": 22},
     }

@@ -11,6 +11,7 @@ import pytest
 
 from readiness import cli, uptime
 from readiness.errors import ConfigError
+from readiness.reports.uptime import render
 from tests.conftest import EXAMPLE
 
 JSONL = uptime.log_format()
@@ -303,7 +304,7 @@ def test_durations_are_short(seconds: float, shown: str) -> None:
 def test_render_lists_window_notes_outages_and_verdict() -> None:
     logs = collect(record(at(1)), record(at(0)), "oops", record(at(1)))
     result = uptime.analyze(logs.times, uptime.Window(start=at(0), end=at(10)))
-    text = uptime.render(result, logs)
+    text = render(result, logs)
     assert text.splitlines() == [
         "window: 2025-10-01T00:00:00+00:00 to 2025-10-01T00:10:00+00:00 (10 min)",
         "log files: 1, lines: 4",
@@ -318,7 +319,7 @@ def test_render_lists_window_notes_outages_and_verdict() -> None:
         "uptime: 20.000% (target 99.9%: NOT met)",
     ]
     many = collect(*["bad"] * 12)
-    assert "... and 2 more malformed lines" in uptime.render(result, many)
+    assert "... and 2 more malformed lines" in render(result, many)
 
 
 # --- the command line ---------------------------------------------------------

@@ -1,26 +1,24 @@
-"""The audit pipeline: discover → settings → select gates → run → plan → report.
+"""The audit pipeline: session → select gates → run → route → plan → report.
 
-Beside it, :func:`record_baseline`: discover → settings → one gate → its baseline.
+Beside it, :func:`record_baseline`: session → one gate → its baseline.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import platform
 import tempfile
-import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from readiness import __version__, baselines, command, plan, settings
+from readiness import __version__, baselines, command, plan
 from readiness.errors import UsageError
-from readiness.findings import Report
-from readiness.gates import registry
-from readiness.gates.interface import Gate, GateContext, GateSkipped
+from readiness.findings import GateResult, Report
+from readiness.fixers.routing import stamp
+from readiness.gates.interface import Baselined, Gate, GateContext, GateSkipped
 from readiness.runner import Observer, run_gates
-from readiness.target import discover
+from readiness.session import Session
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,7 +31,7 @@ class AuditRequest:
 
 
 def select(
-    available: dict[str, type[Gate]],
+    available: Mapping[str, type[Gate]],
     *,
     wanted: Sequence[str],
     skip: Sequence[str],
@@ -63,37 +61,54 @@ def audit(
     observer: Observer | None = None,
 ) -> Report:
     """Audit ``request.path``. ``now`` enters here, once, for the report's date."""
-    target = discover(request.path)
-    available = registry()
-    config = settings.load(target, frozenset(available))
-    if request.baseline is not None:
-        if not request.baseline.is_file():
-            raise UsageError(f"{request.baseline}: no such baseline file")
-        config = dataclasses.replace(config, baseline=request.baseline.resolve())
-    if request.advisory_db is not None:
-        if not request.advisory_db.exists():
-            raise UsageError(f"{request.advisory_db}: no such advisory database")
-        config = dataclasses.replace(config, advisory_db=request.advisory_db.resolve())
+    session = Session.open(
+        request.path, baseline=request.baseline, advisory_db=request.advisory_db
+    )
     gates = select(
-        available,
+        session.gates,
         wanted=request.gates,
         skip=request.skip,
-        configured_skip=config.skip,
+        configured_skip=session.settings.skip,
     )
-    results = run_gates(gates, target=target, settings=config, observer=observer)
-    items = plan.build(results)
-    tools: dict[str, str] = {}
-    for result in results:
-        tools.update(result.tools)
-    return Report(
+    results = run_gates(
+        gates, target=session.target, settings=session.settings, observer=observer
+    )
+    return build_report(
+        results,
         target=request.path,
-        target_name=target.name,
-        verdict=plan.verdict(results, items),
+        target_name=session.target.name,
         generated_at=now.isoformat(timespec="seconds"),
-        readiness_version=__version__,
-        python=platform.python_version(),
+    )
+
+
+def build_report(
+    results: Sequence[GateResult],
+    *,
+    target: str,
+    target_name: str,
+    generated_at: str,
+    readiness_version: str = __version__,
+    python: str | None = None,
+    tools: Mapping[str, str] | None = None,
+) -> Report:
+    """The report of ``results``: fixable stamped by the fixers' routing, the plan,
+    the verdict, and the tool table (from the results unless ``tools`` is given).
+
+    The audit and ``report merge`` both build their report here.
+    """
+    stamped = stamp(results)
+    items = plan.build(stamped)
+    if tools is None:
+        tools = {name: v for result in stamped for name, v in result.tools.items()}
+    return Report(
+        target=target,
+        target_name=target_name,
+        verdict=plan.verdict(stamped, items),
+        generated_at=generated_at,
+        readiness_version=readiness_version,
+        python=python or platform.python_version(),
         tools=dict(sorted(tools.items())),
-        gates=results,
+        gates=stamped,
         plan=items,
     )
 
@@ -107,30 +122,27 @@ class BaselineRequest:
 
 def record_baseline(request: BaselineRequest) -> tuple[Path, baselines.Recorded]:
     """Run one gate and write what it found into the baseline file, as accepted."""
-    target = discover(request.path)
-    available = registry()
-    config = settings.load(target, frozenset(available))
+    session = Session.open(request.path)
     keeping = [
         name
-        for name, candidate in available.items()
-        if issubclass(candidate, baselines.Baselined)
+        for name, candidate in session.gates.items()
+        if issubclass(candidate, Baselined)
     ]
     if request.gate not in keeping:
         raise UsageError(
             f"the {request.gate!r} gate keeps no baseline; gates with a baseline:"
             f" {', '.join(keeping) or 'none'}"
         )
-    gate = available[request.gate]()
-    if not isinstance(gate, baselines.Baselined):  # pragma: no cover - checked above
+    gate = session.gates[request.gate]()
+    if not isinstance(gate, Baselined):  # pragma: no cover - checked above
         raise TypeError(gate)
-    path = baselines.location(target.root, request.file)
+    path = baselines.location(session.target.root, request.file)
     with tempfile.TemporaryDirectory(prefix="readiness-") as scratch:
-        ctx = GateContext(
-            gate=request.gate,
-            target=target,
-            settings=config,
+        ctx = GateContext.start(
+            request.gate,
+            target=session.target,
+            settings=session.settings,
             scratch=Path(scratch),
-            deadline=time.monotonic() + config.timeout_for(request.gate),
         )
         try:
             recorded = gate.record_baseline(ctx)

@@ -20,17 +20,14 @@ numbers or on the time it was written.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any
 
+from readiness.atomicio import write_text_atomic
 from readiness.errors import ConfigError
-
-if TYPE_CHECKING:  # the gates import this module; the context is only a type here
-    from readiness.gates.interface import GateContext
 
 SCHEMA = "readiness-baseline/1"
 FILENAME = "readiness-baseline.json"
@@ -42,13 +39,6 @@ class Recorded:
 
     data: Mapping[str, Any]
     summary: str
-
-
-@runtime_checkable
-class Baselined(Protocol):
-    """A gate that can record its current results as the accepted baseline."""
-
-    def record_baseline(self, ctx: GateContext) -> Recorded: ...
 
 
 def location(root: Path, configured: Path | None) -> Path:
@@ -89,14 +79,10 @@ def write(path: Path, gate: str, data: Mapping[str, Any]) -> None:
     """Replace ``gate``'s section, keep the others, and write the file atomically."""
     gates: dict[str, Mapping[str, Any]] = {**read(path), gate: data}
     text = json.dumps({"schema": SCHEMA, "gates": gates}, indent=2, sort_keys=True)
-    temporary = path.with_name(f".{path.name}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(text + "\n", encoding="utf-8")
-        temporary.replace(path)
+        write_text_atomic(path, text + "\n")
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
         raise ConfigError(
             f"{path}: cannot write the baseline: {exc.strerror}"
         ) from None

@@ -66,7 +66,12 @@ class Finding:
     path: str | None = None
     line: int | None = None
     fix: str = ""
+    #: Whether a readiness fixer takes this finding. Gates leave it alone: the
+    #: audit stamps it from :func:`readiness.fixers.routing.route`.
     fixable: bool = False
+    #: Whether the tool that reported it can fix it safely itself (ruff's
+    #: "safe" fixes): a fact of the tool's output, which routing may read.
+    tool_fix: bool = False
     details: Mapping[str, str | int | float | bool] = field(default_factory=dict)
 
     @property

@@ -40,8 +40,9 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from readiness import command
+from readiness.atomicio import write_text_atomic
 from readiness.errors import ConfigError, UsageError
-from readiness.target import Target, discover
+from readiness.target import Target
 
 LOCK_NAMES = ("prod", "test", "dev")
 #: Extras and dependency groups that make up the test lock (with prod).
@@ -317,9 +318,7 @@ def _write_one(
         )
     try:
         out.mkdir(parents=True, exist_ok=True)
-        temporary = destination.with_name(f".{destination.name}.tmp")
-        temporary.write_text(content, encoding="utf-8")
-        temporary.replace(destination)
+        write_text_atomic(destination, content)
     except OSError as exc:
         raise LockError(
             f"{destination}: cannot write the lock: {exc.strerror}"
@@ -523,9 +522,10 @@ def existing(root: Path) -> dict[str, Path]:
     }
 
 
-def lock(path: str, *, timeout_s: float = DEFAULT_TIMEOUT_S) -> tuple[Written, ...]:
-    """``readiness lock PATH``: write PATH's ``constraints/{prod,test,dev}.txt``."""
-    target = discover(path)
+def lock(
+    target: Target, *, timeout_s: float = DEFAULT_TIMEOUT_S
+) -> tuple[Written, ...]:
+    """``readiness lock PATH``: write ``constraints/{prod,test,dev}.txt``."""
     return generate(
         target, target.root / CONSTRAINTS, run=local_runner(target.root, timeout_s)
     )

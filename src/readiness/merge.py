@@ -1,9 +1,10 @@
 """``readiness report merge``: CI matrix jobs' JSON reports as one report.
 
 Each job audits the same target with some of the gates; merging keeps every
-gate result, rebuilds the plan and the verdict from all of them, and takes
-the latest date. Two reports of different targets, or two results for the
-same gate, cannot be merged: the user must say which one counts.
+gate result, routes the findings to the fixers anew, rebuilds the plan and the
+verdict from all of them, and takes the latest date. Two reports of different
+targets, or two results for the same gate, cannot be merged: the user must say
+which one counts.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from readiness import plan
+from readiness.audit import build_report
 from readiness.errors import UsageError
 from readiness.findings import GateResult, Report
-from readiness.gates import GATE_ORDER
+from readiness.gates import registry
 from readiness.reports.json import load
 
 
@@ -54,19 +55,16 @@ def merge(reports: Sequence[Report], names: Sequence[str]) -> Report:
                 )
             gates[gate.name] = (gate, name)
         tools.update(report.tools)
-    order = {name: index for index, name in enumerate(GATE_ORDER)}
+    order = {name: index for index, name in enumerate(registry())}
     results = tuple(
         gates[name][0] for name in sorted(gates, key=lambda n: order.get(n, len(order)))
     )
-    items = plan.build(results)
-    return Report(
+    return build_report(
+        results,
         target=first.target,
         target_name=first.target_name,
-        verdict=plan.verdict(results, items),
         generated_at=max(report.generated_at for report in reports),
         readiness_version=first.readiness_version,
         python=first.python,
-        tools=dict(sorted(tools.items())),
-        gates=results,
-        plan=items,
+        tools=tools,
     )

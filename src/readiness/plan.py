@@ -55,15 +55,21 @@ AREAS = (
 )
 
 
-def area_of(gate: str) -> Area:
-    return next(area for area in AREAS if gate in area.gates)
-
-
 def build(results: Sequence[GateResult]) -> tuple[PlanItem, ...]:
-    """One plan item per area that had a gate run (or fail to run)."""
+    """One plan item per area that had a gate run (or fail to run), by priority.
+
+    A gate in none of :data:`AREAS` is an area of its own, titled as the gate:
+    a new gate enters the plan without an edit here.
+    """
     by_name = {result.name: result for result in results}
+    placed = {name for area in AREAS for name in area.gates}
+    own = [
+        Area(priority=result.priority, title=result.title or result.name, gates=(name,))
+        for name, result in by_name.items()
+        if name not in placed
+    ]
     items = []
-    for area in AREAS:
+    for area in (*AREAS, *own):
         ran = [
             by_name[name]
             for name in area.gates
@@ -98,7 +104,7 @@ def build(results: Sequence[GateResult]) -> tuple[PlanItem, ...]:
                 actions=tuple(unique),
             )
         )
-    return tuple(items)
+    return tuple(sorted(items, key=lambda item: item.priority))
 
 
 def _actions(result: GateResult) -> list[str]:

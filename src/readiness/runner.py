@@ -63,19 +63,16 @@ def run_gates(
 
         def work(gate: Gate) -> None:
             with slots:
-                timeout = settings.timeout_for(gate.name)
                 started = time.monotonic()
-                with deadlines_lock:
-                    deadlines[gate.name] = (started, started + timeout)
-                scratch = Path(scratch_root) / gate.name
-                scratch.mkdir()
-                ctx = GateContext(
-                    gate=gate.name,
+                ctx = GateContext.start(
+                    gate.name,
                     target=target,
                     settings=settings,
-                    scratch=scratch,
-                    deadline=started + timeout,
+                    scratch=Path(scratch_root) / gate.name,
+                    started=started,
                 )
+                with deadlines_lock:
+                    deadlines[gate.name] = (started, ctx.deadline)
                 observer.started(gate)
                 finished.put(execute(gate, ctx, started))
 

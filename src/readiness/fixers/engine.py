@@ -9,8 +9,8 @@
    when something would be written (the fixers run as in a dry run first), so
    a second run on the tree the first one left says "nothing to do".
 2. The gates of the selected priorities run (``--priority P1`` selects P0 and
-   P1, ``--only`` just P1), and their findings at those priorities are handed
-   to the first fixer (in registry order) that resolves them.
+   P1, ``--only`` just P1), and each of their findings at those priorities goes
+   to the fixer :func:`readiness.fixers.routing.route` picks for it.
 3. Each fixer plans its edits; the workspace validates and writes them, all of
    one fixer's files or none (a dry run keeps them in memory, so the diff it
    prints is exactly what a real run writes).
@@ -24,95 +24,40 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from readiness import command, settings
+from readiness import command
 from readiness.audit import AuditRequest, audit
 from readiness.errors import ReadinessError, UsageError
 from readiness.findings import Finding, Priority, Report
 from readiness.fixers import registry
-from readiness.fixers.interface import (
+from readiness.fixers.interface import FixContext, Fixer
+from readiness.fixers.routing import route
+from readiness.fixers.workspace import Workspace
+from readiness.fixresults import (
     Changed,
     Failed,
-    FixContext,
-    Fixer,
+    FixerRun,
+    FixRequest,
+    FixResult,
     Left,
     Outcome,
     Skipped,
 )
-from readiness.fixers.workspace import Workspace
-from readiness.gates import registry as gate_registry
 from readiness.runner import Observer
-from readiness.target import Target, discover
+from readiness.session import Session
+from readiness.target import Target
+from readiness.wording import plural
 
 #: How long each git command may take.
 GIT_TIMEOUT_S = 60.0
-#: How many findings one summary line lists before "and N more".
-MAX_LISTED = 8
 
 Auditor = Callable[[AuditRequest], Report]
 
 
 class DirtyTree(UsageError):
     """The target has uncommitted changes (or is not in git) and would be edited."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class FixRequest:
-    path: str
-    priority: Priority
-    only: bool = False
-    dry_run: bool = False
-    allow_dirty: bool = False
-
-    @property
-    def priorities(self) -> frozenset[Priority]:
-        if self.only:
-            return frozenset({self.priority})
-        return frozenset(p for p in Priority if p <= self.priority)
-
-
-@dataclass(frozen=True, kw_only=True)
-class FixerRun:
-    """What one fixer did, after the re-audit confirmed it."""
-
-    name: str
-    title: str
-    outcome: Outcome
-    files: tuple[str, ...]
-    resolved: tuple[Finding, ...]
-    left: tuple[Left, ...]
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True)
-class FixResult:
-    request: FixRequest
-    gates: tuple[str, ...]
-    before: Report | None
-    after: Report | None
-    runs: tuple[FixerRun, ...]
-    #: Findings at the selected priorities that no fixer resolves.
-    unfixable: tuple[Left, ...]
-    changed: tuple[str, ...]
-    diff: str
-
-    @property
-    def met(self) -> bool:
-        """Every acceptance criterion of the selected priorities held (re-audit)."""
-        report = self.after or self.before
-        if report is None:
-            return True
-        items = [
-            item for item in report.plan if item.priority in self.request.priorities
-        ]
-        return all(item.done for item in items)
-
-    @property
-    def failed(self) -> bool:
-        return any(isinstance(run.outcome, Failed) for run in self.runs)
 
 
 def fix(
@@ -124,15 +69,14 @@ def fix(
     auditor: Auditor | None = None,
 ) -> FixResult:
     """Fix what can safely be fixed at ``request.priority`` (see the module doc)."""
-    target = discover(request.path)
-    available = gate_registry()
-    config = settings.load(target, frozenset(available))
+    session = Session.open(request.path)
+    target, config = session.target, session.settings
     # Checked first, enforced only if something would be written: a second run
     # right after the first then reports "nothing to do" instead of refusing.
     dirty = None if request.dry_run or request.allow_dirty else git_problem(target)
     gates = tuple(
         name
-        for name, gate in available.items()
+        for name, gate in session.gates.items()
         if gate.priority in request.priorities and name not in config.skip
     )
 
@@ -171,6 +115,7 @@ def fix(
             folder = Path(scratch) / fixer.name
             folder.mkdir()
             ctx = FixContext(
+                fixer=fixer.name,
                 target=target,
                 settings=config,
                 workspace=workspace,
@@ -187,10 +132,9 @@ def fix(
 
     changed = tuple(workspace.changed())
     if dirty is not None and changed:
-        files = "file" if len(changed) == 1 else "files"
         raise DirtyTree(
-            f"{dirty}; nothing written ({len(changed)} {files} would change:"
-            " see --dry-run)"
+            f"{dirty}; nothing written ({plural(len(changed), 'file')} would"
+            " change: see --dry-run)"
         )
     after = before
     if changed and not request.dry_run:
@@ -217,16 +161,17 @@ def fix(
 def assign(
     report: Report, priorities: frozenset[Priority], fixers: Sequence[Fixer]
 ) -> tuple[dict[str, list[Finding]], list[Left]]:
-    """Each finding at ``priorities`` to the first fixer that resolves it."""
+    """Each finding at ``priorities`` to the fixer :func:`route` picks among
+    ``fixers``; the others are left with their fix hint."""
     assigned: dict[str, list[Finding]] = defaultdict(list)
     unfixable: list[Left] = []
     for gate in report.gates:
         for finding in gate.findings:
             if finding.priority not in priorities:
                 continue
-            fixer = next((f for f in fixers if f.resolves(gate.name, finding)), None)
-            if fixer is not None:
-                assigned[fixer.name].append(finding)
+            name = route(gate.name, finding, fixers)
+            if name is not None:
+                assigned[name].append(finding)
                 continue
             hint = f": {finding.fix}" if finding.fix else ""
             unfixable.append(Left(finding=finding, reason=f"no automatic fix{hint}"))
@@ -321,89 +266,7 @@ def git_problem(target: Target) -> str | None:
     dirty = [line[3:] for line in status.stdout.splitlines() if line.strip()]
     if not dirty:
         return None
-    files = "file" if len(dirty) == 1 else "files"
     return (
-        f"{target.given} has uncommitted changes in {len(dirty)} {files}"
+        f"{target.given} has uncommitted changes in {plural(len(dirty), 'file')}"
         f" (first: {dirty[0]}); {advice}"
     )
-
-
-# --- the summary -------------------------------------------------------------
-
-
-def summary(result: FixResult) -> str:
-    """The plain-text account of a fix run (the diff is printed separately)."""
-    request = result.request
-    scope = (
-        request.priority.value
-        if request.only
-        else "..".join(sorted({Priority.P0.value, request.priority.value}))
-    )
-    head = f"readiness fix {scope} on {request.path}"
-    if request.dry_run:
-        head += " (dry run: nothing written)"
-    lines = [head]
-    if not result.gates:
-        lines.append(f"no gate of priority {scope} is available yet: nothing to do")
-        return "\n".join(lines) + "\n"
-    verb = "would change" if request.dry_run else "changed"
-    if not result.changed:
-        lines.append("nothing to do: no file needs a change")
-    else:
-        files = "file" if len(result.changed) == 1 else "files"
-        lines.append(f"{verb} {len(result.changed)} {files}")
-    for run in result.runs:
-        lines.append("")
-        lines.extend(_run_lines(run, dry_run=request.dry_run))
-    if result.unfixable:
-        lines.append("")
-        lines.append(f"no automatic fix ({len(result.unfixable)} findings):")
-        lines.extend(_grouped(result.unfixable))
-    report = result.after or result.before
-    if report is not None:
-        items = [item for item in report.plan if item.priority in request.priorities]
-        criteria = [c for item in items for c in item.criteria]
-        met = sum(1 for c in criteria if c.met)
-        label = "re-audit" if result.after is not None else "audit"
-        lines.append("")
-        lines.append(f"{label} {scope}: {met} of {len(criteria)} criteria met")
-        lines.extend(f"  [{'x' if c.met else ' '}] {c.text}" for c in criteria)
-    return "\n".join(lines) + "\n"
-
-
-def _run_lines(run: FixerRun, *, dry_run: bool) -> list[str]:
-    outcome = run.outcome
-    if isinstance(outcome, Changed):
-        state = "would change" if dry_run else "changed"
-        state += " " + ", ".join(run.files)
-    elif isinstance(outcome, Skipped):
-        state = f"skipped: {outcome.reason}"
-    else:
-        state = f"FAILED: {outcome.reason}"
-    lines = [f"{run.name} ({run.title}): {state}"]
-    if run.resolved:
-        verb = "would resolve" if dry_run else "resolved"
-        lines.append(f"  {verb} {len(run.resolved)}:")
-        lines.extend(_grouped([Left(finding=f, reason="") for f in run.resolved]))
-    lines.extend(f"  note: {note}" for note in run.notes)
-    if run.left:
-        lines.append(f"  left {len(run.left)}:")
-        lines.extend(_grouped(run.left))
-    return lines
-
-
-def _grouped(left: Sequence[Left]) -> list[str]:
-    """One line per (rule, reason), with the places it applies to."""
-    groups: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-    for item in left:
-        groups[(item.finding.rule, item.reason)].append(item.finding)
-    lines = []
-    for (rule, reason), findings in groups.items():
-        places = list(dict.fromkeys(f.location for f in findings if f.location))
-        text = f"    {rule}"
-        if places:
-            text += " " + ", ".join(places[:MAX_LISTED])
-            if len(places) > MAX_LISTED:
-                text += f" and {len(places) - MAX_LISTED} more"
-        lines.append(f"{text}: {reason}" if reason else text)
-    return lines

@@ -13,8 +13,9 @@ first lock, so a dry run's diff is exactly what the real run writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import ClassVar
 
 from readiness import command
 from readiness.errors import ReadinessError
@@ -38,7 +39,7 @@ class LocksFixer(Fixer):
     name = "locks"
     title = "write the split lock files"
     priority = Priority.P1
-    rules = frozenset({NO_LOCK.id})
+    takes: ClassVar[Mapping[str, frozenset[str]]] = {"deps": frozenset({NO_LOCK.id})}
 
     def plan(self, ctx: FixContext, findings: Sequence[Finding]) -> Outcome:
         paths = {name: f"{CONSTRAINTS}/{name}.txt" for name in LOCK_NAMES}

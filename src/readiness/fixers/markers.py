@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
+from typing import ClassVar
 
 import tomlkit
 from tomlkit.container import Container
@@ -65,7 +66,10 @@ class MarkersFixer(Fixer):
     priority = Priority.P0
     #: MK001 from the markers gate; TS001 is the tests gate's view of the same
     #: problem (pytest aborted collecting a module over that marker).
-    rules = frozenset({UNDEFINED.id, "TS001"})
+    takes: ClassVar[Mapping[str, frozenset[str]]] = {
+        "markers": frozenset({UNDEFINED.id}),
+        "tests": frozenset({"TS001"}),
+    }
 
     def plan(self, ctx: FixContext, findings: Sequence[Finding]) -> Outcome:
         by_file: dict[str, list[Finding]] = {}

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 import tomlkit
 from packaging.requirements import InvalidRequirement, Requirement
@@ -85,7 +85,9 @@ class MypyScopeFixer(Fixer):
     name = "mypy-scope"
     title = "stub packages and strict mypy overrides"
     priority = Priority.P1
-    rules = frozenset({MISSING_STUBS.id})
+    takes: ClassVar[Mapping[str, frozenset[str]]] = {
+        "typing": frozenset({MISSING_STUBS.id})
+    }
 
     def plan(self, ctx: FixContext, findings: Sequence[Finding]) -> Outcome:
         left: list[Left] = []

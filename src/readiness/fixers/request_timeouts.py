@@ -14,7 +14,8 @@ may carry a timeout already (a second one would be a ``TypeError``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
@@ -54,7 +55,7 @@ class RequestTimeoutsFixer(Fixer):
     name = "request-timeouts"
     title = "add timeouts to HTTP calls"
     priority = Priority.P0
-    rules = frozenset({"B113"})
+    takes: ClassVar[Mapping[str, frozenset[str]]] = {"sast": frozenset({"B113"})}
 
     def plan(self, ctx: FixContext, findings: Sequence[Finding]) -> Outcome:
         value = timeout_text(ctx.options.number("timeout", DEFAULT_TIMEOUT_S))

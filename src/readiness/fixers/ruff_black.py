@@ -15,7 +15,8 @@ P0 fix, whose diff must show only the hotfixes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
 from readiness.command import ToolError
 from readiness.findings import Finding, Priority
@@ -45,12 +46,15 @@ class RuffBlackFixer(Fixer):
     name = "ruff-black"
     title = "ruff --fix and black"
     priority = Priority.P1
-    rules = frozenset({WOULD_REFORMAT.id})
+    takes: ClassVar[Mapping[str, frozenset[str]]] = {
+        "format": frozenset({WOULD_REFORMAT.id}),
+        "lint": frozenset({"*"}),
+    }
 
-    def resolves(self, gate: str, finding: Finding) -> bool:
-        if gate == "format":
-            return finding.rule == WOULD_REFORMAT.id
-        return gate == "lint" and finding.fixable and finding.rule not in NOT_RUFF
+    @classmethod
+    def accepts(cls, gate: str, finding: Finding) -> bool:
+        """Lint findings only where ruff itself reported a safe fix."""
+        return gate != "lint" or (finding.tool_fix and finding.rule not in NOT_RUFF)
 
     def plan(self, ctx: FixContext, findings: Sequence[Finding]) -> Outcome:
         edits: list[FileEdit] = []

@@ -23,7 +23,7 @@ import io
 import re
 import tokenize
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from readiness import pysource
 from readiness.findings import Finding, Priority
@@ -38,7 +38,7 @@ from readiness.fixers.interface import (
     by_path,
     outcome,
 )
-from readiness.fixers.workspace import lines_of
+from readiness.fixers.text import lines_of
 from readiness.gates.lint import BLANKET_NOQA, INVALID_NOQA
 from readiness.gates.sast import NOSEC_WITHOUT_ID
 
@@ -61,12 +61,10 @@ class SuppressionCodesFixer(Fixer):
     # P1: naming the codes only narrows a suppression; a person must still write
     # why it is safe, so it is no P0 hotfix and stays out of the P0 diff.
     priority = Priority.P1
-    rules = frozenset({NOSEC_WITHOUT_ID.id, BLANKET_NOQA, INVALID_NOQA.id})
-
-    def resolves(self, gate: str, finding: Finding) -> bool:
-        if finding.rule == NOSEC_WITHOUT_ID.id:
-            return gate == "sast"
-        return gate == "lint" and finding.rule in self.rules
+    takes: ClassVar[Mapping[str, frozenset[str]]] = {
+        "sast": frozenset({NOSEC_WITHOUT_ID.id}),
+        "lint": frozenset({BLANKET_NOQA, INVALID_NOQA.id}),
+    }
 
     def plan(self, ctx: FixContext, findings: Sequence[Finding]) -> Outcome:
         tools = Tools(ctx)

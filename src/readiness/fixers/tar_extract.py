@@ -22,8 +22,9 @@ single member on a Python without filters.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -77,7 +78,7 @@ class TarExtractFixer(Fixer):
     name = "tar-extract"
     title = "harden tar extraction"
     priority = Priority.P0
-    rules = frozenset({"B202"})
+    takes: ClassVar[Mapping[str, frozenset[str]]] = {"sast": frozenset({"B202"})}
 
     def plan(self, ctx: FixContext, findings: Sequence[Finding]) -> Outcome:
         use_filter = supports_filters(ctx.target.requires_python)

@@ -5,8 +5,9 @@ size and modification time (a *snapshot*) and its text becomes the file's
 *original*, against which the final diff is made. Each fixer's edits are then
 *applied*: validated first (the file is unchanged on disk since that fixer read
 it, it is writable, it stays inside the target), then, unless this is a dry
-run, written atomically: a temporary file in the same folder with the old
-file's mode (and owner, where allowed), then :func:`os.replace`. When one file
+run, written atomically by :func:`readiness.atomicio.write_atomic` (a
+temporary file in the same folder with the old file's mode and, where
+allowed, owner, then :func:`os.replace`). When one file
 of a fixer cannot be written, the ones already replaced are put back, so a
 fixer lands whole or not at all. In a dry run the new text only goes into the
 workspace, so the next fixer builds on it exactly as it would on disk.
@@ -20,21 +21,20 @@ bare LFs an edit brings are turned into CRLF too.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import os
-import re
 import stat
-import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from readiness.atomicio import current_umask, write_atomic
 from readiness.fixers.interface import FileEdit, FixError
-
-_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
-_BARE_LF = re.compile(r"(?<!\r)\n")
-#: The mode of a created file, before the umask.
-NEW_FILE_MODE = 0o644
+from readiness.fixers.text import (
+    NEW_FILE_MODE,
+    keep_line_endings,
+    line_map,
+    unified_diff,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -182,12 +182,6 @@ class Workspace:
         )
 
 
-def current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def take_snapshot(path: Path, rel: str) -> Snapshot:
     try:
         info = path.stat()
@@ -210,100 +204,3 @@ def decode(rel: str, data: bytes) -> str:
 
 def encoded(text: str | None) -> bytes | None:
     return None if text is None else text.encode("utf-8")
-
-
-def write_atomic(path: Path, data: bytes, mode: int) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over.
-
-    The new file gets ``mode`` and, where allowed, the old file's owner.
-    """
-    try:
-        old = path.stat()
-    except FileNotFoundError:
-        old = None
-    handle, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".readiness-tmp"
-    )
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)  # noqa: PTH101 - the path is a str from mkstemp
-        if old is not None and (old.st_uid, old.st_gid) != (os.getuid(), os.getgid()):
-            with contextlib.suppress(PermissionError):
-                os.chown(temporary, old.st_uid, old.st_gid)
-        os.replace(temporary, path)  # noqa: PTH105 - same
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)  # noqa: PTH108 - same
-        raise
-
-
-def keep_line_endings(before: str, after: str) -> str:
-    """CRLF files stay CRLF: bare LFs in ``after`` become CRLF."""
-    if "\r\n" in before and _BARE_LF.search(before) is None:
-        return _BARE_LF.sub("\r\n", after)
-    return after
-
-
-def lines_of(text: str | None) -> list[str]:
-    """Lines split on LF only (a CR stays part of its line), ends kept."""
-    return _LINE.findall(text) if text else []
-
-
-def line_map(original: str, current: str) -> list[int | None]:
-    """For each original line (0-based index), its 1-based line now, or None."""
-    old, new = lines_of(original), lines_of(current)
-    mapping: list[int | None] = [None] * len(old)
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for tag, i1, i2, j1, _j2 in matcher.get_opcodes():
-        if tag == "equal":
-            for offset in range(i2 - i1):
-                mapping[i1 + offset] = j1 + offset + 1
-    return mapping
-
-
-def unified_diff(
-    rel: str, before: str | None, after: str | None, *, context: int = 3
-) -> str:
-    """One file's change in git's format, with ``\\ No newline at end of file``."""
-    old, new = lines_of(before), lines_of(after)
-    header = [f"diff --git a/{rel} b/{rel}\n"]
-    if before is None:
-        header += [f"new file mode 100{NEW_FILE_MODE:o}\n", "--- /dev/null\n"]
-    else:
-        header.append(f"--- a/{rel}\n")
-    header.append(f"+++ b/{rel}\n")
-    hunks: list[str] = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for group in matcher.get_grouped_opcodes(context):
-        first, last = group[0], group[-1]
-        hunks.append(
-            f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n"
-        )
-        for tag, i1, i2, j1, j2 in group:
-            if tag == "equal":
-                hunks.extend(_diff_lines(" ", old[i1:i2]))
-                continue
-            hunks.extend(_diff_lines("-", old[i1:i2]))
-            hunks.extend(_diff_lines("+", new[j1:j2]))
-    return "".join(header + hunks) if hunks else ""
-
-
-def _range(start: int, stop: int) -> str:
-    """difflib's unified range: ``start,length`` (1-based; 0-based when empty)."""
-    length = stop - start
-    if length == 1:
-        return str(start + 1)
-    return f"{start + 1 if length else start},{length}"
-
-
-def _diff_lines(prefix: str, lines: Iterable[str]) -> list[str]:
-    out = []
-    for line in lines:
-        if line.endswith("\n"):
-            out.append(prefix + line)
-        else:
-            out.append(f"{prefix}{line}\n\\ No newline at end of file\n")
-    return out

@@ -553,7 +553,6 @@ def no_lock_findings(audited: Sequence[AuditedLock]) -> list[Finding]:
             " from pyproject.toml instead",
             path="pyproject.toml",
             fix=NO_LOCK.fix,
-            fixable=True,
         )
     ]
 

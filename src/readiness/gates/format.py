@@ -119,7 +119,6 @@ def would_reformat(target: Target, lines: list[str]) -> list[Finding]:
             message=WOULD_REFORMAT.title,
             path=path,
             fix=f"black {path}",
-            fixable=True,
         )
         for path in paths
     ]

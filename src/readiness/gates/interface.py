@@ -13,15 +13,16 @@ from __future__ import annotations
 import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Protocol, Self, runtime_checkable
 
-from readiness import command
+from readiness.baselines import Recorded
+from readiness.context import Context
 from readiness.errors import ReadinessError
 from readiness.findings import Criterion, Finding, Priority
-from readiness.settings import GateOptions, Settings
+from readiness.settings import Settings
 from readiness.target import Target
 
 _VERSION = re.compile(r"\d+(?:\.\d+)+(?:[-.+]?\w+)?")
@@ -42,11 +43,12 @@ class Evaluation:
     metrics: Mapping[str, int | float | str] = field(default_factory=dict)
 
 
-class GateContext:
+class GateContext(Context):
     """What a gate gets: the target, its settings, a scratch folder, a deadline.
 
     Commands run through :meth:`run` are recorded for the report, and tool
     versions read through :meth:`tool_version` enter the report's tool table.
+    Build one with :meth:`start`, as the runner does.
     """
 
     def __init__(
@@ -58,78 +60,65 @@ class GateContext:
         scratch: Path,
         deadline: float,
     ) -> None:
-        self.gate = gate
-        self.target = target
-        self.settings = settings
-        self.scratch = scratch
-        self.deadline = deadline
-        self._commands: list[tuple[str, ...]] = []
-        self._tools: dict[str, str] = {}
+        super().__init__(
+            name=gate,
+            target=target,
+            settings=settings,
+            scratch=scratch,
+            deadline=deadline,
+        )
+
+    @classmethod
+    def start(
+        cls,
+        gate: str,
+        *,
+        target: Target,
+        settings: Settings,
+        scratch: Path,
+        started: float | None = None,
+        timeout_s: float | None = None,
+    ) -> Self:
+        """The context of ``gate`` starting now (or at ``started``, a monotonic
+        time): its deadline is the gate's configured timeout (or ``timeout_s``)
+        later, its ``scratch`` folder is created if missing."""
+        scratch.mkdir(parents=True, exist_ok=True)
+        begin = time.monotonic() if started is None else started
+        limit = settings.timeout_for(gate) if timeout_s is None else timeout_s
+        return cls(
+            gate=gate,
+            target=target,
+            settings=settings,
+            scratch=scratch,
+            deadline=begin + limit,
+        )
 
     @property
-    def commands(self) -> tuple[tuple[str, ...], ...]:
-        """The commands run so far, as the report shows them."""
-        return tuple(self._commands)
-
-    @property
-    def tools(self) -> Mapping[str, str]:
-        """Tool versions recorded so far, by tool name."""
-        return dict(self._tools)
-
-    def record_command(self, args: Sequence[str], *, first: bool = False) -> None:
-        """Show ``args`` in the report's command list (``first``: at its head)."""
-        entry = (Path(args[0]).name, *args[1:])
-        if first:
-            self._commands.insert(0, entry)
-        else:
-            self._commands.append(entry)
-
-    def record_tool(self, tool: str, version: str) -> None:
-        """Enter ``tool`` at ``version`` into the report's tool table."""
-        self._tools[tool] = version
-
-    @property
-    def options(self) -> GateOptions:
-        return self.settings.options(self.gate)
-
-    def remaining(self) -> float:
-        return max(self.deadline - time.monotonic(), 0.0)
+    def gate(self) -> str:
+        return self.name
 
     def priority(self, rule: str, default: Priority) -> Priority:
         return self.settings.priority_for(rule, default)
 
-    def run(
-        self,
-        args: Sequence[str],
-        *,
-        ok_codes: Iterable[int] = (0,),
-        cwd: Path | None = None,
-        env: Mapping[str, str] | None = None,
-        record: bool = True,
-        timeout_s: float | None = None,
-    ) -> command.Completed:
-        """Run a tool within the gate's deadline (and ``timeout_s``, when shorter)."""
-        if record:
-            self.record_command(args)
-        remaining = self.remaining()
-        limit = remaining if timeout_s is None else min(timeout_s, remaining)
-        return command.run(
-            args,
-            cwd=cwd or self.target.root,
-            timeout_s=max(limit, 0.1),
-            ok_codes=ok_codes,
-            env=env,
-        )
-
     def tool_version(self, tool: str) -> str:
         """``tool --version``, reduced to the version number, recorded once."""
-        if tool not in self._tools:
+        known = self.tools.get(tool)
+        if known is None:
             completed = self.run([tool, "--version"], record=False)
             match = _VERSION.search(completed.stdout or completed.stderr)
             if match is None:
                 raise GateError(f"{tool} --version printed no version number")
-            self._tools[tool] = match.group(0)
-        return self._tools[tool]
+            known = match.group(0)
+            self.record_tool(tool, known)
+        return known
+
+
+@runtime_checkable
+class Baselined(Protocol):
+    """A gate that can record its current results as the accepted baseline
+    (``readiness baseline GATE``); :mod:`readiness.baselines` keeps the file."""
+
+    def record_baseline(self, ctx: GateContext) -> Recorded: ...
 
 
 class Gate(ABC):

@@ -28,6 +28,7 @@ from typing import Any
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import Evaluation, Gate, GateContext, GateError
 from readiness.target import Target
+from readiness.wording import summarise
 
 INVALID_NOQA = Rule(
     id="LN001",
@@ -51,8 +52,6 @@ SYNTAX_ERROR = Rule(
 #: readiness's own rules, for renderers and documentation.
 RULES = (INVALID_NOQA, SYNTAX_ERROR)
 
-#: How many rules the ``by_rule`` metric names before "+N more".
-TOP_RULES = 10
 BLANKET_NOQA = "PGH004"
 #: ruff's configuration files, in the order ruff prefers them within one folder.
 CONFIG_FILES = (".ruff.toml", "ruff.toml", "pyproject.toml")
@@ -124,7 +123,7 @@ class LintGate(Gate):
             findings=(*reported, *extra, *invalid),
             metrics={
                 "total": len(reported),
-                "fixable": sum(1 for finding in reported if finding.fixable),
+                "fixable": sum(1 for finding in reported if finding.tool_fix),
                 "by_rule": summarise(Counter(finding.rule for finding in reported)),
                 "invalid_noqa": len(invalid),
                 "blanket_noqa": len(seen),
@@ -179,7 +178,7 @@ def diagnostic_finding(target: Target, item: Mapping[str, Any]) -> Finding:
         path=target.rel(item["filename"]),
         line=line if isinstance(line, int) else None,
         fix=fix_hint(rule, safe=safe, url=item.get("url")),
-        fixable=safe,
+        tool_fix=safe,
     )
 
 
@@ -218,12 +217,3 @@ def invalid_noqa_findings(target: Target, stderr: str) -> list[Finding]:
         )
     # ruff checks files in parallel: its warnings come in no particular order.
     return [findings[key] for key in sorted(findings)]
-
-
-def summarise(counts: Counter[str], top: int = TOP_RULES) -> str:
-    """``"E501=3, F401=2"``: the most frequent rules first, ties by rule ID."""
-    ordered = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
-    text = ", ".join(f"{rule}={count}" for rule, count in ordered[:top])
-    if len(ordered) > top:
-        text += f", +{len(ordered) - top} more"
-    return text

@@ -92,8 +92,6 @@ FIXES = {
     "B108": "tempfile.mkstemp() or tempfile.TemporaryDirectory(), not a fixed path",
 }
 DEFAULT_FIX = "review; fix or annotate `# nosec {id}` with a reason"
-#: Tests that readiness's fixers can remediate.
-FIXABLE = frozenset({"B202", "B113"})
 
 SEVERITIES = {"HIGH": Severity.HIGH, "MEDIUM": Severity.MEDIUM, "LOW": Severity.LOW}
 
@@ -265,7 +263,6 @@ def result_finding(target: Target, item: Mapping[str, Any]) -> Finding:
         line=line,
         fix=advice(target.root / target.rel(item["filename"]), test_id, line)
         or FIXES.get(test_id, DEFAULT_FIX.format(id=test_id)),
-        fixable=test_id in FIXABLE,
         details=details,
     )
 

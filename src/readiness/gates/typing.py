@@ -80,6 +80,7 @@ from readiness.mypy_config import (
     strict_scope,
 )
 from readiness.target import Target
+from readiness.wording import plural, summarise
 
 MISSING_STUBS = Rule(
     id="TY001",
@@ -516,22 +517,9 @@ def read_text(target: Target, stdout: str) -> list[MypyError]:
 # --- judging ---------------------------------------------------------------------
 
 
-def summarise(counts: Counter[str], top: int = TOP) -> str:
-    """``"a=3, b=2"``: the most frequent first, ties by name; "none" when empty."""
-    ordered = sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
-    text = ", ".join(f"{name}={count}" for name, count in ordered[:top])
-    if len(ordered) > top:
-        text += f", +{len(ordered) - top} more"
-    return text or "none"
-
-
 def names(items: Sequence[str], top: int = TOP) -> str:
     shown = ", ".join(items[:top])
     return shown + (f", +{len(items) - top} more" if len(items) > top else "")
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def error_finding(error: MypyError, *, severity: Severity, note: str = "") -> Finding:
@@ -798,8 +786,10 @@ def evaluate(
             "strict_modules": len(scoped),
             "modules_checked": len(checked.modules),
             "strict_scope": checked.scope.source,
-            "by_code": summarise(Counter(e.code for e in checked.errors)),
-            "top_modules": summarise(Counter(e.module for e in checked.errors)),
+            "by_code": summarise(Counter(e.code for e in checked.errors), empty="none"),
+            "top_modules": summarise(
+                Counter(e.module for e in checked.errors), empty="none"
+            ),
             "missing_stubs": names(
                 [
                     f"{f.details['package']} ({f.details.get('stub', 'no stubs')})"

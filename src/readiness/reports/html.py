@@ -32,8 +32,8 @@ from readiness.reports.interface import (
     criteria_counts,
     figures,
     one_line,
-    plural,
 )
+from readiness.wording import plural
 
 COLORS = {Priority.P0: "#b3261e", Priority.P1: "#e07b00", Priority.P2: "#1f6fb2"}
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"

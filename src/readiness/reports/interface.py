@@ -37,11 +37,6 @@ class Renderer(ABC):
         """The whole document, ending with a newline."""
 
 
-def plural(count: int, word: str) -> str:
-    """``1 finding``, ``2 findings``."""
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 def one_line(text: str) -> str:
     """Collapse runs of whitespace, newlines included, so text fits one line."""
     return " ".join(text.split())

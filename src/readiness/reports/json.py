@@ -104,6 +104,7 @@ def _finding(finding: Finding) -> dict[str, Any]:
         "message": finding.message,
         "fix": finding.fix,
         "fixable": finding.fixable,
+        "tool_fix": finding.tool_fix,
         "fingerprint": finding.fingerprint,
         "details": dict(finding.details),
     }
@@ -193,6 +194,8 @@ def _load_finding(data: _Object, gate: str, index: int) -> Finding:
         message=_str(data, "message", where),
         fix=_str(data, "fix", where),
         fixable=_bool(data, "fixable", where),
+        # optional: reports written before it existed load as "no tool fix"
+        tool_fix="tool_fix" in data and _bool(data, "tool_fix", where),
         details=_scalars(data, "details", where),
     )
 

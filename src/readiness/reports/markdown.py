@@ -36,9 +36,9 @@ from readiness.reports.interface import (
     criteria_counts,
     figures,
     one_line,
-    plural,
     severity_counts,
 )
+from readiness.wording import plural
 
 #: How many sites of one rule a gate section lists before "… and N more".
 MAX_SITES = 20
