@@ -3,7 +3,7 @@
 The shapes are :mod:`readiness.secretshapes`; this module decides which files
 are read and what a match means where it was found:
 
-* binary files (a NUL byte in the first 8 KiB, or a known binary suffix) and
+* binary files (a NUL byte in the first 8 KiB) and
   files over ``max_bytes`` are not read; they are returned as skipped, with
   the reason;
 * lock, requirement and checksum files (``uv.lock``, ``pylock.toml``,
@@ -46,12 +46,6 @@ from readiness.secretshapes import (
 #: Files above this size are skipped (and reported as skipped).
 MAX_BYTES = 1_000_000
 SNIFF_BYTES = 8192
-BINARY_SUFFIXES = frozenset(
-    ".png .jpg .jpeg .gif .bmp .ico .webp .pdf .zip .gz .tgz .bz2 .xz .zst .7z .tar"
-    " .whl .egg .so .dylib .dll .exe .pyc .pyo .woff .woff2 .ttf .otf .eot .mp3 .mp4"
-    " .mov .avi .wav .ogg .db .sqlite .sqlite3 .parquet .feather .npy .npz .pkl"
-    " .h5 .jar .class".split()
-)
 #: Lock, requirement, checksum and package-recipe files: hashes by grammar.
 DIGEST_FILES = (
     "uv.lock",
@@ -238,8 +232,6 @@ def sha1(value: str) -> str:
 def read_text(path: Path, max_bytes: int) -> str | Skipped:
     """A file's text, or why it is not read (binary, too big, unreadable)."""
     rel = path.name
-    if path.suffix.lower() in BINARY_SUFFIXES:
-        return Skipped(path=rel, reason="binary")
     try:
         size = path.stat().st_size
         if size > max_bytes:

@@ -166,15 +166,10 @@ def _pem(value: str) -> bool:
     return len(body) >= 64 and random_body(body[:200])
 
 
+#: Compared with a URL's host, never bound to.
+ANY_ADDRESS = "0.0.0.0"  # noqa: S104  # nosec B104
 LOCAL_HOSTS = frozenset(
-    {
-        "localhost",
-        "127.0.0.1",
-        "0.0.0.0",
-        "::1",
-        "[::1]",
-        "host.docker.internal",
-    }  # noqa: S104  # nosec B104 - a host name to compare, nothing binds
+    {"localhost", "127.0.0.1", "::1", "[::1]", "host.docker.internal", ANY_ADDRESS}
 )
 
 
