@@ -168,8 +168,7 @@ class SecretsGate(Gate):
             loads = dotenv_use(ctx, root, files)
             candidates = sorted(
                 ({".env"} if loads else set())
-                | set(on_disk)
-                | (set(tracked_env) - fixtures)
+                | (set(on_disk) | set(tracked_env)) - fixtures
             )
             matched = ignored(ctx, candidates) if candidates else frozenset()
             not_ignored = [p for p in candidates if p not in matched]
