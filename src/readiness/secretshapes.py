@@ -404,7 +404,7 @@ ALL_SHAPES = (*SHAPES, DATABASE_URL, KEYWORD)
 ASSIGNMENT = re.compile(
     r"(?P<key>[A-Za-z_$@][\w.$@-]*)[\"']?\s*(?::=|=>|=(?!=)|:(?!:))\s*"
     r"(?:[rbuRBU]{1,2}(?=[\"'`]))?"
-    r"(?:(?P<q>[\"'`])(?P<quoted>[^\"'`\n]*)(?P=q)|(?P<bare>[^\s\"'`,;#)\]}]+))"
+    r"(?:(?P<q>[\"'`])(?P<quoted>[^\"'`\n]*)(?P=q)|(?P<bare>[^\s\"'`,;)\]}]+))"
 )
 
 
@@ -434,7 +434,10 @@ def find_shapes(text: str, lower: str | None = None) -> Iterator[Match]:
             value = found.group(shape.group)
             if shape.check is None or shape.check(value):
                 yield Match(
-                    shape=shape, value=value, start=found.start(), end=found.end()
+                    shape=shape,
+                    value=value,
+                    start=found.start(shape.group),
+                    end=found.end(shape.group),
                 )
     if not hinted(DATABASE_URL, lower):
         return
