@@ -648,3 +648,21 @@ def test_these_test_files_hold_no_literal_secret() -> None:
     names = ["test_gate_secrets.py", "secrets_planted.py", "test_redact.py"]
     scan = scan_files(here, [n for n in names if (here / n).is_file()])
     assert scan.hits == ()
+
+
+def test_hostile_files_cost_linear_time_and_symlinks_are_not_followed(
+    tmp_path: Path,
+) -> None:
+    """A 900 kB line of one word with credential words in it, PEM headers with
+    no END line, and a link to a file outside the target: nothing reported."""
+    (tmp_path / "long.txt").write_text(("tokenpassword" * 70_000) + "\n")
+    header = "-----BEGIN " + "PRIV" + "ATE KEY-----\n"
+    (tmp_path / "pems.txt").write_text((header + "A" * 60 + "\n") * 5_000)
+    outside = tmp_path.parent / "outside-secret.py"
+    outside.write_text(f"KEY = '{AWS_KEY}'\n")
+    (tmp_path / "link.py").symlink_to(outside)
+    scan = scan_files(tmp_path, ["link.py", "long.txt", "pems.txt"])
+    assert scan.hits == ()
+    assert [(s.path, s.reason) for s in scan.skipped] == [
+        ("link.py", "symbolic link, not followed")
+    ]

@@ -232,6 +232,8 @@ def sha1(value: str) -> str:
 def read_text(path: Path, max_bytes: int) -> str | Skipped:
     """A file's text, or why it is not read (binary, too big, unreadable)."""
     rel = path.name
+    if path.is_symlink():
+        return Skipped(path=rel, reason="symbolic link, not followed")
     try:
         size = path.stat().st_size
         if size > max_bytes:

@@ -332,7 +332,8 @@ SHAPES: tuple[Shape, ...] = (
         severity=Severity.HIGH,
         pattern=_compile(
             r"(-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----"
-            r"[A-Za-z0-9+/=\s\\\"',:.-]{64,}?-----END \2PRIVATE KEY(?: BLOCK)?-----)"
+            r"(?:[A-Za-z0-9+/=\s\\\"',:.]|-(?!-)){64,8192}?"
+            r"-----END \2PRIVATE KEY(?: BLOCK)?-----)"
         ),
         check=_pem,
     ),
@@ -400,9 +401,11 @@ KEYWORD = Shape(
 )
 ALL_SHAPES = (*SHAPES, DATABASE_URL, KEYWORD)
 
-#: ``key = "value"``, ``"key": 'value'``, ``key: value``, ``KEY=value``.
+#: ``key = "value"``, ``"key": 'value'``, ``key: value``, ``KEY=value``. The key
+#: and the blanks before the operator are bounded: a long line costs linear time.
 ASSIGNMENT = re.compile(
-    r"(?P<key>[A-Za-z_$@][\w.$@-]*)[\"']?\s*(?::=|=>|=(?!=)|:(?!:))\s*"
+    r"(?<![\w.$@-])(?P<key>[A-Za-z_$@][\w.$@-]{0,80})[\"']?[ \t]{0,20}"
+    r"(?::=|=>|=(?!=)|:(?!:))[ \t]*"
     r"(?:[rbuRBU]{1,2}(?=[\"'`]))?"
     r"(?:(?P<q>[\"'`])(?P<quoted>[^\"'`\n]*)(?P=q)|(?P<bare>[^\s\"'`,;)\]}]+))"
 )

@@ -320,7 +320,10 @@ def file_mode(path: Path) -> int:
 def scan_list(
     root: Path, git: Git, exclude: Sequence[str], baseline: Path | None
 ) -> list[str]:
-    """The files to scan: tracked ones that exist (or every file, outside git)."""
+    """The files to scan: tracked ones that exist (or every file, outside git).
+
+    Symbolic links are listed, to be reported as skipped: never followed.
+    """
     skip = {baseline.relative_to(root).as_posix()} if baseline else set()
     if git.tracked is None:
         return [rel for rel in walk(root, exclude) if rel not in skip]
@@ -329,13 +332,14 @@ def scan_list(
         for rel in git.tracked
         if rel not in skip
         and not excluded(rel, exclude)
-        and (root / rel).is_file()
-        and not (root / rel).is_symlink()
+        and ((root / rel).is_file() or (root / rel).is_symlink())
     ]
 
 
 def credentials(path: Path) -> list[str]:
     """Credential-named variables a dotenv file assigns, and its secret shapes."""
+    if path.is_symlink():
+        return []
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
