@@ -1,43 +1,56 @@
-"""The ``secrets`` gate: ``.env`` files out of git and owner-only; no secret committed.
+"""The ``secrets`` gate: no credential committed, ``.env`` files out of git.
 
 The seed's "Configuration & Secrets": secrets are never committed and ``.env``
-has ``chmod 600`` semantics. Four checks:
+has ``chmod 600`` semantics. Precision first: a maintainer acts on every line.
 
-* no ``.env`` (or ``.env.*`` variant, templates such as ``.env.example`` and
-  ``.env.sample`` excepted) is tracked: ``git ls-files``;
-* ``.env`` and every variant present are ignored: git itself answers
-  (``git check-ignore --no-index``, which reads every ignore source and judges
-  the patterns even for a file that is already tracked);
-* every variant present is owner-only (no group or other permission bit);
-* detect-secrets finds no secret in the tracked files (every file when the
-  target is not in a git repository). Its own file discovery is not used: it
-  finds nothing when the target is a sub-folder of a git repository, and walks
-  virtual environments when it is not in one. The files are listed here and
-  passed explicitly. A ``.secrets.baseline`` is honoured as the detect-secrets
-  hook does: a secret recorded there is accepted unless it was audited as a
-  real one (``is_secret: true``); the baseline's settings are used for the scan
-  by handing detect-secrets a copy of it (it rewrites the file it is given).
+* SE001: a ``.env`` (or ``.env.*`` variant; templates such as ``.env.example``
+  excepted) is tracked (``git ls-files``). Critical when it assigns a value to a
+  credential-named variable or holds a secret shape; a tracked fixture with
+  neither (``FOO=env``) is Low, P2.
+* SE002: a ``.env`` that exists, or that the project loads (python-dotenv,
+  environs or django-environ among its requirements; ``load_dotenv``,
+  ``dotenv_values``, ``find_dotenv``, ``read_env`` or ``env_file`` in its
+  files), is not ignored: git answers (``git check-ignore --no-index``). A
+  project that never uses a ``.env`` gets no SE002; nor does a tracked fixture
+  without credentials (it is committed on purpose).
+* SE003: an *untracked* ``.env`` readable by group or others (git stores only
+  644/755: a mode on a tracked file is not the repository's to fix).
+* SE004: a secret in the tracked files (every file outside git), found
+  in-process by :mod:`readiness.secretscan` with the shapes of
+  :mod:`readiness.secretshapes`; see ``docs/secrets-scanner.md`` for why this
+  rule set and not detect-secrets. Severity follows the evidence: a provider
+  format is High (P0), a keyword assignment Medium (P0), and a private key,
+  JWT, database password or keyword match in tests or docs is Low (P2, listed
+  for review, not failing the gate). Binary files and files over ``max_bytes``
+  are skipped and counted. A ``.secrets.baseline`` (detect-secrets' format) is
+  honoured: a secret recorded there (its SHA-1) is accepted unless audited as
+  real (``is_secret: true``).
 
 A finding names the secret's type, file and line, never the secret (nor its
-hash). In a folder that is not inside a git repository the two git checks are
-skipped, and the reason is recorded in the ``git`` metric.
+hash). Outside a git repository the git checks are skipped, and the reason is
+recorded in the ``git`` metric; a git that fails otherwise ends the gate as
+``error``.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
+import re
 import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
 from readiness import command
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import Evaluation, Gate, GateContext, GateError
 from readiness.repofiles import excluded, walk
+from readiness.secretscan import MAX_BYTES, Hit, Scan, context_of, scan_files
+from readiness.secretshapes import KEYWORD, find_shapes, secret_key
 
 ENV_TRACKED = Rule(
     id="SE001",
@@ -73,14 +86,14 @@ SECRET = Rule(
     id="SE004",
     title="a secret is committed",
     explanation=(
-        "detect-secrets found what looks like a credential in a tracked file."
+        "A provider-format token, a private key, a database password or a"
+        " secret-like literal assigned to a credential name is in a tracked file."
         " Committed secrets must be rotated: deleting them does not remove them"
         " from the history."
     ),
     fix=(
         "remove and rotate it, and read it from the environment or a secrets store;"
-        " for a false positive, record it in .secrets.baseline (detect-secrets"
-        " audit) or mark the line `# pragma: allowlist secret`"
+        " for a false positive, mark the line `# pragma: allowlist secret`"
     ),
 )
 #: readiness's own rules, for renderers and documentation.
@@ -89,10 +102,16 @@ RULES = (ENV_TRACKED, ENV_NOT_IGNORED, ENV_MODE, SECRET)
 #: Variants that are templates, meant to be committed.
 TEMPLATES = (".env.example", ".env.sample")
 DEFAULT_BASELINE = ".secrets.baseline"
-#: Keep each detect-secrets command line far below ARG_MAX.
-MAX_ARGS_CHARS = 100_000
 #: git must not take locks or write anything in the target.
 GIT_ENV = {"GIT_OPTIONAL_LOCKS": "0"}
+#: Distributions whose use means the project reads a ``.env`` file.
+DOTENV_PACKAGES = frozenset({"python-dotenv", "environs", "django-environ"})
+#: What loading a ``.env`` looks like in code and configuration.
+DOTENV_USE = re.compile(
+    r"\b(?:load_dotenv|dotenv_values|find_dotenv|read_env|env_file)\b"
+)
+SHOWN_SKIPPED = 5
+CONTEXT_NOTE = {"test": " in a test file", "docs": " in documentation"}
 
 
 def is_env_file(name: str, templates: Sequence[str] = TEMPLATES) -> bool:
@@ -108,16 +127,8 @@ class Git:
     reason: str = ""
 
 
-@dataclass(frozen=True, kw_only=True)
-class Detected:
-    path: str
-    line: int | None
-    kind: str
-    hashed: str
-
-
 class SecretsGate(Gate):
-    """No .env file tracked, every one ignored and owner-only; no secret committed."""
+    """No secret committed; .env files untracked, ignored and owner-only."""
 
     name = "secrets"
     title = "secrets and .env hygiene"
@@ -134,6 +145,13 @@ class SecretsGate(Gate):
             for rel in walk(root, exclude)
             if is_env_file(PurePosixPath(rel).name, templates)
         ]
+        files = scan_list(root, git, exclude, baseline)
+        scan = scan_files(
+            root,
+            files,
+            exclude_lines=ctx.options.strings("exclude_lines"),
+            max_bytes=max_bytes(ctx),
+        )
         findings: list[Finding] = []
         metrics: dict[str, int | float | str] = {"env_files": len(on_disk)}
         criteria: list[Criterion] = []
@@ -145,22 +163,32 @@ class SecretsGate(Gate):
                 if is_env_file(PurePosixPath(rel).name, templates)
                 and not excluded(rel, exclude)
             ]
-            candidates = sorted({".env", *on_disk, *tracked_env})
-            matched = ignored(ctx, candidates)
+            holding = {rel: credentials(root / rel) for rel in tracked_env}
+            fixtures = {rel for rel, names in holding.items() if not names}
+            loads = dotenv_use(ctx, root, files)
+            candidates = sorted(
+                ({".env"} if loads else set())
+                | (set(on_disk) | set(tracked_env)) - fixtures
+            )
+            matched = ignored(ctx, candidates) if candidates else frozenset()
             not_ignored = [p for p in candidates if p not in matched]
-            findings += [tracked_finding(rel) for rel in tracked_env]
+            findings += [tracked_finding(rel, holding[rel]) for rel in tracked_env]
             findings += [
-                ignore_finding(rel, exists=rel in on_disk) for rel in not_ignored
+                ignore_finding(rel, exists=rel in on_disk, loads=loads)
+                for rel in not_ignored
             ]
+            tracked_secrets = len(tracked_env) - len(fixtures)
             metrics |= {
                 "git": "yes",
                 "env_tracked": len(tracked_env),
                 "env_not_ignored": len(not_ignored),
+                "dotenv": loads or "not used",
             }
             criteria += [
                 Criterion(
-                    text=f"no .env file tracked by git ({len(tracked_env)} tracked)",
-                    met=not tracked_env,
+                    text="no .env file with credentials tracked by git"
+                    f" ({tracked_secrets} tracked)",
+                    met=not tracked_secrets,
                 ),
                 Criterion(
                     text=".env and its variants ignored by git"
@@ -168,39 +196,43 @@ class SecretsGate(Gate):
                     met=not not_ignored,
                 ),
             ]
+            untracked = [rel for rel in on_disk if rel not in set(git.tracked)]
         else:
             metrics["git"] = f"checks skipped: {git.reason}"
+            untracked = on_disk
 
         too_open = [
-            (rel, mode) for rel in on_disk if (mode := file_mode(root / rel)) & 0o077
+            (rel, mode) for rel in untracked if (mode := file_mode(root / rel)) & 0o077
         ]
         findings += [mode_finding(rel, mode) for rel, mode in too_open]
         metrics["env_too_open"] = len(too_open)
         criteria.append(
             Criterion(
-                text=f".env files owner-only, mode 0600 ({len(too_open)} readable"
-                " by others)",
+                text=f"untracked .env files owner-only, mode 0600 ({len(too_open)}"
+                " readable by others)",
                 met=not too_open,
             )
         )
 
-        files = scan_list(root, git, exclude, baseline)
-        detected = scan(ctx, files, baseline)
         known = baseline_entries(baseline) if baseline else {}
-        accepted = [d for d in detected if known.get((d.path, d.hashed)) is False]
-        secrets = [d for d in detected if d not in accepted]
-        findings += [secret_finding(d) for d in secrets]
-        metrics |= {
-            "files_scanned": len(files),
-            "secrets": len(secrets),
+        accepted = [h for h in scan.hits if known.get((h.path, h.hashed)) is False]
+        hits = [h for h in scan.hits if h not in accepted]
+        serious = [h for h in hits if h.severity is not Severity.LOW]
+        findings += [secret_finding(h) for h in hits]
+        metrics |= scan_metrics(scan, len(files)) | {
+            "secrets": len(serious),
+            "secrets_low": len(hits) - len(serious),
             "secrets_in_baseline": len(accepted),
         }
         scope = "tracked files" if git.tracked is not None else "files"
-        note = f", {len(accepted)} accepted in the baseline" if accepted else ""
+        notes = [f"{len(accepted)} accepted in the baseline"] if accepted else []
+        if len(hits) > len(serious):
+            notes.append(f"{len(hits) - len(serious)} low-severity to review")
+        note = "".join(f", {n}" for n in notes)
         criteria.append(
             Criterion(
-                text=f"no secret in the {scope} ({len(secrets)} found{note})",
-                met=not secrets,
+                text=f"no secret in the {scope} ({len(serious)} found{note})",
+                met=not serious,
             )
         )
         return Evaluation(
@@ -208,6 +240,26 @@ class SecretsGate(Gate):
             findings=tuple(sorted(findings, key=lambda f: (f.path or "", f.line or 0))),
             metrics=metrics,
         )
+
+
+def scan_metrics(scan: Scan, listed: int) -> dict[str, int | float | str]:
+    shown = ", ".join(f"{s.path} ({s.reason})" for s in scan.skipped[:SHOWN_SKIPPED])
+    more = len(scan.skipped) - SHOWN_SKIPPED
+    metrics: dict[str, int | float | str] = {
+        "files_listed": listed,
+        "files_scanned": scan.scanned,
+        "files_skipped": len(scan.skipped),
+    }
+    if shown:
+        metrics["skipped"] = shown + (f" and {more} more" if more > 0 else "")
+    return metrics
+
+
+def max_bytes(ctx: GateContext) -> int:
+    value = ctx.options.values.get("max_bytes", MAX_BYTES)
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise GateError("[tool.readiness.secrets] max_bytes must be a positive integer")
+    return value
 
 
 def baseline_path(ctx: GateContext) -> Path | None:
@@ -225,19 +277,30 @@ def baseline_path(ctx: GateContext) -> Path | None:
 
 
 def git_state(ctx: GateContext) -> Git:
-    """The tracked files (relative to the target), or why git cannot list them."""
+    """The tracked files (relative to the target), or why git cannot list them.
+
+    Paths git prints that would leave the target (absolute, or with ``..``)
+    are dropped: the gate reads only the target's own files.
+    """
     try:
         inside = ctx.run(
             ["git", "rev-parse", "--is-inside-work-tree"], env=GIT_ENV, record=False
         )
     except command.ToolNotFound:
         return Git(tracked=None, reason="git is not installed")
-    except command.ToolFailed:
-        return Git(tracked=None, reason="not in a git repository")
+    except command.ToolFailed as error:
+        if "not a git repository" in error.output:
+            return Git(tracked=None, reason="not in a git repository")
+        raise GateError(f"git could not tell the tracked files: {error}") from None
     if inside.stdout.strip() != "true":
         return Git(tracked=None, reason="not in a git work tree")
     listed = ctx.run(["git", "ls-files", "-z"], env=GIT_ENV)
-    return Git(tracked=tuple(p for p in listed.stdout.split("\0") if p))
+    return Git(tracked=tuple(p for p in listed.stdout.split("\0") if inside_root(p)))
+
+
+def inside_root(rel: str) -> bool:
+    path = PurePosixPath(rel)
+    return bool(rel) and not path.is_absolute() and ".." not in path.parts
 
 
 def ignored(ctx: GateContext, paths: Sequence[str]) -> frozenset[str]:
@@ -257,7 +320,10 @@ def file_mode(path: Path) -> int:
 def scan_list(
     root: Path, git: Git, exclude: Sequence[str], baseline: Path | None
 ) -> list[str]:
-    """The files to scan: tracked ones that exist (or every file, outside git)."""
+    """The files to scan: tracked ones that exist (or every file, outside git).
+
+    Symbolic links are listed, to be reported as skipped: never followed.
+    """
     skip = {baseline.relative_to(root).as_posix()} if baseline else set()
     if git.tracked is None:
         return [rel for rel in walk(root, exclude) if rel not in skip]
@@ -266,53 +332,56 @@ def scan_list(
         for rel in git.tracked
         if rel not in skip
         and not excluded(rel, exclude)
-        and (root / rel).is_file()
-        and not (root / rel).is_symlink()
+        and ((root / rel).is_file() or (root / rel).is_symlink())
     ]
 
 
-def chunks(files: Sequence[str], limit: int = MAX_ARGS_CHARS) -> Iterable[list[str]]:
-    batch: list[str] = []
-    size = 0
-    for rel in files:
-        if batch and size + len(rel) + 1 > limit:
-            yield batch
-            batch, size = [], 0
-        batch.append(rel)
-        size += len(rel) + 1
-    if batch:
-        yield batch
-
-
-def scan(
-    ctx: GateContext, files: Sequence[str], baseline: Path | None
-) -> list[Detected]:
-    """detect-secrets over ``files`` (``-n``: no network verification)."""
-    if not files:
+def credentials(path: Path) -> list[str]:
+    """Credential-named variables a dotenv file assigns, and its secret shapes."""
+    if path.is_symlink():
         return []
-    ctx.tool_version("detect-secrets")
-    lines = ctx.options.strings("exclude_lines")
-    options = [arg for pattern in lines for arg in ("--exclude-lines", pattern)]
-    found: list[Detected] = []
-    args = ["detect-secrets", "scan", "-n", *options]
-    if baseline is not None:
-        args += ["--baseline", baseline.name]
-    # the report shows the command once, without the file list
-    ctx.record_command((*args, "--", f"<{len(files)} files>"))
-    for index, batch in enumerate(chunks(files)):
-        if baseline is None:
-            completed = ctx.run([*args, "--", *batch], record=False)
-            found += detected(parse_json(completed.stdout, "detect-secrets output"))
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    names = []
+    for line in text.splitlines():
+        key, sep, value = line.removeprefix("export ").partition("=")
+        value = value.strip().strip("'\"")
+        if sep and secret_key(key.strip()) and value and not value.startswith("$"):
+            names.append(key.strip())
+    names += sorted({m.shape.title for m in find_shapes(text)})
+    return names
+
+
+def dotenv_use(ctx: GateContext, root: Path, files: Iterable[str]) -> str:
+    """Where the project shows it loads a ``.env`` file, or ``""``."""
+    for requirement in ctx.target.declared_requirements():
+        try:
+            name = canonicalize_name(Requirement(requirement).name)
+        except InvalidRequirement:
             continue
-        copy = ctx.scratch / f"baseline-{index}.json"
-        shutil.copyfile(baseline, copy)
-        ctx.run([*args[:-1], str(copy), "--", *batch], record=False)
-        found += detected(parse_json(copy.read_text(encoding="utf-8"), str(copy.name)))
-    return sorted(set_of(found), key=lambda d: (d.path, d.line or 0, d.kind))
-
-
-def set_of(items: Iterable[Detected]) -> list[Detected]:
-    return list(dict.fromkeys(items))
+        if name in DOTENV_PACKAGES:
+            return f"requires {name}"
+    for rel in files:
+        if context_of(rel) == "docs" or PurePosixPath(rel).suffix not in {
+            ".py",
+            ".toml",
+            ".cfg",
+            ".ini",
+            ".yaml",
+            ".yml",
+        }:
+            continue
+        try:
+            text = (root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        found = DOTENV_USE.search(text)
+        if found:
+            line = text.count("\n", 0, found.start()) + 1
+            return f"{found.group(0)} at {rel}:{line}"
+    return ""
 
 
 def parse_json(text: str, what: str) -> Mapping[str, Any]:
@@ -323,24 +392,6 @@ def parse_json(text: str, what: str) -> Mapping[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("results", {}), dict):
         raise GateError(f"{what} has no results table")
     return data
-
-
-def detected(data: Mapping[str, Any]) -> list[Detected]:
-    found = []
-    for path, items in data.get("results", {}).items():
-        for item in items if isinstance(items, list) else ():
-            if not isinstance(item, dict):
-                continue
-            line = item.get("line_number")
-            found.append(
-                Detected(
-                    path=str(path).replace(os.sep, "/"),
-                    line=line if isinstance(line, int) else None,
-                    kind=str(item.get("type", "secret")),
-                    hashed=str(item.get("hashed_secret", "")),
-                )
-            )
-    return found
 
 
 def baseline_entries(path: Path) -> dict[tuple[str, str], bool]:
@@ -355,19 +406,30 @@ def baseline_entries(path: Path) -> dict[tuple[str, str], bool]:
     return entries
 
 
-def tracked_finding(rel: str) -> Finding:
+def tracked_finding(rel: str, names: Sequence[str]) -> Finding:
+    if not names:
+        return Finding(
+            rule=ENV_TRACKED.id,
+            severity=Severity.LOW,
+            priority=Priority.P2,
+            message=f"{rel} is tracked by git; it assigns no credential-named"
+            " variable (a fixture?)",
+            path=rel,
+            fix="keep it if it is a fixture; otherwise untrack and ignore it",
+        )
+    shown = ", ".join(dict.fromkeys(names))
     return Finding(
         rule=ENV_TRACKED.id,
         severity=Severity.CRITICAL,
         priority=Priority.P0,
-        message=f"{rel} is tracked by git: its credentials are in every clone",
+        message=f"{rel} is tracked by git and holds {shown}: they are in every clone",
         path=rel,
         fix=ENV_TRACKED.fix,
     )
 
 
-def ignore_finding(rel: str, *, exists: bool) -> Finding:
-    state = "" if exists else " (absent now: one created there could be committed)"
+def ignore_finding(rel: str, *, exists: bool, loads: str) -> Finding:
+    state = "" if exists else f" (absent now, but the project loads one: {loads})"
     return Finding(
         rule=ENV_NOT_IGNORED.id,
         severity=Severity.MEDIUM,
@@ -391,14 +453,20 @@ def mode_finding(rel: str, mode: int) -> Finding:
     )
 
 
-def secret_finding(item: Detected) -> Finding:
+def secret_finding(hit: Hit) -> Finding:
+    """Type, place and evidence of a secret; never the value nor its hash."""
+    if hit.shape.id == KEYWORD.id:
+        message = f"secret-like literal assigned to {hit.key}"
+    else:
+        message = f"{hit.shape.title} committed"
+    message += CONTEXT_NOTE.get(hit.context, "")
     return Finding(
         rule=SECRET.id,
-        severity=Severity.HIGH,
-        priority=Priority.P0,
-        message=f"possible secret committed: {item.kind}",
-        path=item.path,
-        line=item.line,
+        severity=hit.severity,
+        priority=Priority.P2 if hit.severity is Severity.LOW else Priority.P0,
+        message=message,
+        path=hit.path,
+        line=hit.line,
         fix=SECRET.fix,
-        details={"type": item.kind},
+        details={"type": hit.shape.title, "shape": hit.shape.id},
     )
