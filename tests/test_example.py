@@ -204,7 +204,8 @@ def test_the_markdown_reads_like_the_seed(audit_output: tuple[int, Path]) -> Non
         "## Scope and Method",
         "## Findings and Recommended Actions",
         "## Prioritized Remediation Plan",
-        "## Acceptance Criteria",
+        "## Ownership & Acceptance Criteria",
+        "## Risks if Unaddressed",
         "## Command Reference",
     ]
     assert "The project is NOT ready for production as-is." in text

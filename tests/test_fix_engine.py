@@ -220,13 +220,15 @@ def test_a_real_run_writes_and_confirms_with_the_re_audit(make_repo: MakeRepo) -
 
 def test_nothing_to_do(make_repo: MakeRepo) -> None:
     root = make_repo(FILES)
-    result = run(root, Auditor(report({"sast": []}, met=True)), [Append()])
+    result = run(
+        root, Auditor(report({"sast": []}, met=True)), [Append()], allow_dirty=True
+    )
     assert result.runs == ()
     assert result.met
     assert "nothing to do: no file needs a change" in summary(result)
 
 
-def test_a_dirty_git_tree_is_refused_only_when_something_would_change(
+def test_a_dirty_git_tree_is_refused_before_any_gate_runs(
     make_repo: MakeRepo,
 ) -> None:
     root = make_repo(FILES)
@@ -234,11 +236,17 @@ def test_a_dirty_git_tree_is_refused_only_when_something_would_change(
     git(root, "add", "-A")
     git(root, "commit", "-qm", "init")
     (root / "src/app/__init__.py").write_text("# edited\n")
-    with pytest.raises(DirtyTree, match=r"uncommitted changes in 1 file \(first: src"):
-        run(root, Auditor(report({"sast": [X1]}, met=False)), [Append()])
+    auditor = Auditor()  # no report to give: any audit would fail the test
+    with pytest.raises(DirtyTree) as refused:
+        run(root, auditor, [Append()])
+    assert str(refused.value) == (
+        f"{root} has uncommitted changes in 1 file (first: src/app/__init__.py);"
+        " commit or stash them, or pass --allow-dirty; nothing run, nothing written"
+        " (see --dry-run)"
+    )
     assert (root / "notes.txt").read_text() == "one\n"
-    # nothing to write: no refusal
-    run(root, Auditor(report({"sast": []}, met=True)), [Append()])
+    # a dry run needs no clean tree
+    run(root, Auditor(report({"sast": []}, met=True)), [Append()], dry_run=True)
     # --allow-dirty, or a clean tree: written
     run(
         root,

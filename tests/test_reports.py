@@ -680,7 +680,8 @@ def test_markdown_sections_in_the_seed_order(sample_md: list[str]) -> None:
         "## Scope and Method",
         "## Findings and Recommended Actions",
         "## Prioritized Remediation Plan",
-        "## Acceptance Criteria",
+        "## Ownership & Acceptance Criteria",
+        "## Risks if Unaddressed",
         "## Command Reference",
     ]
     assert [line for line in sample_md if line.startswith("### ")] == [
@@ -894,8 +895,8 @@ def test_markdown_actions_and_checkboxes(sample_md: list[str]) -> None:
     assert tail == [
         "Actions:",
         "",
-        "- Validate each member's path before extracting",
-        "- Pass timeout= to requests",
+        "- B202 (1 site): Validate each member's path before extracting",
+        "- B113 (25 sites): Pass timeout= to requests",
         "",
         "Acceptance criteria:",
         "",
@@ -913,27 +914,21 @@ def test_markdown_unmet_plan_without_actions() -> None:
 
 def test_markdown_remediation_plan(sample_md: list[str]) -> None:
     start = sample_md.index("## Prioritized Remediation Plan")
-    assert sample_md[start : start + 12] == [
+    assert sample_md[start : start + 9] == [
         "## Prioritized Remediation Plan",
         "",
-        "1. Security hotfixes (P0): open",
+        "1. Security hotfixes (P0): open, 2 of 2 unmet",
         "   - Gates: sast",
-        "   - [ ] bandit High = 0",
-        "   - [ ] every Medium fixed or `# nosec` with a reason",
         "",
-        "2. Test unblocking and coverage (P0): open",
+        "2. Test unblocking and coverage (P0): open, 2 of 2 unmet",
         "   - Gates: markers, tests",
-        "   - [ ] every marker the tests use is registered",
-        (
-            "   - [ ] the tests gate runs"
-            " (pytest is not installed in the test environment)"
-        ),
         "",
+        "3. Lint and format baseline (P1): done",
     ]
     assert "3. Lint and format baseline (P1): done" in sample_md
 
 
-def test_markdown_acceptance_table_escapes_pipes() -> None:
+def test_markdown_criteria_and_tool_table_escape_pipes() -> None:
     report = make_report(
         gate(
             "sast",
@@ -946,17 +941,9 @@ def test_markdown_acceptance_table_escapes_pipes() -> None:
         tools={"we|ird": "1|2"},
     )
     lines = lines_of(MarkdownRenderer().render(report))
-    start = lines.index("## Acceptance Criteria")
-    assert lines[start : start + 6] == [
-        "## Acceptance Criteria",
-        "",
-        "| priority | criterion | met |",
-        "| --- | --- | --- |",
-        "| P0 | bandit \\| High = 0 | no |",
-        "| P0 | no secrets committed | yes |",
-    ]
     assert "| we\\|ird | 1\\|2 |" in lines
     assert "- [ ] bandit | High = 0" in lines
+    assert "- [x] no secrets committed" in lines
 
 
 def test_markdown_command_reference(sample_md: list[str]) -> None:
@@ -1039,8 +1026,7 @@ def test_markdown_escapes_markup_outside_code_spans() -> None:
         " in \\*args \\<T> (medium, 1 site)"
     ) in lines
     assert "  - `src/pkg/__init__.py:3`" in lines
-    assert "- [ ] mypy clean on my_pkg/\\*" in lines
-    assert "| P1 | mypy clean on my_pkg/\\* | no |" in lines
+    assert lines.count("- [ ] mypy clean on my_pkg/\\*") == 1
 
 
 def test_markdown_unknown_gate_goes_to_other_gates() -> None:

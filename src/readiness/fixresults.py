@@ -9,6 +9,7 @@ the renderer in ``reports/fixsummary.py`` shows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from readiness.findings import Finding, Priority, Report
 
@@ -60,6 +61,7 @@ class FixRequest:
     only: bool = False
     dry_run: bool = False
     allow_dirty: bool = False
+    advisory_db: Path | None = None
 
     @property
     def priorities(self) -> frozenset[Priority]:

@@ -5,9 +5,9 @@
    that ``git diff`` shows exactly what readiness changed and ``git checkout``
    undoes it. A target outside git is refused too (without git nothing shows
    the change or undoes it); ``--allow-dirty`` accepts both. Untracked files
-   do not count: they are not part of ``git diff``. The refusal comes only
-   when something would be written (the fixers run as in a dry run first), so
-   a second run on the tree the first one left says "nothing to do".
+   do not count: they are not part of ``git diff``. The refusal comes before
+   any gate runs (a one-line error, exit 2), so nobody waits for an audit
+   whose fixes could not be written.
 2. The gates of the selected priorities run (``--priority P1`` selects P0 and
    P1, ``--only`` just P1), and each of their findings at those priorities goes
    to the fixer :func:`readiness.fixers.routing.route` picks for it.
@@ -69,11 +69,11 @@ def fix(
     auditor: Auditor | None = None,
 ) -> FixResult:
     """Fix what can safely be fixed at ``request.priority`` (see the module doc)."""
-    session = Session.open(request.path)
+    session = Session.open(request.path, advisory_db=request.advisory_db)
     target, config = session.target, session.settings
-    # Checked first, enforced only if something would be written: a second run
-    # right after the first then reports "nothing to do" instead of refusing.
     dirty = None if request.dry_run or request.allow_dirty else git_problem(target)
+    if dirty is not None:
+        raise DirtyTree(f"{dirty}; nothing run, nothing written (see --dry-run)")
     gates = tuple(
         name
         for name, gate in session.gates.items()
@@ -95,7 +95,9 @@ def fix(
             changed=(),
             diff="",
         )
-    before = auditor(AuditRequest(path=request.path, gates=gates))
+    before = auditor(
+        AuditRequest(path=request.path, gates=gates, advisory_db=request.advisory_db)
+    )
     chosen = [
         fixer
         for fixer in (
@@ -105,7 +107,7 @@ def fix(
     ]
     assigned, unfixable = assign(before, request.priorities, chosen)
 
-    workspace = Workspace(target.root, dry_run=request.dry_run or dirty is not None)
+    workspace = Workspace(target.root, dry_run=request.dry_run)
     outcomes: list[tuple[Fixer, list[Finding], Outcome]] = []
     with tempfile.TemporaryDirectory(prefix="readiness-fix-") as scratch:
         for fixer in chosen:
@@ -131,14 +133,13 @@ def fix(
             outcomes.append((fixer, mine, outcome))
 
     changed = tuple(workspace.changed())
-    if dirty is not None and changed:
-        raise DirtyTree(
-            f"{dirty}; nothing written ({plural(len(changed), 'file')} would"
-            " change: see --dry-run)"
-        )
     after = before
     if changed and not request.dry_run:
-        after = auditor(AuditRequest(path=request.path, gates=gates))
+        after = auditor(
+            AuditRequest(
+                path=request.path, gates=gates, advisory_db=request.advisory_db
+            )
+        )
     still = Counter(
         finding.fingerprint for gate in after.gates for finding in gate.findings
     )
