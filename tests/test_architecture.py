@@ -34,6 +34,7 @@ LAYERS: Mapping[str, tuple[str, ...]] = {
         "readiness.merge",
         "readiness.console",
         "readiness.cli",
+        "readiness.reportfiles",
         "readiness.__main__",
     ),
 }

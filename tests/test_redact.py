@@ -123,7 +123,7 @@ def test_no_planted_value_in_any_report_format() -> None:
     report = redact_report(planted_report(), ENVIRON)
     outputs = {name: cls().render(report) for name, cls in renderers().items()}
     outputs["terminal"] = summary(report, width=400)
-    assert sorted(outputs) == ["json", "junit", "md", "sarif", "terminal"]
+    assert sorted(outputs) == ["html", "json", "junit", "md", "sarif", "terminal"]
     leaks = {
         name: [value for value in PLANTED if value in text]
         for name, text in outputs.items()

@@ -272,7 +272,7 @@ def check_golden(name: str, text: str) -> None:
 
 def test_renderers_are_keyed_by_format() -> None:
     available = renderers()
-    assert list(available) == ["md", "json", "sarif", "junit"]
+    assert list(available) == ["md", "json", "sarif", "junit", "html"]
     assert available["md"] is MarkdownRenderer
     assert available["json"] is JsonRenderer
     assert [cls.filename for cls in available.values()] == [
@@ -280,13 +280,14 @@ def test_renderers_are_keyed_by_format() -> None:
         "readiness-report.json",
         "readiness-report.sarif",
         "readiness-junit.xml",
+        "readiness-report.html",
     ]
     assert all(issubclass(cls, Renderer) for cls in available.values())
 
 
 def test_renderers_returns_a_fresh_mapping_each_call() -> None:
     renderers().clear()
-    assert set(renderers()) == {"md", "json", "sarif", "junit"}
+    assert set(renderers()) == {"md", "json", "sarif", "junit", "html"}
 
 
 def test_report_error_is_a_usage_error() -> None:

@@ -17,6 +17,7 @@ from readiness.errors import UsageError
 from readiness.findings import GateResult, Report
 from readiness.fixers.routing import stamp
 from readiness.gates.interface import Baselined, Gate, GateContext, GateSkipped
+from readiness.redact import redact_report
 from readiness.runner import Observer, run_gates
 from readiness.session import Session
 
@@ -100,7 +101,7 @@ def build_report(
     items = plan.build(stamped)
     if tools is None:
         tools = {name: v for result in stamped for name, v in result.tools.items()}
-    return Report(
+    report = Report(
         target=target,
         target_name=target_name,
         verdict=plan.verdict(stamped, items),
@@ -111,6 +112,8 @@ def build_report(
         gates=stamped,
         plan=items,
     )
+    # Every text a tool or the target wrote passes through one redaction step.
+    return redact_report(report)
 
 
 @dataclass(frozen=True, kw_only=True)

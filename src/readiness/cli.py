@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from rich.console import Console
 
-from readiness import __version__, locks, merge, uptime
-from readiness.atomicio import write_text_atomic
+from readiness import __version__, ciworkflow, locks, merge, reportfiles, uptime
+from readiness.advisories import update as advisories_update
+from readiness.advisories.interface import AdvisoryError
 from readiness.audit import AuditRequest, BaselineRequest, audit, record_baseline
 from readiness.console import LiveProgress, PlainProgress
+from readiness.environments import cache_root
 from readiness.errors import (
     EXIT_GAPS,
     EXIT_INTERNAL,
@@ -36,6 +38,7 @@ from readiness.gates import registry
 from readiness.reports import renderers, terminal
 from readiness.reports.fixsummary import summary as fix_summary
 from readiness.reports.gates import GateLine, gate_list
+from readiness.reports.sources import uri_prefix
 from readiness.reports.uptime import render as uptime_text
 from readiness.session import Session
 
@@ -72,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     _gates_parser(commands)
     _report_parser(commands)
     _uptime_parser(commands)
+    _ci_parser(commands)
+    _advisories_parser(commands)
     return parser
 
 
@@ -128,7 +133,26 @@ def _audit_parser(commands: Subcommands) -> None:
         metavar="FILE",
         help="baseline file to compare with (default: PATH/readiness-baseline.json)",
     )
+    _advisory_db(audit_cmd)
     audit_cmd.add_argument(
+        "--previous",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="REPORT.json",
+        help="an earlier JSON report, for the HTML trend and difference (repeatable)",
+    )
+    audit_cmd.add_argument(
+        "--sarif-root",
+        type=Path,
+        metavar="PATH",
+        help="repository root the SARIF and JUnit paths are relative to"
+        " (default: the audited folder)",
+    )
+
+
+def _advisory_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--advisory-db",
         type=Path,
         metavar="FILE_OR_DIR",
@@ -181,6 +205,7 @@ def _fix_parser(commands: Subcommands) -> None:
         action="store_true",
         help="edit a target with uncommitted changes, or one outside git",
     )
+    _advisory_db(fix_cmd)
 
 
 def _gates_parser(commands: Subcommands) -> None:
@@ -231,6 +256,37 @@ def _uptime_parser(commands: Subcommands) -> None:
     uptime_cmd.add_argument("--timezone", default="UTC", metavar="TZ")
 
 
+def _ci_parser(commands: Subcommands) -> None:
+    ci_cmd = commands.add_parser("ci", help="write CI configuration")
+    ci_actions = ci_cmd.add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    github_cmd = ci_actions.add_parser(
+        "github",
+        help="write .github/workflows/readiness.yml: a job per nox session tagged ci,"
+        " then the merged report",
+    )
+    _path(github_cmd, "configure")
+
+
+def _advisories_parser(commands: Subcommands) -> None:
+    advisories_cmd = commands.add_parser(
+        "advisories", help="the offline advisory database"
+    )
+    advisories_actions = advisories_cmd.add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    update_cmd = advisories_actions.add_parser(
+        "update", help="download the OSV export of PyPI advisories into the cache"
+    )
+    update_cmd.add_argument(
+        "--url",
+        default=advisories_update.DEFAULT_URL,
+        metavar="URL",
+        help="where to download it from (default: the OSV export)",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(argv, stdout=sys.stdout, stderr=sys.stderr)
@@ -262,11 +318,15 @@ def _dispatch(argv: Sequence[str] | None, *, stdout: TextIO, stderr: TextIO) -> 
             a.files, formats=tuple(dict.fromkeys(a.formats)), out=a.out, stdout=out
         ),
         "uptime": lambda a, out, _err: run_uptime(a, out),
+        "ci": lambda a, out, _err: write_ci(a.path, out),
+        "advisories": lambda a, out, _err: update_advisories(a.url, out),
     }
     return handlers[args.command](args, stdout, stderr)
 
 
 def _audit_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if args.sarif_root is not None:  # a wrong root fails before the gates run
+        uri_prefix(Path(args.path), args.sarif_root)
     return run_audit(
         AuditRequest(
             path=args.path,
@@ -279,6 +339,11 @@ def _audit_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
         out=args.out,
         stdout=stdout,
         stderr=stderr,
+        options=reportfiles.Options(
+            previous=reportfiles.read_previous(args.previous),
+            root=Path(args.path),
+            repository_root=args.sarif_root,
+        ),
     )
 
 
@@ -290,6 +355,7 @@ def _fix_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> in
             only=args.only,
             dry_run=args.dry_run,
             allow_dirty=args.allow_dirty,
+            advisory_db=args.advisory_db,
         ),
         stdout=stdout,
         stderr=stderr,
@@ -302,8 +368,8 @@ def merge_reports(
     """``readiness report merge``: one report, plan and verdict from CI jobs' JSON."""
     report = merge.merge(merge.read(files), [str(path) for path in files])
     folder = out or Path.cwd()
-    _prepare(folder)
-    written = write_reports(report, formats or ("md", "json"), folder)
+    reportfiles.prepare(folder)
+    written = reportfiles.write(report, formats or ("md", "json"), folder)
     print(terminal.summary(report, width=100, color=False), file=stdout)
     for path in written:
         print(f"wrote {path}", file=stdout)
@@ -355,6 +421,23 @@ def run_uptime(args: argparse.Namespace, stdout: TextIO) -> int:
     return EXIT_READY if result.met else EXIT_GAPS
 
 
+def write_ci(path: str, stdout: TextIO) -> int:
+    written = ciworkflow.write_github(Path(path))
+    print(f"wrote {written}", file=stdout)
+    return EXIT_READY
+
+
+def update_advisories(url: str, stdout: TextIO) -> int:
+    try:
+        installed = advisories_update.update(
+            url, cache_root=cache_root(), now=datetime.now(UTC)
+        )
+    except AdvisoryError as error:
+        raise UsageError(str(error)) from None
+    print(f"installed {installed.path}: {installed.describe()}", file=stdout)
+    return EXIT_READY
+
+
 def list_gates(stdout: TextIO) -> int:
     lines = (
         GateLine(name=name, priority=gate.priority, description=gate.description())
@@ -371,14 +454,15 @@ def run_audit(
     out: Path | None,
     stdout: TextIO,
     stderr: TextIO,
+    options: reportfiles.Options | None = None,
 ) -> int:
     if out is not None and not formats:
         formats = ("md", "json")
     folder = out or Path.cwd()
     if formats:
-        _prepare(folder)  # fail before the gates run, not after
+        reportfiles.prepare(folder)  # fail before the gates run, not after
     report = _audit_with_progress(request, stderr)
-    written = write_reports(report, formats, folder)
+    written = reportfiles.write(report, formats, folder, options)
     interactive = stdout.isatty()
     width = Console(file=stdout).width if interactive else 100
     print(terminal.summary(report, width=width, color=interactive), file=stdout)
@@ -398,29 +482,3 @@ def _audit_with_progress(request: AuditRequest, stderr: TextIO) -> Report:
         progress = PlainProgress(console)
     with progress:
         return audit(request, now=now, observer=progress)
-
-
-def _prepare(folder: Path) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(
-            f"{folder}: cannot create the report folder: {exc.strerror}"
-        ) from None
-
-
-def write_reports(report: Report, formats: tuple[str, ...], out: Path) -> list[Path]:
-    """Render each format and write it atomically into ``out``."""
-    available = renderers()
-    written = []
-    for name in formats:
-        renderer = available[name]()
-        path = out / renderer.filename
-        try:
-            write_text_atomic(path, renderer.render(report))
-        except OSError as exc:
-            raise UsageError(
-                f"{path}: cannot write the report: {exc.strerror}"
-            ) from None
-        written.append(path)
-    return written

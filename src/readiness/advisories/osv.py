@@ -24,6 +24,7 @@ Severity comes from the record's CVSS vector, scored by the ``cvss`` library
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 import zlib
@@ -439,9 +440,16 @@ class OsvDatabase(AdvisorySource):
                 f"{path}: no usable OSV record for PyPI"
                 f" ({len(loader.skipped)} unreadable{first})"
             )
+        origin = path.name
+        if path.is_file():
+            digest = hashlib.sha256()
+            with path.open("rb") as stream:
+                while chunk := stream.read(1 << 20):
+                    digest.update(chunk)
+            origin = f"{path.name}, sha256 {digest.hexdigest()[:12]}"
         return cls(
             loader.records.values(),
-            origin=path.name,
+            origin=origin,
             skipped=loader.skipped,
             duplicates=loader.duplicates,
         )

@@ -36,6 +36,7 @@ expires = 2025-06-30                           # optional; expired waivers stop 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -43,7 +44,8 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from readiness import command, locks
+from readiness import command, environments, locks
+from readiness.advisories import update as advisories_update
 from readiness.advisories.interface import (
     Advisory,
     AdvisoryError,
@@ -196,7 +198,10 @@ def load_config(ctx: GateContext) -> DepsConfig:
             f"[tool.readiness.deps] has unknown key {unknown[0]!r}; known keys: "
             + ", ".join(sorted(OPTION_KEYS))
         )
+    # --advisory-db, then READINESS_ADVISORY_DB, then the target's own setting
     database = ctx.settings.advisory_db
+    if database is None and os.environ.get(advisories_update.ENV_VAR):
+        database = Path(os.environ[advisories_update.ENV_VAR]).expanduser()
     if database is None and options.values.get("advisory-db") is not None:
         database = ctx.target.root / _string(options.values, "advisory-db")
     sources = options.strings("sources", tuple(SOURCES))
@@ -409,6 +414,15 @@ class DepsGate(Gate):
         )
 
 
+def _installed_database(installed: advisories_update.Installed) -> OsvDatabase:
+    database = OsvDatabase.load(installed.path)
+    database.origin = (
+        f"{installed.path.name}, downloaded {installed.downloaded_at},"
+        f" sha256 {installed.sha256[:12]}"
+    )
+    return database
+
+
 def candidates(
     ctx: GateContext, config: DepsConfig
 ) -> Iterator[tuple[str, Callable[[], AdvisorySource]]]:
@@ -417,6 +431,10 @@ def candidates(
         database = config.advisory_db
         yield str(database), lambda: OsvDatabase.load(database)
         return
+    installed = advisories_update.installed(environments.cache_root())
+    if installed is not None:
+        # ``readiness advisories update`` left one in the cache: offline, dated
+        yield installed.describe(), lambda: _installed_database(installed)
     python = locks.python_version(ctx.target.requires_python)
     work = ctx.scratch / "advisories"
 

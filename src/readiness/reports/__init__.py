@@ -8,6 +8,7 @@ from readiness.reports.interface import Renderer, ReportError
 def renderers() -> dict[str, type[Renderer]]:
     """The available renderers, keyed by their format name."""
     from readiness.reports import (  # noqa: PLC0415 - keeps import cheap
+        html,
         json,
         junit,
         markdown,
@@ -19,6 +20,7 @@ def renderers() -> dict[str, type[Renderer]]:
         json.JsonRenderer,
         sarif.SarifRenderer,
         junit.JunitRenderer,
+        html.HtmlRenderer,
     )
     return {renderer.format: renderer for renderer in formats}
 
