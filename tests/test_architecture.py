@@ -35,6 +35,7 @@ LAYERS: Mapping[str, tuple[str, ...]] = {
         "readiness.console",
         "readiness.cli",
         "readiness.reportfiles",
+        "readiness.resultstore",
         "readiness.__main__",
     ),
 }

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from readiness import __version__, baselines, command, plan
+from readiness.environments import cache_root
 from readiness.errors import UsageError
 from readiness.findings import GateResult, Report
 from readiness.fixers.routing import stamp
@@ -29,6 +30,10 @@ class AuditRequest:
     skip: tuple[str, ...] = ()
     baseline: Path | None = None
     advisory_db: Path | None = None
+    #: Reuse results whose inputs did not change (``--no-cache``: False).
+    cache: bool = True
+    #: ``--cache-dir``: where the cache lives (default: the user cache folder).
+    cache_dir: Path | None = None
 
 
 def select(
@@ -63,7 +68,12 @@ def audit(
 ) -> Report:
     """Audit ``request.path``. ``now`` enters here, once, for the report's date."""
     session = Session.open(
-        request.path, baseline=request.baseline, advisory_db=request.advisory_db
+        request.path,
+        baseline=request.baseline,
+        advisory_db=request.advisory_db,
+        cache=(
+            (request.cache_dir or cache_root() / "targets") if request.cache else None
+        ),
     )
     gates = select(
         session.gates,

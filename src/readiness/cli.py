@@ -143,6 +143,17 @@ def _audit_parser(commands: Subcommands) -> None:
         help="an earlier JSON report, for the HTML trend and difference (repeatable)",
     )
     audit_cmd.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="run every gate; read and write no cached result",
+    )
+    audit_cmd.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="where results and tool caches are kept (default: the user cache)",
+    )
+    audit_cmd.add_argument(
         "--sarif-root",
         type=Path,
         metavar="PATH",
@@ -334,6 +345,8 @@ def _audit_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
             skip=tuple(args.skip),
             baseline=args.baseline,
             advisory_db=args.advisory_db,
+            cache=not args.no_cache,
+            cache_dir=args.cache_dir,
         ),
         formats=tuple(dict.fromkeys(args.formats)),
         out=args.out,

@@ -170,6 +170,7 @@ class PlainProgress:
             line = Text.assemble(
                 f"{result.name:<{self._width}}   ",
                 (f"{result.status.value:<7}", STATUS_STYLE[result.status]),
-                f"  {seconds(result.duration_s):>7}  {tail}",
+                f"  {seconds(result.duration_s):>7}  {tail}"
+                + (" (cached: no input changed)" if result.cached else ""),
             )
             self._console.print(line, soft_wrap=True)

@@ -108,6 +108,8 @@ class GateResult:
     findings: tuple[Finding, ...] = ()
     criteria: tuple[Criterion, ...] = ()
     tools: Mapping[str, str] = field(default_factory=dict)
+    #: Reused from the result cache: none of the gate's inputs changed.
+    cached: bool = False
 
     @property
     def command(self) -> tuple[str, ...]:

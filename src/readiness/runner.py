@@ -7,6 +7,7 @@ the other gates go on. Ctrl-C still stops everything (and kills the tools).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import queue
@@ -18,9 +19,12 @@ from pathlib import Path
 from typing import Protocol
 
 from readiness import command
+from readiness.cache import FileIndex
+from readiness.cache import key as cache_key
 from readiness.errors import ReadinessError
 from readiness.findings import GateResult, Status
 from readiness.gates.interface import Gate, GateContext, GateSkipped
+from readiness.resultstore import ResultCache
 from readiness.settings import Settings
 from readiness.target import Target
 
@@ -52,6 +56,8 @@ def run_gates(
 ) -> tuple[GateResult, ...]:
     """Run ``gates``; results come back in the order the gates were given."""
     observer = observer or _Silent()
+    store = None if settings.cache_dir is None else ResultCache(settings.cache_dir)
+    index = FileIndex.of(target) if store is not None else None
     workers = jobs or max(2, os.cpu_count() or 2)
     slots = threading.BoundedSemaphore(workers)
     finished: queue.Queue[GateResult] = queue.Queue()
@@ -74,11 +80,27 @@ def run_gates(
                 with deadlines_lock:
                     deadlines[gate.name] = (started, ctx.deadline)
                 observer.started(gate)
-                finished.put(execute(gate, ctx, started))
+                cache_key = None
+                if store is not None and index is not None:
+                    cache_key = _cache_key(gate, ctx, index)
+                    hit = None if cache_key is None else _lookup(store, cache_key)
+                    if hit is not None:
+                        finished.put(
+                            dataclasses.replace(hit, duration_s=_since(started))
+                        )
+                        return
+                result = execute(gate, ctx, started)
+                if store is not None and cache_key is not None:
+                    with contextlib.suppress(Exception):  # a full disk: no reuse
+                        store.put(cache_key, result)
+                finished.put(result)
 
+        measured = store.durations() if store is not None else {}
+        # the heaviest gates first, so no core idles at the end of a cold run
+        by_cost = sorted(gates, key=lambda g: -measured.get(g.name, g.cost))
         threads = [
             threading.Thread(target=work, args=(gate,), daemon=True, name=gate.name)
-            for gate in gates
+            for gate in by_cost
         ]
         for thread in threads:
             thread.start()
@@ -97,7 +119,35 @@ def run_gates(
         except KeyboardInterrupt:
             command.terminate_all()
             raise
-    return tuple(results[gate.name] for gate in gates)
+    ordered = tuple(results[gate.name] for gate in gates)
+    if store is not None:
+        store.record_durations(ordered)
+    return ordered
+
+
+def _lookup(store: ResultCache, key: str) -> GateResult | None:
+    """A cached result; a store that cannot be read is a miss, never a hang."""
+    try:
+        return store.get(key)
+    except Exception:  # noqa: BLE001 - the gate then simply runs
+        return None
+
+
+def _cache_key(gate: Gate, ctx: GateContext, index: FileIndex) -> str | None:
+    """The key of ``gate``'s result, or ``None`` when it must run regardless."""
+    try:
+        extra = gate.cache_extra(ctx)
+    except Exception:  # noqa: BLE001 - a gate that cannot say is run, not cached
+        return None
+    if extra is None:
+        return None
+    return cache_key(
+        gate=gate.name,
+        patterns=gate.inputs,
+        extra=extra,
+        settings=ctx.settings,
+        index=index,
+    )
 
 
 def _abandon_overdue(

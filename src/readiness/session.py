@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from readiness import settings as settings_module
+from readiness.cache import target_folder
 from readiness.errors import UsageError
 from readiness.gates import registry
 from readiness.gates.interface import Gate
@@ -36,9 +37,11 @@ class Session:
         *,
         baseline: Path | None = None,
         advisory_db: Path | None = None,
+        cache: Path | None = None,
     ) -> Session:
         """Discover ``path`` and read its settings; :class:`UsageError` (one line)
-        when an override names a file that is not there."""
+        when an override names a file that is not there. ``cache``: the folder
+        under which this target's result cache lives (``None``: no cache)."""
         target = discover(path)
         gates = registry()
         config = settings_module.load(target, frozenset(gates))
@@ -50,4 +53,7 @@ class Session:
             if not advisory_db.exists():
                 raise UsageError(f"{advisory_db}: no such advisory database")
             config = dataclasses.replace(config, advisory_db=advisory_db.resolve())
+        if cache is not None:
+            folder = target_folder(target.root, cache)
+            config = dataclasses.replace(config, cache_dir=folder)
         return cls(target=target, gates=gates, settings=config)

@@ -42,6 +42,8 @@ class Settings:
     baseline: Path | None = None
     #: ``--advisory-db FILE_OR_DIR``: the deps gate's offline OSV database.
     advisory_db: Path | None = None
+    #: This target's cache folder (results, tools' caches); ``None``: no cache.
+    cache_dir: Path | None = None
 
     def options(self, gate: str) -> GateOptions:
         return GateOptions(gate=gate, values=self.gates.get(gate, {}))

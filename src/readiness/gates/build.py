@@ -112,6 +112,7 @@ class BuildGate(Gate):
     name = "build"
     title = "build from a clean checkout"
     priority = Priority.P0
+    cost = 30.0
 
     def run(self, ctx: GateContext) -> Evaluation:
         target = ctx.target

@@ -93,6 +93,7 @@ class CliGate(Gate):
     name = "cli"
     title = "CLI smoke test in the prod environment"
     priority = Priority.P2
+    cost = 30.0
 
     def run(self, ctx: GateContext) -> Evaluation:
         project = clistatic.Project(ctx.target)

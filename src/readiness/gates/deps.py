@@ -57,6 +57,7 @@ from readiness.advisories.osv import OsvDatabase
 from readiness.advisories.pip_audit import PipAudit
 from readiness.advisories.safety import Safety
 from readiness.advisories.uv_audit import UvAudit
+from readiness.cache import path_identity
 from readiness.errors import ConfigError
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import (
@@ -304,9 +305,21 @@ class DepsGate(Gate):
     name = "deps"
     title = "dependency audit per lock"
     priority = Priority.P1
+    cost = 10.0
 
     def __init__(self, *, today: Callable[[], date] = date.today) -> None:
         self.today = today
+
+    def cache_extra(self, ctx: GateContext) -> str | None:
+        """An offline database's identity (and today's date, for waivers' expiry);
+        ``None`` with online sources, whose answers change without the target."""
+        database = load_config(ctx).advisory_db
+        if database is None:
+            installed = advisories_update.installed(environments.cache_root())
+            database = installed.path if installed is not None else None
+        if database is None:
+            return None
+        return f"{path_identity(database)} {self.today().isoformat()}"
 
     def run(self, ctx: GateContext) -> Evaluation:
         config = load_config(ctx)

@@ -106,6 +106,7 @@ class DocsGate(Gate):
     name = "docs"
     title = "docs match the CLI"
     priority = Priority.P2
+    cost = 5.0
 
     def run(self, ctx: GateContext) -> Evaluation:
         scripts = clistatic.discover(ctx.target)

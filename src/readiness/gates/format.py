@@ -19,9 +19,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from readiness.cache import tool_folder
 from readiness.command import ToolFailed, last_line
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
-from readiness.gates.interface import Evaluation, Gate, GateContext
+from readiness.gates.interface import (
+    PROJECT_FILES,
+    PYTHON_SOURCES,
+    Evaluation,
+    Gate,
+    GateContext,
+)
 from readiness.target import Target
 
 WOULD_REFORMAT = Rule(
@@ -67,6 +74,8 @@ class FormatGate(Gate):
     name = "format"
     title = "black formatting"
     priority = Priority.P1
+    inputs = PYTHON_SOURCES + PROJECT_FILES + ("ruff.toml", ".ruff.toml")
+    cost = 30.0
 
     def run(self, ctx: GateContext) -> Evaluation:
         ctx.tool_version("black")
@@ -81,7 +90,9 @@ class FormatGate(Gate):
         completed = ctx.run(
             ["black", "--check", "--config", config, *paths],
             ok_codes=(0, WOULD_CHANGE, FAILED),
-            env={"BLACK_CACHE_DIR": str(ctx.scratch / "black-cache")},
+            env={
+                "BLACK_CACHE_DIR": str(tool_folder(ctx.settings, ctx.scratch, "black"))
+            },
         )
         output = [
             _ANSI.sub("", line).rstrip() for line in completed.stderr.splitlines()

@@ -121,16 +121,45 @@ class Baselined(Protocol):
     def record_baseline(self, ctx: GateContext) -> Recorded: ...
 
 
+#: Python sources in every form the tools read.
+PYTHON_SOURCES = ("*.py", "*.pyi", "*.ipynb")
+#: Where a project configures its tools and pins their versions.
+PROJECT_FILES = (
+    "pyproject.toml",
+    "setup.cfg",
+    "setup.py",
+    "tox.ini",
+    "*.lock",
+    "pylock.toml",
+    "*requirements*.txt",
+    "*constraints*.txt",
+    ".pre-commit-config.yaml",
+)
+
+
 class Gate(ABC):
     """A check of the readiness checklist. The class docstring is its description."""
 
     name: ClassVar[str]
     title: ClassVar[str]
     priority: ClassVar[Priority]
+    #: The target's files the result depends on (``fnmatch`` patterns over
+    #: paths relative to the root; ``*`` spans folders): the result cache
+    #: reuses the result while none of them changed. Every file by default.
+    inputs: ClassVar[tuple[str, ...]] = ("*",)
+    #: Expected seconds on a mid-sized project, for scheduling the heaviest
+    #: gates first on a cold run (a measured duration replaces it later).
+    cost: ClassVar[float] = 10.0
 
     @classmethod
     def description(cls) -> str:
         return (cls.__doc__ or cls.title).strip().splitlines()[0]
+
+    def cache_extra(self, ctx: GateContext) -> str | None:
+        """What else the result depends on, as text for the cache key; ``None``
+        when the result depends on the outside world and must never be reused."""
+        del ctx
+        return ""
 
     @abstractmethod
     def run(self, ctx: GateContext) -> Evaluation:

@@ -26,7 +26,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
-from readiness.gates.interface import Evaluation, Gate, GateContext, GateError
+from readiness.gates.interface import (
+    PROJECT_FILES,
+    PYTHON_SOURCES,
+    Evaluation,
+    Gate,
+    GateContext,
+    GateError,
+)
 from readiness.target import Target
 from readiness.wording import summarise
 
@@ -73,6 +80,8 @@ class LintGate(Gate):
     name = "lint"
     title = "ruff lint"
     priority = Priority.P1
+    inputs = PYTHON_SOURCES + PROJECT_FILES + ("ruff.toml", ".ruff.toml")
+    cost = 5.0
 
     def run(self, ctx: GateContext) -> Evaluation:
         ctx.tool_version("ruff")

@@ -26,7 +26,14 @@ import re
 from collections.abc import Iterator, Sequence
 
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
-from readiness.gates.interface import Evaluation, Gate, GateContext, GateSkipped
+from readiness.gates.interface import (
+    PROJECT_FILES,
+    PYTHON_SOURCES,
+    Evaluation,
+    Gate,
+    GateContext,
+    GateSkipped,
+)
 from readiness.pytest_survey.files import files_to_scan
 from readiness.pytest_survey.marks import (
     BUILTIN_MARKERS,
@@ -79,6 +86,8 @@ class MarkersGate(Gate):
     name = "markers"
     title = "pytest markers"
     priority = Priority.P0
+    inputs = PYTHON_SOURCES + PROJECT_FILES + ("pytest.ini", "pytest.toml")
+    cost = 1.0
 
     def run(self, ctx: GateContext) -> Evaluation:
         target = ctx.target

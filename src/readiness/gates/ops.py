@@ -174,6 +174,7 @@ class OpsGate(Gate):
     name = "ops"
     title = "operational checks and uptime"
     priority = Priority.P2
+    cost = 10.0
 
     def run(self, ctx: GateContext) -> Evaluation:
         values = ctx.options.values

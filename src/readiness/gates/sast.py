@@ -28,6 +28,8 @@ from typing import Any
 from readiness.bandit_advice import advice
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import (
+    PROJECT_FILES,
+    PYTHON_SOURCES,
     Evaluation,
     Gate,
     GateContext,
@@ -112,6 +114,8 @@ class SastGate(Gate):
     name = "sast"
     title = "bandit security scan"
     priority = Priority.P0
+    inputs = PYTHON_SOURCES + PROJECT_FILES + (".bandit",)
+    cost = 30.0
 
     def run(self, ctx: GateContext) -> Evaluation:
         packages = ctx.options.strings("packages", ctx.target.packages)

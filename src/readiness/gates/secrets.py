@@ -133,6 +133,7 @@ class SecretsGate(Gate):
     name = "secrets"
     title = "secrets and .env hygiene"
     priority = Priority.P0
+    cost = 2.0
 
     def run(self, ctx: GateContext) -> Evaluation:
         root = ctx.target.root

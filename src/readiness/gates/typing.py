@@ -61,9 +61,12 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from readiness import baselines, command, environments
+from readiness.cache import tool_folder
 from readiness.errors import ConfigError
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import (
+    PROJECT_FILES,
+    PYTHON_SOURCES,
     Evaluation,
     Gate,
     GateContext,
@@ -369,7 +372,7 @@ def check(ctx: GateContext) -> Checked:
         "--config-file",
         config_file,
         "--cache-dir",
-        str(ctx.scratch / "mypy-cache"),
+        str(tool_folder(ctx.settings, ctx.scratch, "mypy")),
         "--no-color-output",
         *(
             ("-O", "json")
@@ -810,6 +813,12 @@ class TypingGate(Gate):
     name = "typing"
     title = "mypy type check"
     priority = Priority.P1
+    inputs = (
+        PYTHON_SOURCES
+        + PROJECT_FILES
+        + ("mypy.ini", ".mypy.ini", "*py.typed", "readiness-baseline.json")
+    )
+    cost = 60.0
 
     def run(self, ctx: GateContext) -> Evaluation:
         path = baselines.location(ctx.target.root, ctx.settings.baseline)

@@ -54,7 +54,7 @@ def to_data(report: Report) -> dict[str, Any]:
         "python": report.python,
         "tools": dict(sorted(report.tools.items())),
         "summary": _summary(report),
-        "gates": [_gate(gate) for gate in report.gates],
+        "gates": [gate_data(gate) for gate in report.gates],
         "plan": [_plan_item(item) for item in report.plan],
     }
 
@@ -78,7 +78,7 @@ def _summary(report: Report) -> dict[str, Any]:
     }
 
 
-def _gate(gate: GateResult) -> dict[str, Any]:
+def gate_data(gate: GateResult) -> dict[str, Any]:
     return {
         "name": gate.name,
         "title": gate.title,
@@ -91,6 +91,7 @@ def _gate(gate: GateResult) -> dict[str, Any]:
         "metrics": dict(gate.metrics),
         "findings": [_finding(finding) for finding in gate.findings],
         "criteria": [_criterion(criterion) for criterion in gate.criteria],
+        "cached": gate.cached,
     }
 
 
@@ -152,7 +153,7 @@ def load(text: str) -> Report:
         python=_str(data, "python", ""),
         tools=_strings(data, "tools", ""),
         gates=tuple(
-            _load_gate(_object(value, f"gates[{index}]"), f"gates[{index}]")
+            load_gate(_object(value, f"gates[{index}]"), f"gates[{index}]")
             for index, value in enumerate(_list(data, "gates", ""))
         ),
         plan=tuple(
@@ -162,7 +163,7 @@ def load(text: str) -> Report:
     )
 
 
-def _load_gate(data: _Object, where: str) -> GateResult:
+def load_gate(data: _Object, where: str) -> GateResult:
     return GateResult(
         name=_str(data, "name", where),
         title=_str(data, "title", where),
@@ -180,6 +181,7 @@ def _load_gate(data: _Object, where: str) -> GateResult:
             for index, value in enumerate(_list(data, "findings", where))
         ),
         criteria=_criteria(data, where),
+        cached=_bool(data, "cached", where) if "cached" in data else False,
     )
 
 

@@ -302,6 +302,8 @@ def _observed(gate: GateResult, base: str | None) -> list[str]:
     if gate.status is Status.SKIPPED:
         return [*lines, f"- Status: skipped: {_reason(gate)}"]
     status = f"- Status: {gate.status} in {gate.duration_s:.1f}s"
+    if gate.cached:
+        status += " (reused from the cache: none of its inputs changed)"
     if gate.status is Status.ERROR:
         status += f": {_reason(gate)}"
     lines.append(status)

@@ -54,7 +54,7 @@ def summary(report: Report, *, width: int = 100, color: bool = False) -> str:
             Text(gate.priority),
             Text(_key_figures(gate)),
             Text(str(len(gate.findings))),
-            Text(seconds(gate.duration_s)),
+            Text(seconds(gate.duration_s) + (" cached" if gate.cached else "")),
         )
     console.print(table)
     console.print()

@@ -46,6 +46,7 @@ class TestsGate(Gate):
     name = "tests"
     title = "pytest and coverage"
     priority = Priority.P0
+    cost = 120.0
 
     def run(self, ctx: GateContext) -> Evaluation:
         target = ctx.target

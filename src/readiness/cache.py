@@ -1,0 +1,188 @@
+"""The result cache: a gate's result reused while none of its inputs changed.
+
+A result is keyed by the content of everything the gate reads: the target's
+files that match the gate's ``inputs`` patterns (sha256 of their bytes, not
+their mtimes; untracked files count, ignored ones do not), the settings, the
+gate's own extra inputs (:meth:`Gate.cache_extra`, e.g. the advisory
+database), readiness's version and its tools' versions, the Python running it.
+Passing, failing and skipped results are stored; an ``error`` never is (it may
+be a passing fault). Gates whose result depends on the outside world return
+``None`` from ``cache_extra`` and always run.
+
+The tools' own caches (ruff's, black's, mypy's incremental cache) live beside
+the results, in a persistent folder per target (:func:`tool_folder`), so a
+gate that does run after a small change re-checks only the changed files.
+
+The results themselves are stored by :mod:`readiness.resultstore`.
+``--no-cache`` bypasses all of it (nothing read, nothing written);
+``--cache-dir DIR`` moves it (CI saves and restores DIR).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import platform
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from readiness import __version__, command
+from readiness.settings import Settings
+from readiness.target import Target
+
+#: Bumped whenever the stored format or the key's recipe changes.
+FORMAT = "1"
+#: Distributions whose versions change what the gates report.
+TOOLS = ("ruff", "black", "bandit", "mypy", "pytest", "uv", "build", "packaging")
+#: Files larger than this are keyed by size and mtime rather than read.
+MAX_HASHED_BYTES = 64 * 1024 * 1024
+#: Folders never part of a gate's inputs, with or without git.
+NEVER = frozenset(
+    {
+        ".git",
+        ".venv",
+        "venv",
+        ".nox",
+        ".tox",
+        "__pycache__",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".hypothesis",
+        "node_modules",
+    }
+)
+
+
+def target_folder(root: Path, base: Path) -> Path:
+    """The cache folder of one target under ``base``."""
+    digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    return base / f"{root.name or 'root'}-{digest}"
+
+
+def tool_folder(settings: Settings, scratch: Path, tool: str) -> Path:
+    """Where ``tool`` keeps its own cache: persistent with the cache, else scratch."""
+    if settings.cache_dir is None:
+        return scratch / f"{tool}-cache"
+    return settings.cache_dir / "tools" / tool
+
+
+@dataclass(frozen=True, kw_only=True)
+class FileIndex:
+    """The target's files (relative, ``/``) and the hash of each one's content."""
+
+    hashes: Mapping[str, str]
+
+    @classmethod
+    def of(cls, target: Target) -> FileIndex:
+        return cls(
+            hashes={rel: _file_hash(target.root / rel) for rel in _files(target)}
+        )
+
+    def matching(self, patterns: Iterable[str]) -> list[tuple[str, str]]:
+        wanted = tuple(patterns)
+        return sorted(
+            (rel, digest)
+            for rel, digest in self.hashes.items()
+            if any(fnmatchcase(rel, pattern) for pattern in wanted)
+        )
+
+
+def _files(target: Target) -> list[str]:
+    """Tracked and untracked-but-not-ignored files; every file outside git."""
+    try:
+        listed = command.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=target.root,
+            timeout_s=120,
+        )
+        names = [name for name in listed.stdout.split("\0") if name]
+    except command.ToolError:
+        names = [
+            path.relative_to(target.root).as_posix() for path in _walk(target.root)
+        ]
+    return [
+        name
+        for name in dict.fromkeys(names)
+        if not NEVER.intersection(name.split("/")[:-1])
+    ]
+
+
+def _walk(root: Path) -> Iterable[Path]:
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(name for name in dirs if name not in NEVER)
+        for name in sorted(files):
+            yield Path(folder) / name
+
+
+def _file_hash(path: Path) -> str:
+    try:
+        if path.is_symlink():
+            return f"link:{path.readlink()}"
+        info = path.stat()
+        if info.st_size > MAX_HASHED_BYTES:
+            return f"big:{info.st_size}:{info.st_mtime_ns}"
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "unreadable"
+
+
+def tool_versions() -> dict[str, str]:
+    versions = {}
+    for name in TOOLS:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions[name] = metadata.version(name)
+    return versions
+
+
+def path_identity(path: Path | None) -> str:
+    """A file's (or folder's) identity for a key: size and mtime, or absence."""
+    if path is None:
+        return "none"
+    try:
+        info = path.stat()
+    except OSError:
+        return f"{path}:absent"
+    return f"{path}:{info.st_size}:{info.st_mtime_ns}"
+
+
+def key(
+    *,
+    gate: str,
+    patterns: Iterable[str],
+    extra: str,
+    settings: Settings,
+    index: FileIndex,
+) -> str:
+    """The cache key of one gate's result."""
+    recipe: dict[str, Any] = {
+        "format": FORMAT,
+        # the fault-injection seam and the interpreter change what tools run
+        "tools_dir": os.environ.get("READINESS_TOOLS_DIR", ""),
+        "executable": sys.executable,
+        "readiness": __version__,
+        "python": platform.python_version(),
+        "tools": tool_versions(),
+        "gate": gate,
+        "settings": _settings_data(settings),
+        "extra": extra,
+        "inputs": index.matching(patterns),
+    }
+    text = json.dumps(recipe, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _settings_data(settings: Settings) -> dict[str, Any]:
+    data = dataclasses.asdict(settings)
+    data.pop("cache_dir", None)
+    data["baseline"] = path_identity(settings.baseline)
+    data["advisory_db"] = path_identity(settings.advisory_db)
+    return data

@@ -1,0 +1,208 @@
+"""The result cache: reused while no input changed, recomputed when one did."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from readiness import cache
+from readiness.audit import AuditRequest, audit
+from readiness.findings import Report
+from readiness.reports.json import JsonRenderer
+from readiness.settings import Settings
+
+from .conftest import MakeRepo
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+GATES = ("markers", "lint", "docs")
+
+# Plants: one ruff finding (F401 in app/core.py), one documented command that
+# does not exist (`app deploy` in README.md), one unregistered marker.
+PROJECT = {
+    "pyproject.toml": """
+        [project]
+        name = "app"
+        version = "1.0"
+
+        [project.scripts]
+        app = "app.cli:main"
+
+        [tool.pytest.ini_options]
+        addopts = "--strict-markers"
+    """,
+    "app/__init__.py": "",
+    "app/core.py": "import os\n",
+    "app/cli.py": """
+        import argparse
+
+
+        def main() -> None:
+            parser = argparse.ArgumentParser(prog="app")
+            commands = parser.add_subparsers(dest="command")
+            commands.add_parser("serve")
+            parser.parse_args()
+    """,
+    "tests/test_core.py": """
+        import pytest
+
+
+        @pytest.mark.slow
+        def test_core() -> None:
+            assert True
+    """,
+    "README.md": "Run `app serve`, then `app deploy`.\n",
+}
+
+
+def run(root: Path, cache_dir: Path | None, gates: tuple[str, ...] = GATES) -> Report:
+    request = AuditRequest(
+        path=str(root), gates=gates, cache=cache_dir is not None, cache_dir=cache_dir
+    )
+    return audit(request, now=NOW)
+
+
+def cached(report: Report) -> dict[str, bool]:
+    return {gate.name: gate.cached for gate in report.gates}
+
+
+def comparable(report: Report) -> dict[str, Any]:
+    """The JSON report without what may differ: timings and the cached mark."""
+    data: dict[str, Any] = json.loads(JsonRenderer().render(report))
+    for gate in data["gates"]:
+        gate.pop("duration_s")
+        gate.pop("cached")
+    data.pop("generated_at", None)
+    return data
+
+
+@pytest.mark.tools
+def test_unchanged_inputs_reuse_and_changed_ones_rerun_exactly_their_gates(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    root = make_repo(PROJECT)
+    store = tmp_path / "cache"
+    first = run(root, store)
+    assert cached(first) == {"markers": False, "lint": False, "docs": False}
+    assert [len(g.findings) for g in first.gates] == [1, 1, 1]
+    assert cached(run(root, store)) == {"markers": True, "lint": True, "docs": True}
+
+    (root / "README.md").write_text("Run `app serve`.\n", encoding="utf-8")
+    after_docs = run(root, store)
+    assert cached(after_docs) == {"markers": True, "lint": True, "docs": False}
+    assert after_docs.gate("docs") is not None
+    assert after_docs.gate("docs").findings == ()  # type: ignore[union-attr]
+
+    (root / "app" / "core.py").write_text("import os\nimport sys\n", encoding="utf-8")
+    after_source = run(root, store)
+    assert cached(after_source) == {"markers": False, "lint": False, "docs": False}
+    assert len(after_source.gate("lint").findings) == 2  # type: ignore[union-attr]
+
+
+@pytest.mark.tools
+def test_a_cached_result_equals_a_fresh_one_but_for_timings_and_the_mark(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    root = make_repo(PROJECT)
+    store = tmp_path / "cache"
+    fresh = run(root, None)
+    run(root, store)
+    reused = run(root, store)
+    assert all(cached(reused).values())
+    assert comparable(reused) == comparable(fresh)
+
+
+@pytest.mark.tools
+def test_a_damaged_entry_is_discarded_and_recomputed(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    root = make_repo(PROJECT)
+    store = tmp_path / "cache"
+    fresh = run(root, store)
+    entries = sorted(store.rglob("results/*.json"))
+    assert len(entries) == 3
+    entries[0].write_text("{not json", encoding="utf-8")
+    entries[1].write_text('{"result": {"name": 3}}', encoding="utf-8")
+    again = run(root, store)
+    assert sorted(cached(again).values()) == [False, False, True]
+    assert comparable(again) == comparable(fresh)
+    assert all(json.loads(p.read_text()) for p in store.rglob("results/*.json"))
+    assert all(cached(run(root, store)).values())
+
+
+@pytest.mark.tools
+def test_two_concurrent_audits_of_one_target_both_finish_right(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    root = make_repo(PROJECT)
+    store = tmp_path / "cache"
+    expected = comparable(run(root, None))
+    reports: list[Report] = []
+
+    def one() -> None:
+        reports.append(run(root, store))
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(reports) == 2
+    assert [comparable(report) for report in reports] == [expected, expected]
+    assert all(cached(run(root, store)).values())
+
+
+@pytest.mark.tools
+def test_no_cache_reads_and_writes_nothing(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_repo(PROJECT)
+    home = tmp_path / "user-cache"
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(home))
+    run(root, None, gates=("markers", "docs"))
+    assert not (home / "targets").exists()
+    default = audit(AuditRequest(path=str(root), gates=("markers",)), now=NOW)
+    assert not default.gates[0].cached
+    folders = list((home / "targets").iterdir())
+    assert len(folders) == 1
+    assert folders[0].name.startswith("repo-")
+
+
+def test_the_key_follows_settings_and_the_gates_inputs(make_repo: MakeRepo) -> None:
+    root = make_repo({"a.py": "x = 1\n", "README.md": "hello\n"})
+    index = cache.FileIndex(hashes={"a.py": "1", "README.md": "2"})
+
+    def key(**changes: Any) -> str:
+        options: dict[str, Any] = {
+            "gate": "lint",
+            "patterns": ("*.py",),
+            "extra": "",
+            "settings": Settings(),
+            "index": index,
+        }
+        options.update(changes)
+        return cache.key(**options)
+
+    assert key() == key()
+    assert key(index=cache.FileIndex(hashes={"a.py": "1", "README.md": "3"})) == key()
+    assert key(index=cache.FileIndex(hashes={"a.py": "9", "README.md": "2"})) != key()
+    assert key(settings=Settings(timeout_s=5)) != key()
+    assert key(extra="db 1") != key()
+    assert key(gate="docs") != key()
+    assert root.is_dir()
+
+
+def test_the_file_index_hashes_content_not_mtimes(make_repo: MakeRepo) -> None:
+    from readiness.target import discover  # noqa: PLC0415
+
+    root = make_repo({"a.py": "x = 1\n", ".venv/lib.py": "ignored\n"})
+    first = cache.FileIndex.of(discover(root))
+    assert list(first.hashes) == ["a.py"]
+    (root / "a.py").touch()
+    assert cache.FileIndex.of(discover(root)) == first
+    (root / "a.py").write_text("x = 2\n", encoding="utf-8")
+    assert cache.FileIndex.of(discover(root)) != first
