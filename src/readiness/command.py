@@ -192,9 +192,9 @@ def run(
         except subprocess.TimeoutExpired:
             timed_out = True
         finally:
+            duration = time.monotonic() - started
             # Whatever happened, the tool's group ends with the call.
             _end_groups([process])
-        duration = time.monotonic() - started
         stdout, cut_out = _read(stdout_file)
         stderr, cut_err = _read(stderr_file)
     output = f"{stderr}\n{stdout}".strip()
@@ -294,7 +294,7 @@ def _end_groups(processes: Sequence[subprocess.Popen[bytes]]) -> None:
         deadline = time.monotonic() + GRACE_S
         while running and time.monotonic() < deadline:
             time.sleep(0.02)
-            running = [p for p in running if _signal_group(p, 0)]
+            running = [p for p in running if _group_alive(p)]
         for process in running:
             _signal_group(process, signal.SIGKILL)
         for process in processes:
@@ -314,6 +314,33 @@ def _signal_group(process: subprocess.Popen[bytes], signum: int) -> bool:
     except PermissionError:  # the id was reused by someone else's group
         return False
     return True
+
+
+def _group_alive(process: subprocess.Popen[bytes]) -> bool:
+    """Whether a member of the group still runs; zombies do not count.
+
+    An orphan's zombie waits for init to reap it, which can take a second or
+    two; ``killpg(pgid, 0)`` would count it. Where ``/proc`` is missing, it must.
+    """
+    if not _signal_group(process, 0):
+        return False
+    try:
+        entries = list(os.scandir("/proc"))
+    except OSError:
+        return True
+    group = str(process.pid).encode()
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_bytes()
+        except OSError:
+            continue  # it has just exited
+        # After the command name: state, ppid, pgrp, ...
+        fields = stat.rpartition(b")")[2].split()
+        if len(fields) > 2 and fields[2] == group and fields[0] != b"Z":
+            return True
+    return False
 
 
 @contextlib.contextmanager
