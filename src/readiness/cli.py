@@ -16,7 +16,7 @@ from typing import NoReturn, TextIO
 
 from rich.console import Console
 
-from readiness import __version__, locks, merge, uptime
+from readiness import __version__, command, locks, merge, uptime
 from readiness.audit import AuditRequest, BaselineRequest, audit, record_baseline
 from readiness.errors import ReadinessError, UsageError
 from readiness.findings import Priority, Report, Verdict
@@ -195,7 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        return _dispatch(argv, stdout=sys.stdout, stderr=sys.stderr)
+        with command.guard():  # SIGTERM/SIGHUP: tools ended, scratch removed
+            return _dispatch(argv, stdout=sys.stdout, stderr=sys.stderr)
     except ReadinessError as error:
         print(f"readiness: error: {error}", file=sys.stderr)
         return error.exit_code

@@ -113,12 +113,14 @@ class GateContext:
             self.record_command(args)
         remaining = self.remaining()
         limit = remaining if timeout_s is None else min(timeout_s, remaining)
+        own = timeout_s is not None and timeout_s <= remaining
         return command.run(
             args,
             cwd=cwd or self.target.root,
             timeout_s=max(limit, 0.1),
             ok_codes=ok_codes,
             env=env,
+            shown_timeout_s=timeout_s if own else self.settings.timeout_for(self.gate),
         )
 
     def tool_version(self, tool: str) -> str:
