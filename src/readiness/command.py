@@ -278,6 +278,10 @@ def last_line(text: str) -> str:
 
 def terminate_all() -> None:
     """End every tool still running (Ctrl-C, a signal, a gate past its timeout)."""
+    _end_live()
+
+
+def _end_live() -> None:
     with _live_lock:
         processes = list(_live)
     _end_groups(processes)
@@ -371,7 +375,7 @@ def guard() -> Iterator[None]:
         _settle()
         raise
     finally:
-        terminate_all()
+        _end_live()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         _stopping = False
@@ -390,9 +394,9 @@ def _settle() -> None:
     """Refuse new tools, end the live ones, give other threads time to notice."""
     global _stopping  # noqa: PLW0603 - see guard()
     _stopping = True
-    terminate_all()
+    _end_live()
     deadline = time.monotonic() + GRACE_S
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and thread.is_alive():
             thread.join(max(deadline - time.monotonic(), 0.0))
-    terminate_all()
+    _end_live()
