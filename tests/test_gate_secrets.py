@@ -345,7 +345,10 @@ class FakeGit(GateContext):
 def test_git_state_without_git_or_outside_a_work_tree(tmp_path: Path) -> None:
     missing = git_state(FakeGit(tmp_path, command.ToolNotFound("git")))
     assert (missing.tracked, missing.reason) == (None, "git is not installed")
-    outside = git_state(FakeGit(tmp_path, command.ToolFailed("128")))
+    fatal = "fatal: not a git repository (or any of the parent directories): .git"
+    outside = git_state(
+        FakeGit(tmp_path, command.ToolFailed("128", output=fatal, returncode=128))
+    )
     assert outside.reason == "not in a git repository"
 
 

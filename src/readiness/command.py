@@ -77,9 +77,12 @@ class ToolTimeout(ToolError):
 class ToolFailed(ToolError):
     """The tool exited with a failure code; ``output`` is everything it printed."""
 
-    def __init__(self, message: str, *, output: str = "") -> None:
+    def __init__(
+        self, message: str, *, output: str = "", returncode: int | None = None
+    ) -> None:
         super().__init__(message)
         self.output = output
+        self.returncode = returncode
 
 
 class OutputTruncated(ToolError):
@@ -217,6 +220,7 @@ def run(
         raise ToolFailed(
             f"{shown[0]} exited with code {process.returncode}: {reason}",
             output=output,
+            returncode=process.returncode,
         )
     return completed
 

@@ -37,7 +37,7 @@ from typing import Any
 from readiness import command
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import Evaluation, Gate, GateContext, GateError
-from readiness.repofiles import excluded, walk
+from readiness.repofiles import excluded, outside_repository, walk
 
 ENV_TRACKED = Rule(
     id="SE001",
@@ -91,8 +91,9 @@ TEMPLATES = (".env.example", ".env.sample")
 DEFAULT_BASELINE = ".secrets.baseline"
 #: Keep each detect-secrets command line far below ARG_MAX.
 MAX_ARGS_CHARS = 100_000
-#: git must not take locks or write anything in the target.
-GIT_ENV = {"GIT_OPTIONAL_LOCKS": "0"}
+#: git must not take locks or write anything in the target; C locale: its
+#: "not a git repository" is read (repofiles.outside_repository).
+GIT_ENV = {"GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
 
 
 def is_env_file(name: str, templates: Sequence[str] = TEMPLATES) -> bool:
@@ -232,7 +233,9 @@ def git_state(ctx: GateContext) -> Git:
         )
     except command.ToolNotFound:
         return Git(tracked=None, reason="git is not installed")
-    except command.ToolFailed:
+    except command.ToolFailed as error:
+        if not outside_repository(error):
+            raise GateError(f"git failed: {error}") from None
         return Git(tracked=None, reason="not in a git repository")
     if inside.stdout.strip() != "true":
         return Git(tracked=None, reason="not in a git work tree")
