@@ -57,6 +57,11 @@ def outside_repository(error: ToolFailed) -> bool:
     return error.returncode == GIT_FATAL and NOT_A_REPOSITORY in error.output
 
 
+def in_checkout(root: Path) -> bool:
+    """Whether ``root`` or a folder above it holds ``.git`` (a work tree's marker)."""
+    return any((folder / ".git").exists() for folder in (root, *root.parents))
+
+
 def excluded(rel: str, patterns: Sequence[str]) -> bool:
     """Whether ``rel`` (with ``/``) or a folder above it matches one of ``patterns``."""
     if not patterns:

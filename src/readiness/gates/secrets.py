@@ -37,7 +37,7 @@ from typing import Any
 from readiness import command
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import Evaluation, Gate, GateContext, GateError
-from readiness.repofiles import excluded, outside_repository, walk
+from readiness.repofiles import excluded, in_checkout, outside_repository, walk
 
 ENV_TRACKED = Rule(
     id="SE001",
@@ -231,15 +231,22 @@ def git_state(ctx: GateContext) -> Git:
         inside = ctx.run(
             ["git", "rev-parse", "--is-inside-work-tree"], env=GIT_ENV, record=False
         )
-    except command.ToolNotFound:
+    except command.ToolNotFound as error:
+        if in_checkout(ctx.target.root):
+            raise GateError(
+                f"{error}; the .env checks of a git checkout need it"
+            ) from None
         return Git(tracked=None, reason="git is not installed")
     except command.ToolFailed as error:
         if not outside_repository(error):
             raise GateError(f"git failed: {error}") from None
         return Git(tracked=None, reason="not in a git repository")
-    if inside.stdout.strip() != "true":
+    answer = inside.stdout.strip()
+    if answer not in ("true", "false"):
+        raise GateError(f"git rev-parse answered {answer[:40]!r}, not true or false")
+    if answer == "false":
         return Git(tracked=None, reason="not in a git work tree")
-    listed = ctx.run(["git", "ls-files", "-z"], env=GIT_ENV)
+    listed = ctx.run(["git", "ls-files", "-z"], env=GIT_ENV).require_complete()
     return Git(tracked=tuple(p for p in listed.stdout.split("\0") if p))
 
 
