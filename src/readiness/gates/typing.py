@@ -371,7 +371,7 @@ def check(ctx: GateContext) -> Checked:
         str(ctx.scratch / "mypy-cache"),
         "--no-color-output",
         *(
-            ("-O", "json")
+            ("--error-summary", "-O", "json")  # a clean run prints its empty summary
             if json_output
             else ("--show-error-codes", "--no-pretty", "--no-error-summary")
         ),
@@ -400,6 +400,10 @@ def check(ctx: GateContext) -> Checked:
         # mypy exits 1 only with an error to report: anything else is a crash.
         reason = command.last_line(completed.stderr or completed.stdout)
         raise GateError(f"mypy exited with code 1 without reporting an error: {reason}")
+    if json_output and completed.returncode == 0 and not completed.stdout:
+        # -O json hides the "Success" text, not the line it is printed on.
+        reason = command.last_line(completed.stderr)
+        raise GateError(f"mypy exited with code 0 without its summary line: {reason}")
     files = source_files(target.root, config.files or paths, config)
     return Checked(
         config=config,
