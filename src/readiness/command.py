@@ -52,6 +52,8 @@ TOOLS_DIR_ENV = "READINESS_TOOLS_DIR"
 MAX_OUTPUT_BYTES = 16 * 1024 * 1024
 #: How much of the end of a cut stream is kept: a tool's last words say why.
 TAIL_BYTES = 64 * 1024
+#: How much of the end of each stream a :class:`ToolFailed` or timeout carries.
+FAILURE_OUTPUT_CHARS = 1024 * 1024
 #: How long a process group has between SIGTERM and SIGKILL.
 GRACE_S = 2.0
 #: The signals :func:`guard` turns into an orderly exit.
@@ -200,7 +202,8 @@ def run(
             _end_groups([process])
         stdout, cut_out = _read(stdout_file)
         stderr, cut_err = _read(stderr_file)
-    output = f"{stderr}\n{stdout}".strip()
+    # What an error carries: the ends of both streams, where tools explain.
+    output = f"{_tail(stderr)}\n{_tail(stdout)}".strip()
     if timed_out:
         limit = timeout_s if shown_timeout_s is None else shown_timeout_s
         raise ToolTimeout(
@@ -257,27 +260,56 @@ def _start(
 
 
 def _read(file: IO[bytes], limit: int = MAX_OUTPUT_BYTES) -> tuple[str, bool]:
-    """The stream's text (universal newlines), and whether it was cut at ``limit``."""
+    """The stream's text (universal newlines), and whether it was cut at ``limit``.
+
+    Read into one buffer of the kept size, so that the bytes are held once.
+    """
     size = file.seek(0, os.SEEK_END)
     file.seek(0)
     if size <= limit:
-        data = file.read()
-        cut = False
+        data = bytearray(size)
+        _fill(file, memoryview(data))
     else:
-        head = file.read(limit - TAIL_BYTES)
+        head = limit - TAIL_BYTES
+        marker = f"\n[readiness: {size - limit} bytes of output cut here]\n".encode()
+        data = bytearray(limit + len(marker))
+        view = memoryview(data)
+        _fill(file, view[:head])
+        view[head : head + len(marker)] = marker
         file.seek(size - TAIL_BYTES)
-        dropped = f"\n[readiness: {size - limit} bytes of output cut here]\n"
-        data = head + dropped.encode() + file.read()
-        del head
-        cut = True
+        _fill(file, view[head + len(marker) :])
+        view.release()
     text = data.decode("utf-8", errors="replace")
     del data
-    return text.replace("\r\n", "\n").replace("\r", "\n"), cut
+    return text.replace("\r\n", "\n").replace("\r", "\n"), size > limit
+
+
+def _fill(file: IO[bytes], view: memoryview) -> None:
+    """Read ``len(view)`` bytes into ``view``, a MiB at a time."""
+    filled = 0
+    while filled < len(view):
+        chunk = file.read(min(len(view) - filled, 1024 * 1024))
+        if not chunk:
+            return
+        view[filled : filled + len(chunk)] = chunk
+        filled += len(chunk)
+
+
+def _tail(text: str, keep: int = FAILURE_OUTPUT_CHARS) -> str:
+    return text if len(text) <= keep else text[-keep:]
 
 
 def last_line(text: str) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return lines[-1][:300] if lines else "(no output)"
+    """The last non-blank line, its first 300 characters: scanned from the end,
+    so that a flood of output is not copied."""
+    end = len(text)
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start : min(end, start + 4096)].strip()
+        if line:
+            return line[:300]
+        end = start - 1
+    return "(no output)"
 
 
 def terminate_all() -> None:
