@@ -207,7 +207,7 @@ def run(
     if timed_out:
         limit = timeout_s if shown_timeout_s is None else shown_timeout_s
         raise ToolTimeout(
-            f"{shown[0]} did not finish within {limit:.0f}s and was killed",
+            f"{shown[0]} did not finish within {limit:g}s and was killed",
             output=output,
         )
     completed = Completed(
@@ -242,16 +242,14 @@ def _start(
         if _stopping:
             raise Stopping(f"{name} was not started: readiness is stopping")
         try:
-            process = (
-                subprocess.Popen(  # nosec B603 - argument list, resolved executable
-                    resolved,
-                    cwd=cwd,
-                    env={**os.environ, **env} if env is not None else None,
-                    stdin=stdin,
-                    stdout=stdout,
-                    stderr=stderr,
-                    start_new_session=True,
-                )
+            process = subprocess.Popen(  # nosec B603 - argument list, no shell
+                resolved,
+                cwd=cwd,
+                env={**os.environ, **env} if env is not None else None,
+                stdin=stdin,
+                stdout=stdout,
+                stderr=stderr,
+                start_new_session=True,
             )
         except OSError as exc:
             raise ToolFailed(f"{name} could not start: {exc.strerror}") from None
