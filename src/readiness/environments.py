@@ -271,7 +271,7 @@ def _build(
         )
         if not python.exists():
             raise command.ToolFailed(
-                f"uv venv exited with code 0 but created no interpreter at {python}"
+                "uv venv exited with code 0 but created no interpreter"
             )
         wanted: list[str] = []
         if spec.install_target:

@@ -83,6 +83,7 @@ TRUNCATED = {{
     "bandit": '{{"results": [{{"filename": "app/util.py", "test_id": "B1',
     "mypy": '{{"file": "app/util.py", "line": 5, "column": 9, "mess',
     "uv": "requests=",
+    "uv-venv": "Creating virtual environment at: .venv",
     "git": "tr",
 }}
 WRONG_SHAPE = {{
@@ -91,6 +92,7 @@ WRONG_SHAPE = {{
     "bandit": '{{"results": {{"app/util.py": []}}}}',
     "mypy": '{{"errors": 0, "files": 2}}',
     "uv": '{{"packages": [{{"name": "requests"}}]}}',
+    "uv-venv": '{{"venv": true}}',
     "git": '{{"inside": true}}',
 }}
 argv = sys.argv[1:]
@@ -114,6 +116,8 @@ def main_call():
         )
     if TOOL == "uv":
         return argv[:2] == ["pip", "compile"] or argv[:1] == ["export"]
+    if TOOL == "uv-venv":
+        return argv[:1] == ["venv"]
     return True  # git: every call
 
 
@@ -152,6 +156,8 @@ def well():
     if TOOL == "uv":
         machine_output(LOCK)
         sys.exit(0)
+    if TOOL == "uv-venv":
+        fake_uv_for_typing()
     os.execv(REAL, [REAL, *argv])
 
 
@@ -166,7 +172,7 @@ def child():
 
 
 record(os.getpid())
-if ENV_PYTHON is not None:
+if ENV_PYTHON is not None and not main_call():
     fake_uv_for_typing()
 if not main_call():
     os.execv(REAL, [REAL, *argv])
@@ -183,7 +189,7 @@ if FAULT == "silent":
     sys.exit(0)
 if FAULT == "truncated":
     machine_output(TRUNCATED[TOOL])
-    sys.exit(0 if TOOL in ("uv", "git") else 1)
+    sys.exit(0 if TOOL in ("uv", "uv-venv", "git") else 1)
 if FAULT == "wrong-shape":
     machine_output(WRONG_SHAPE[TOOL])
     sys.exit(0)
@@ -204,30 +210,39 @@ well()
 
 
 def install(tools: Path, tool: str, fault: Fault, pids: Path) -> None:
-    """Put a stand-in for ``tool`` (``mypy``: for uv) misbehaving as ``fault``."""
+    """Put a stand-in for ``tool`` misbehaving as ``fault``.
+
+    ``mypy`` and ``uv-venv`` are both the typing environment's builder, uv:
+    the first writes a faulty mypy into the environment, the second fails to
+    build it (and writes a working one when well).
+    """
     tools.mkdir(parents=True, exist_ok=True)
+    name = "uv" if tool in ("mypy", "uv-venv") else tool
     if fault is Fault.MISSING and tool != "mypy":
-        (tools / tool).write_text("", encoding="utf-8")  # not executable: hidden
+        (tools / name).write_text("", encoding="utf-8")  # not executable: hidden
         return
-    if tool == "mypy":
-        env_python = script("mypy", fault, real=sys.executable, pids=pids)
-        text = script("uv", fault, real=real("uv"), pids=pids, env_python=env_python)
-        name = "uv"
+    if name == "uv" and tool != "uv":
+        faulty = fault.value if tool == "mypy" else "well"
+        env_python = script("mypy", faulty, real=sys.executable, pids=pids)
+        builder = "uv" if tool == "mypy" else tool
+        text = script(
+            builder, fault.value, real=real("uv"), pids=pids, env_python=env_python
+        )
     else:
-        text = script(tool, fault, real=real(tool), pids=pids)
-        name = tool
+        text = script(tool, fault.value, real=real(tool), pids=pids)
     path = tools / name
     path.write_text(text, encoding="utf-8")
     path.chmod(0o755)
 
 
 def script(
-    tool: str, fault: Fault, *, real: str, pids: Path, env_python: str | None = None
+    tool: str, fault: str, *, real: str, pids: Path, env_python: str | None = None
 ) -> str:
+    """The stand-in's source: ``fault`` is a :class:`Fault` value, or ``well``."""
     return _SCRIPT.format(
         python=sys.executable,
         tool=tool,
-        fault=fault.value,
+        fault=fault,
         real=real,
         pids=str(pids),
         lock=LOCK,

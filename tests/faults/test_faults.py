@@ -41,15 +41,20 @@ TIMEOUT_S = 5
 #: it keeps 16 MiB of each stream; about 48 MiB were measured.
 MEMORY_BOUND = 64 * 1024 * 1024
 
-GATES = {
-    "lint": "ruff",
-    "format": "black",
-    "sast": "bandit",
-    "typing": "mypy",
-    "deps": "uv",
-    "secrets": "git",
-}
-CASES = [(gate, fault) for gate in GATES for fault in Fault]
+#: The gate and the tool a stand-in replaces (``uv-venv``: uv building the
+#: typing environment; ``mypy``: the environment's mypy, which uv installs).
+TOOLS = [
+    ("lint", "ruff"),
+    ("format", "black"),
+    ("sast", "bandit"),
+    ("typing", "mypy"),
+    ("typing", "uv-venv"),
+    ("deps", "uv"),
+    ("secrets", "git"),
+]
+#: How the table names each tool.
+SHOWN = {"uv-venv": "uv venv", "uv": "uv pip compile"}
+CASES = [(gate, tool, fault) for gate, tool in TOOLS for fault in Fault]
 
 HIGH = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N"
 ADVISORY = {
@@ -117,13 +122,12 @@ class Outcome:
     left: int
 
 
-OUTCOMES: dict[tuple[str, Fault], Outcome] = {}
+OUTCOMES: dict[tuple[str, str, Fault], Outcome] = {}
 
 
-def expected(gate: str, fault: Fault) -> tuple[str, str]:
+def expected(gate: str, tool: str, fault: Fault) -> tuple[str, str]:
     """The status and reason (or findings) the gate must end with."""
-    tool = GATES[gate]
-    shown = "python" if tool == "mypy" else tool
+    shown = {"mypy": "python", "uv-venv": "uv"}.get(tool, tool)
     if fault is Fault.ORPHAN:
         return WELL[gate]
     if fault is Fault.TIMEOUT:
@@ -132,7 +136,7 @@ def expected(gate: str, fault: Fault) -> tuple[str, str]:
             "error",
             f"{lock}{shown} did not finish within {TIMEOUT_S}s and was killed",
         )
-    return "error", REASONS[gate][fault]
+    return "error", REASONS[tool][fault]
 
 
 MISSING = (
@@ -143,8 +147,12 @@ FLOOD = (
     "{} printed more than 16 MiB (exit code 1); its output was cut, so its result"
     " cannot be trusted"
 )
+NO_INTERPRETER = (
+    "cannot build the typing environment: uv venv exited with code 0 but created"
+    " no interpreter"
+)
 REASONS: dict[str, dict[Fault, str]] = {
-    "lint": {
+    "ruff": {
         Fault.MISSING: "ruff " + MISSING.format("ruff"),
         Fault.EXIT_CODE: "ruff exited with code 7: boom: unexpected failure",
         Fault.TRACEBACK: "ruff crashed (exit code 1, no JSON printed):"
@@ -155,7 +163,7 @@ REASONS: dict[str, dict[Fault, str]] = {
         Fault.WRONG_SHAPE: "ruff printed JSON that is not a list of diagnostics",
         Fault.FLOOD: FLOOD.format("ruff"),
     },
-    "format": {
+    "black": {
         Fault.MISSING: "black " + MISSING.format("black"),
         Fault.EXIT_CODE: "black exited with code 7: boom: unexpected failure",
         Fault.TRACEBACK: "black exited with code 1:"
@@ -168,7 +176,7 @@ REASONS: dict[str, dict[Fault, str]] = {
         ' files would be left unchanged"): {"files": 0}',
         Fault.FLOOD: FLOOD.format("black"),
     },
-    "sast": {
+    "bandit": {
         Fault.MISSING: "bandit " + MISSING.format("bandit"),
         Fault.EXIT_CODE: "bandit exited with code 7: boom: unexpected failure",
         Fault.TRACEBACK: "bandit exited with code 1 without writing its report:"
@@ -181,7 +189,7 @@ REASONS: dict[str, dict[Fault, str]] = {
         Fault.FLOOD: "bandit exited with code 1 without writing its report: "
         + "x" * 300,
     },
-    "typing": {
+    "mypy": {
         Fault.MISSING: "mypy is not usable in the typing environment: python exited"
         " with code 1: No module named mypy",
         Fault.EXIT_CODE: "python exited with code 7: boom: unexpected failure",
@@ -194,7 +202,19 @@ REASONS: dict[str, dict[Fault, str]] = {
         """ '{"errors": 0, "files": 2}'""",
         Fault.FLOOD: FLOOD.format("python"),
     },
-    "deps": {
+    "uv-venv": {
+        Fault.MISSING: "cannot build the typing environment: uv "
+        + MISSING.format("uv"),
+        Fault.EXIT_CODE: "cannot build the typing environment: boom: unexpected"
+        " failure",
+        Fault.TRACEBACK: "cannot build the typing environment: RuntimeError: uv-venv"
+        " stand-in crashed",
+        Fault.SILENT: NO_INTERPRETER,
+        Fault.TRUNCATED: NO_INTERPRETER,
+        Fault.WRONG_SHAPE: NO_INTERPRETER,
+        Fault.FLOOD: "cannot build the typing environment: " + "x" * 1023,
+    },
+    "uv": {
         Fault.MISSING: "the prod lock: uv " + MISSING.format("uv"),
         Fault.EXIT_CODE: "the prod lock: uv exited with code 7: boom: unexpected"
         " failure",
@@ -207,7 +227,7 @@ REASONS: dict[str, dict[Fault, str]] = {
         """ (line 1: not a requirement: {"packages": [{"name": "requests"}]})""",
         Fault.FLOOD: "the prod lock: uv exited with code 1: " + "x" * 300,
     },
-    "secrets": {
+    "git": {
         Fault.MISSING: "git " + MISSING.format("git") + "; the .env checks of a git"
         " checkout need it",
         Fault.EXIT_CODE: "git failed: git exited with code 7: boom: unexpected"
@@ -268,11 +288,12 @@ def fault_table() -> Iterator[None]:
 
 @pytest.mark.tools
 @pytest.mark.parametrize(
-    ("gate", "fault"), CASES, ids=[f"{g}-{f.value}" for g, f in CASES]
+    ("gate", "tool", "fault"), CASES, ids=[f"{t}-{f.value}" for _, t, f in CASES]
 )
 def test_a_faulty_tool_never_passes_nor_leaves_a_process(
     *,
     gate: str,
+    tool: str,
     fault: Fault,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -280,7 +301,7 @@ def test_a_faulty_tool_never_passes_nor_leaves_a_process(
 ) -> None:
     root = fixture_repo(tmp_path / "repo", gate, fault)
     tools, pids, out = tmp_path / "tools", tmp_path / "pids", tmp_path / "out"
-    install(tools, GATES[gate], fault, pids)
+    install(tools, tool, fault, pids)
     monkeypatch.setenv(command.TOOLS_DIR_ENV, str(tools))
     companion = "lint" if gate == "format" else "format"
     args = ["audit", str(root), "--gate", gate, "--gate", companion]
@@ -305,13 +326,13 @@ def test_a_faulty_tool_never_passes_nor_leaves_a_process(
         companion=f"{results[companion]['status']}: {summary(results[companion])}",
         left=len(running(pids)),
     )
-    assert (outcome.status, outcome.reason) == expected(gate, fault)
+    assert (outcome.status, outcome.reason) == expected(gate, tool, fault)
     assert outcome.companion == ": ".join(WELL[companion])
     assert outcome.exit_code == 1
     assert outcome.left == 0
     if fault is Fault.FLOOD:
         assert peak < MEMORY_BOUND
-    OUTCOMES[(gate, fault)] = outcome  # the table shows asserted outcomes only
+    OUTCOMES[(gate, tool, fault)] = outcome  # the table shows asserted outcomes only
 
 
 HEADER = (
@@ -319,7 +340,7 @@ HEADER = (
 )
 
 
-def render(outcomes: dict[tuple[str, Fault], Outcome]) -> str:
+def render(outcomes: dict[tuple[str, str, Fault], Outcome]) -> str:
     lines = [
         "# Fault table",
         "",
@@ -334,14 +355,14 @@ def render(outcomes: dict[tuple[str, Fault], Outcome]) -> str:
         HEADER,
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for gate, fault in CASES:
-        outcome = outcomes[(gate, fault)]
+    for gate, tool, fault in CASES:
+        outcome = outcomes[(gate, tool, fault)]
         reason = outcome.reason
         if len(reason) > 160:
             reason = reason[:120] + f"... ({len(reason)} characters)"
         cells = [
             gate,
-            GATES[gate],
+            SHOWN.get(tool, tool),
             fault.description,
             outcome.status,
             reason.replace("|", "\\|"),
