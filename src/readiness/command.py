@@ -118,7 +118,7 @@ class Completed:
         if self.truncated:
             limit = MAX_OUTPUT_BYTES // (1024 * 1024)
             raise OutputTruncated(
-                f"{self.args[0]} printed more than {limit} MiB (exit code"
+                f"{tool_name(self.args)} printed more than {limit} MiB (exit code"
                 f" {self.returncode}); its output was cut, so its result cannot"
                 " be trusted"
             )
@@ -179,6 +179,7 @@ def run(
     """
     resolved = (which(args[0]), *args[1:])
     shown = (Path(args[0]).name, *args[1:])
+    name = tool_name(shown)
     with contextlib.ExitStack() as files:
         stdout_file = files.enter_context(tempfile.TemporaryFile())
         stderr_file = files.enter_context(tempfile.TemporaryFile())
@@ -207,7 +208,7 @@ def run(
     if timed_out:
         limit = timeout_s if shown_timeout_s is None else shown_timeout_s
         raise ToolTimeout(
-            f"{shown[0]} did not finish within {limit:g}s and was killed",
+            f"{name} did not finish within {limit:g}s and was killed",
             output=output,
         )
     completed = Completed(
@@ -221,11 +222,19 @@ def run(
     if process.returncode not in set(ok_codes):
         reason = last_line(stderr or stdout)
         raise ToolFailed(
-            f"{shown[0]} exited with code {process.returncode}: {reason}",
+            f"{name} exited with code {process.returncode}: {reason}",
             output=output,
             returncode=process.returncode,
         )
     return completed
+
+
+def tool_name(args: Sequence[str]) -> str:
+    """How messages name the tool: ``mypy`` for ``python -m mypy ...``."""
+    program = Path(args[0]).name
+    if program.startswith("python") and len(args) > 2 and args[1] == "-m":
+        return args[2]
+    return program
 
 
 def _start(

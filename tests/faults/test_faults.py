@@ -127,7 +127,7 @@ OUTCOMES: dict[tuple[str, str, Fault], Outcome] = {}
 
 def expected(gate: str, tool: str, fault: Fault) -> tuple[str, str]:
     """The status and reason (or findings) the gate must end with."""
-    shown = {"mypy": "python", "uv-venv": "uv"}.get(tool, tool)
+    shown = {"uv-venv": "uv"}.get(tool, tool)
     if fault is Fault.ORPHAN:
         return WELL[gate]
     if fault is Fault.TIMEOUT:
@@ -190,9 +190,9 @@ REASONS: dict[str, dict[Fault, str]] = {
         + "x" * 300,
     },
     "mypy": {
-        Fault.MISSING: "mypy is not usable in the typing environment: python exited"
+        Fault.MISSING: "mypy is not usable in the typing environment: mypy exited"
         " with code 1: No module named mypy",
-        Fault.EXIT_CODE: "python exited with code 7: boom: unexpected failure",
+        Fault.EXIT_CODE: "mypy exited with code 7: boom: unexpected failure",
         Fault.TRACEBACK: "mypy exited with code 1 without reporting an error:"
         " RuntimeError: mypy stand-in crashed",
         Fault.SILENT: "mypy exited with code 0 without its summary line: (no output)",
@@ -200,7 +200,7 @@ REASONS: dict[str, dict[Fault, str]] = {
         """ '{"file": "app/util.py", "line": 5, "column": 9, "mess'""",
         Fault.WRONG_SHAPE: "mypy printed JSON that is not a message:"
         """ '{"errors": 0, "files": 2}'""",
-        Fault.FLOOD: FLOOD.format("python"),
+        Fault.FLOOD: FLOOD.format("mypy"),
     },
     "uv-venv": {
         Fault.MISSING: "cannot build the typing environment: uv "

@@ -63,6 +63,7 @@ class GateContext:
         self.settings = settings
         self.scratch = scratch
         self.deadline = deadline
+        self._budget_s = round(max(deadline - time.monotonic(), 0.0), 1)  # for messages
         self._commands: list[tuple[str, ...]] = []
         self._tools: dict[str, str] = {}
 
@@ -120,7 +121,7 @@ class GateContext:
             timeout_s=max(limit, 0.1),
             ok_codes=ok_codes,
             env=env,
-            shown_timeout_s=timeout_s if own else self.settings.timeout_for(self.gate),
+            shown_timeout_s=timeout_s if own else self._budget_s,
         )
 
     def tool_version(self, tool: str) -> str:
