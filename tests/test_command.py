@@ -256,3 +256,15 @@ def test_no_tool_starts_while_readiness_stops(tmp_path: Path) -> None:
     ]
     # once the guard is left, tools run again
     assert command.run([sys.executable, "-c", "pass"], cwd=tmp_path, timeout_s=30)
+
+
+def test_last_line_reads_from_the_end() -> None:
+    assert command.last_line("first\n\n  second  \n\n") == "second"
+    assert command.last_line("x" * 5000) == "x" * 300
+    assert command.last_line("one line") == "one line"
+
+
+def test_messages_name_the_module_a_python_runs() -> None:
+    assert command.tool_name(["/env/bin/python3.11", "-m", "mypy", "src"]) == "mypy"
+    assert command.tool_name(["/env/bin/python", "-c", "pass"]) == "python"
+    assert command.tool_name(["ruff", "check"]) == "ruff"

@@ -351,6 +351,8 @@ def render(outcomes: dict[tuple[str, str, Fault], Outcome]) -> str:
         "passes on output it could not fully read; where the output is still valid",
         "and complete (the child left running), the result is the tool's real one.",
         '"Left" counts the stand-in\'s processes still running after the audit.',
+        "Out of reach by design: a child that starts a session of its own (a",
+        "daemon) leaves the tool's process group, which is what readiness ends.",
         "",
         HEADER,
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
