@@ -340,7 +340,7 @@ def test_a_configured_package_that_does_not_exist_is_an_error(
 @pytest.mark.parametrize(
     ("report", "reason"),
     [
-        (None, "bandit wrote no report to {scratch}/bandit.json"),
+        (None, "bandit exited with code 0 without writing its report: (no output)"),
         ("garbage", "bandit wrote a report that is not JSON: 'garbage'"),
         ('{"results": {}}', "bandit wrote JSON without the expected results list"),
         (

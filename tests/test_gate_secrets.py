@@ -526,12 +526,15 @@ def test_git_state_missing_outside_crashed_and_paths_leaving_the_target(
 ) -> None:
     missing = git_state(FakeGit(tmp_path, command.ToolNotFound("git")))
     assert (missing.tracked, missing.reason) == (None, "git is not installed")
-    outside = command.ToolFailed(
-        "git exited with code 128", output="fatal: not a git repository (or any)"
+    fatal = "fatal: not a git repository (or any of the parent directories): .git"
+    outside = git_state(
+        FakeGit(tmp_path, command.ToolFailed("128", output=fatal, returncode=128))
     )
-    assert git_state(FakeGit(tmp_path, outside)).reason == "not in a git repository"
-    crashed = command.ToolFailed("git exited with code 134: Aborted", output="Aborted")
-    with pytest.raises(GateError, match="git could not tell the tracked files"):
+    assert outside.reason == "not in a git repository"
+    crashed = command.ToolFailed(
+        "git exited with code 134: Aborted", output="Aborted", returncode=134
+    )
+    with pytest.raises(GateError, match="git failed: git exited with code 134"):
         git_state(FakeGit(tmp_path, crashed))
     listed = "a.py\0../../etc/passwd\0/etc/hosts\0sub/../../x\0b.py\0"
     assert git_state(FakeGit(tmp_path, listed=listed)).tracked == ("a.py", "b.py")

@@ -504,7 +504,7 @@ def fake_mypy(
     monkeypatch: pytest.MonkeyPatch,
     *,
     version: str = MYPY_VERSION,
-    stdout: str = "",
+    stdout: str = "\n",  # what a clean ``mypy -O json`` prints
     stderr: str = "",
     code: int = 0,
 ) -> list[environments.Spec]:

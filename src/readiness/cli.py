@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from rich.console import Console
 
-from readiness import __version__, ciworkflow, locks, merge, reportfiles, uptime
+from readiness import (
+    __version__,
+    ciworkflow,
+    command,
+    locks,
+    merge,
+    reportfiles,
+    uptime,
+)
 from readiness.advisories import update as advisories_update
 from readiness.advisories.interface import AdvisoryError
 from readiness.audit import AuditRequest, BaselineRequest, audit, record_baseline
@@ -300,7 +308,8 @@ def _advisories_parser(commands: Subcommands) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        return _dispatch(argv, stdout=sys.stdout, stderr=sys.stderr)
+        with command.guard():  # SIGTERM/SIGHUP: tools ended, scratch removed
+            return _dispatch(argv, stdout=sys.stdout, stderr=sys.stderr)
     except ReadinessError as error:
         print(f"readiness: error: {error}", file=sys.stderr)
         return error.exit_code

@@ -38,6 +38,8 @@ class Context:
         self.settings = settings
         self.scratch = scratch
         self.deadline = deadline
+        #: The whole time budget, as timeout messages name it (not what is left).
+        self._budget_s = round(max(deadline - time.monotonic(), 0.0), 1)
         self._commands: list[tuple[str, ...]] = []
         self._tools: dict[str, str] = {}
 
@@ -89,6 +91,7 @@ class Context:
             self.record_command(args)
         remaining = self.remaining()
         limit = remaining if timeout_s is None else min(timeout_s, remaining)
+        own = timeout_s is not None and timeout_s <= remaining
         return command.run(
             args,
             cwd=cwd or self.target.root,
@@ -96,4 +99,5 @@ class Context:
             ok_codes=ok_codes,
             env=env,
             input_text=input_text,
+            shown_timeout_s=timeout_s if own else self._budget_s,
         )

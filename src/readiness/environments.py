@@ -269,6 +269,10 @@ def _build(
             ["uv", "venv", "--quiet", "--python", str(interpreter.path), str(path)],
             env=UV_ENV,
         )
+        if not python.exists():
+            raise command.ToolFailed(
+                "uv venv exited with code 0 but created no interpreter"
+            )
         wanted: list[str] = []
         if spec.install_target:
             extras = f"[{','.join(spec.extras)}]" if spec.extras else ""
@@ -287,7 +291,8 @@ def _build(
         raise
     except command.ToolError as error:
         shutil.rmtree(path, ignore_errors=True)
-        detail = error.output if isinstance(error, command.ToolFailed) else str(error)
+        output = error.output if isinstance(error, command.ToolFailed) else ""
+        detail = output or str(error)
         if buildlog.target_build_failed(detail, target.root):
             cause = buildlog.root_cause(detail)
             raise BuildError(f"blocked: the package does not build ({cause})") from None

@@ -23,6 +23,7 @@ how a lock pulls a package in.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import shutil
 import sys
@@ -279,19 +280,68 @@ def _content(
     args = uv_command(target, spec, python)
     try:
         if uses_uv_lock(target):
-            body = run(args, cwd=target.root).stdout
+            body = run(args, cwd=target.root).require_complete().stdout
         else:
-            # uv prefers the pins of an existing output file: copy ours there.
+            # uv prefers the pins of an existing output file: copy ours there,
+            # dated 1970 so that uv's own write can be told from the copy.
             scratch = work / f"{spec.name}.txt"
             if preferred.is_file():
                 shutil.copyfile(preferred, scratch)
+                os.utime(scratch, ns=(0, 0))
             else:
                 scratch.unlink(missing_ok=True)
             run([*args, "--quiet", "-o", str(scratch)], cwd=target.root)
-            body = scratch.read_text(encoding="utf-8")
+            body = _written_by_uv(scratch)
     except command.ToolError as error:
         raise LockError(f"the {spec.name} lock: {error}") from None
+    _check_resolved(target, spec, body)
     return header(target, spec, python) + body.lstrip("\n")
+
+
+def _written_by_uv(path: Path) -> str:
+    """The lock uv wrote to ``path``: a clear error when it wrote none."""
+    try:
+        text = path.read_text(encoding="utf-8") if path.stat().st_mtime_ns else None
+    except FileNotFoundError:
+        text = None
+    except UnicodeDecodeError:
+        raise command.ToolFailed("uv wrote a lock that is not UTF-8") from None
+    except OSError as exc:
+        raise command.ToolFailed(f"uv's lock cannot be read: {exc.strerror}") from None
+    if text is None:
+        raise command.ToolFailed("uv exited with code 0 without writing the lock")
+    return text
+
+
+def _check_resolved(target: Target, spec: LockSpec, body: str) -> None:
+    """uv's lock is machine output: every line must read, and none may be missing."""
+    lock = parse(body, name=spec.name)
+    if lock.problems:
+        raise LockError(
+            f"the {spec.name} lock: uv wrote a lock readiness cannot read"
+            f" ({lock.problems[0]})"
+        )
+    own = canonicalize_name(target.name)
+    declared = [
+        *target.dependencies,
+        *(r for extra in spec.extras for r in target.extras.get(extra, ())),
+        *(r for group in spec.groups for r in target.dependency_groups.get(group, ())),
+    ]
+    foreign = [r for r in declared if _name_of(r) not in (own, None)]
+    if foreign and not lock.packages:
+        raise LockError(
+            f"the {spec.name} lock: uv wrote no package, but pyproject.toml"
+            f" declares {len(foreign)} requirement{'s' if len(foreign) > 1 else ''}"
+            f" for it ({foreign[0]}"
+            f"{', ...' if len(foreign) > 1 else ''})"
+        )
+
+
+def _name_of(requirement: str) -> str | None:
+    try:
+        return canonicalize_name(Requirement(requirement).name)
+    except InvalidRequirement:
+        return None
 
 
 def _write_one(

@@ -3,6 +3,8 @@
 Shared by the gates that read files themselves (``secrets``, ``docs``), with
 the same exclusion rule: a pattern matches a path or any folder above it, so
 ``examples`` or ``examples/**`` or ``docs/archive/*.md`` all do what they say.
+Also what git's failures mean: only "not a git repository" lets a caller skip
+its git checks; any other failure (a crash) is an error.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import os
 from collections.abc import Iterator, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
+
+from readiness.command import ToolFailed
 
 #: Folders that hold no file of the target's own (environments, caches, builds).
 PRUNED = frozenset(
@@ -35,6 +39,27 @@ PRUNED = frozenset(
         ".readiness",
     }
 )
+
+
+#: git's exit code for a fatal error, and its message when the folder is in no
+#: repository (``fatal: not a git repository (or any of the parent ...)``).
+GIT_FATAL = 128
+NOT_A_REPOSITORY = "not a git repository"
+
+
+def outside_repository(error: ToolFailed) -> bool:
+    """Whether git (run with ``LC_ALL=C``) failed only because the folder lies in
+    no git repository.
+
+    A crash, a signal or another fatal error (``detected dubious ownership``)
+    is not that: taken for it, every git check would silently be skipped.
+    """
+    return error.returncode == GIT_FATAL and NOT_A_REPOSITORY in error.output
+
+
+def in_checkout(root: Path) -> bool:
+    """Whether ``root`` or a folder above it holds ``.git`` (a work tree's marker)."""
+    return any((folder / ".git").exists() for folder in (root, *root.parents))
 
 
 def excluded(rel: str, patterns: Sequence[str]) -> bool:

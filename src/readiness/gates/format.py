@@ -28,6 +28,7 @@ from readiness.gates.interface import (
     Evaluation,
     Gate,
     GateContext,
+    GateError,
 )
 from readiness.target import Target
 
@@ -66,6 +67,11 @@ _CANNOT_PARSE = re.compile(
 )
 _CANNOT_FORMAT = re.compile(r"^error: cannot format (?P<rest>.+)$")
 _DETAIL = re.compile(r"^\w+Error: .+$")
+_SUMMARY_PART = re.compile(
+    r"(\d+) files? would (?:be )?(reformatted|left unchanged|fail to reformat)"
+)
+_SUMMARY = re.compile(rf"^{_SUMMARY_PART.pattern}(?:, {_SUMMARY_PART.pattern})*\.$")
+_NO_FILES = "No Python files are present to be formatted"
 
 
 class FormatGate(Gate):
@@ -93,7 +99,7 @@ class FormatGate(Gate):
             env={
                 "BLACK_CACHE_DIR": str(tool_folder(ctx.settings, ctx.scratch, "black"))
             },
-        )
+        ).require_complete()
         output = [
             _ANSI.sub("", line).rstrip() for line in completed.stderr.splitlines()
         ]
@@ -104,6 +110,7 @@ class FormatGate(Gate):
             # Config and usage errors share these codes with the results.
             code, reason = completed.returncode, last_line(completed.stderr)
             raise ToolFailed(f"black exited with code {code}: {reason}")
+        check_summary(completed.returncode, output, reformat, failed)
         files = "file" if len(reformat) == 1 else "files"
         text = f"black --check passes ({len(reformat)} {files} would be reformatted"
         text += f", {len(failed)} cannot be formatted)" if failed else ")"
@@ -116,6 +123,37 @@ class FormatGate(Gate):
                 "config": config if own else "none (black defaults)",
             },
         )
+
+
+def check_summary(
+    code: int, lines: list[str], reformat: list[Finding], failed: list[Finding]
+) -> None:
+    """black ends with a summary; without one, or disagreeing, its output is not whole.
+
+    ``1 file would be reformatted, 2 files would be left unchanged, 1 file would
+    fail to reformat.``, or ``No Python files are present...`` when there is none.
+    """
+    if any(line.startswith(_NO_FILES) for line in lines):
+        counts: dict[str, int] = {}
+    else:
+        summary = next((m for m in map(_SUMMARY.match, reversed(lines)) if m), None)
+        if summary is None:
+            last = last_line("\n".join(lines))
+            raise GateError(
+                f"black exited with code {code} without its summary line"
+                f' ("N files would be left unchanged"): {last}'
+            )
+        counts = {
+            kind: int(number)
+            for number, kind in _SUMMARY_PART.findall(summary.group(0))
+        }
+    listed = {"reformatted": len(reformat), "fail to reformat": len(failed)}
+    for kind, count in listed.items():
+        if counts.get(kind, 0) != count:
+            raise GateError(
+                f"black's summary counts {counts.get(kind, 0)} files that would"
+                f" {kind.replace('reformatted', 'be reformatted')} but names {count}"
+            )
 
 
 def would_reformat(target: Target, lines: list[str]) -> list[Finding]:

@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from readiness.command import Completed, last_line
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import (
     PROJECT_FILES,
@@ -98,7 +99,7 @@ class LintGate(Gate):
             *(() if config else ("--isolated",)),
         ]
         main = ctx.run([*base, *paths], ok_codes=(0, 1))
-        diagnostics = read_diagnostics(main.stdout)
+        diagnostics = read_diagnostics(json_output(main))
         # A second, cheap pass for blanket noqa comments, whatever the target selects;
         # the target's exclusions and per-file ignores still apply.
         blanket_pass = ctx.run(
@@ -106,7 +107,7 @@ class LintGate(Gate):
         )
         blanket = [
             item
-            for item in read_diagnostics(blanket_pass.stdout)
+            for item in read_diagnostics(json_output(blanket_pass))
             if item.get("code") == BLANKET_NOQA
         ]
 
@@ -149,6 +150,17 @@ def ruff_config(target: Target) -> str | None:
         if name != "pyproject.toml" or "ruff" in target.tool:
             return name
     return None
+
+
+def json_output(completed: Completed) -> str:
+    """ruff's stdout, once known to be whole: it prints ``[]`` when clean."""
+    completed.require_complete()
+    if not completed.stdout.strip():
+        raise GateError(
+            f"ruff crashed (exit code {completed.returncode}, no JSON printed):"
+            f" {last_line(completed.stderr)}"
+        )
+    return completed.stdout
 
 
 def read_diagnostics(stdout: str) -> list[Mapping[str, Any]]:

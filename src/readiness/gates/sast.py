@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from readiness.bandit_advice import advice
+from readiness.command import last_line
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import (
     PROJECT_FILES,
@@ -138,7 +139,12 @@ class SastGate(Gate):
             args += ["-c", "pyproject.toml"]
         if (ctx.target.root / ".bandit").is_file():
             args += ["--ini", ".bandit"]
-        ctx.run(args, ok_codes=(0, 1))
+        completed = ctx.run(args, ok_codes=(0, 1))
+        if not report_path.is_file():
+            raise GateError(
+                f"bandit exited with code {completed.returncode} without writing"
+                f" its report: {last_line(completed.stderr or completed.stdout)}"
+            )
         report = read_report(report_path)
 
         results = ordered(

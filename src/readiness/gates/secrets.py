@@ -48,7 +48,7 @@ from packaging.utils import canonicalize_name
 from readiness import command
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import Evaluation, Gate, GateContext, GateError
-from readiness.repofiles import excluded, walk
+from readiness.repofiles import excluded, in_checkout, outside_repository, walk
 from readiness.secretscan import MAX_BYTES, Hit, Scan, context_of, scan_files
 from readiness.secretshapes import KEYWORD, find_shapes, secret_key
 
@@ -102,8 +102,9 @@ RULES = (ENV_TRACKED, ENV_NOT_IGNORED, ENV_MODE, SECRET)
 #: Variants that are templates, meant to be committed.
 TEMPLATES = (".env.example", ".env.sample")
 DEFAULT_BASELINE = ".secrets.baseline"
-#: git must not take locks or write anything in the target.
-GIT_ENV = {"GIT_OPTIONAL_LOCKS": "0"}
+#: git must not take locks or write anything in the target; C locale: its
+#: "not a git repository" is read (repofiles.outside_repository).
+GIT_ENV = {"GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
 #: Distributions whose use means the project reads a ``.env`` file.
 DOTENV_PACKAGES = frozenset({"python-dotenv", "environs", "django-environ"})
 #: What loading a ``.env`` looks like in code and configuration.
@@ -287,15 +288,22 @@ def git_state(ctx: GateContext) -> Git:
         inside = ctx.run(
             ["git", "rev-parse", "--is-inside-work-tree"], env=GIT_ENV, record=False
         )
-    except command.ToolNotFound:
+    except command.ToolNotFound as error:
+        if in_checkout(ctx.target.root):
+            raise GateError(
+                f"{error}; the .env checks of a git checkout need it"
+            ) from None
         return Git(tracked=None, reason="git is not installed")
     except command.ToolFailed as error:
-        if "not a git repository" in error.output:
-            return Git(tracked=None, reason="not in a git repository")
-        raise GateError(f"git could not tell the tracked files: {error}") from None
-    if inside.stdout.strip() != "true":
+        if not outside_repository(error):
+            raise GateError(f"git failed: {error}") from None
+        return Git(tracked=None, reason="not in a git repository")
+    answer = inside.stdout.strip()
+    if answer not in ("true", "false"):
+        raise GateError(f"git rev-parse answered {answer[:40]!r}, not true or false")
+    if answer == "false":
         return Git(tracked=None, reason="not in a git work tree")
-    listed = ctx.run(["git", "ls-files", "-z"], env=GIT_ENV)
+    listed = ctx.run(["git", "ls-files", "-z"], env=GIT_ENV).require_complete()
     return Git(tracked=tuple(p for p in listed.stdout.split("\0") if inside_root(p)))
 
 

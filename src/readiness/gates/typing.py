@@ -375,13 +375,13 @@ def check(ctx: GateContext) -> Checked:
         str(tool_folder(ctx.settings, ctx.scratch, "mypy")),
         "--no-color-output",
         *(
-            ("-O", "json")
+            ("--error-summary", "-O", "json")  # a clean run prints its empty summary
             if json_output
             else ("--show-error-codes", "--no-pretty", "--no-error-summary")
         ),
         *paths,
     ]
-    completed = ctx.run(args, ok_codes=(0, 1, 2))
+    completed = ctx.run(args, ok_codes=(0, 1, 2)).require_complete()
     complaints = [
         line.strip()
         for line in completed.stderr.splitlines()
@@ -400,6 +400,14 @@ def check(ctx: GateContext) -> Checked:
     if completed.returncode == 2 and not errors:
         reason = command.last_line(completed.stderr or completed.stdout)
         raise GateError(f"mypy could not check the target: {reason}")
+    if completed.returncode == 1 and not errors:
+        # mypy exits 1 only with an error to report: anything else is a crash.
+        reason = command.last_line(completed.stderr or completed.stdout)
+        raise GateError(f"mypy exited with code 1 without reporting an error: {reason}")
+    if json_output and completed.returncode == 0 and not completed.stdout:
+        # -O json hides the "Success" text, not the line it is printed on.
+        reason = command.last_line(completed.stderr)
+        raise GateError(f"mypy exited with code 0 without its summary line: {reason}")
     files = source_files(target.root, config.files or paths, config)
     return Checked(
         config=config,
@@ -463,7 +471,7 @@ def read_json(target: Target, stdout: str) -> list[MypyError]:
     """``-O json``: one object per line; other lines (config notes) are skipped."""
     found = []
     for raw in stdout.splitlines():
-        if not raw.startswith("{"):
+        if not raw.startswith(("{", "[")):
             continue
         try:
             item = json.loads(raw)
@@ -471,7 +479,13 @@ def read_json(target: Target, stdout: str) -> list[MypyError]:
             raise GateError(
                 f"mypy printed a line that is not JSON: {raw[:80]!r}"
             ) from None
-        if not isinstance(item, dict) or item.get("severity") != "error":
+        if not (
+            isinstance(item, dict)
+            and isinstance(item.get("severity"), str)
+            and isinstance(item.get("message"), str)
+        ):
+            raise GateError(f"mypy printed JSON that is not a message: {raw[:80]!r}")
+        if item["severity"] != "error":
             continue
         line, column = item.get("line"), item.get("column")
         found.append(

@@ -1,0 +1,276 @@
+"""Stand-in tools for fault injection, put in front of the real ones.
+
+Each stand-in is a small Python script written into a folder that
+``READINESS_TOOLS_DIR`` names (:mod:`readiness.command` resolves a tool's bare
+name there first). It records its pid (and its children's) in a file, hands
+every call but the one under test to the real tool, and misbehaves on that one
+as its :class:`Fault` says. mypy is not called by name: the typing gate runs it
+with its environment's interpreter, so for mypy the stand-in is ``uv``, which
+"builds" that environment by writing the misbehaving interpreter.
+"""
+
+from __future__ import annotations
+
+import enum
+import shutil
+import sys
+from pathlib import Path
+
+
+class Fault(enum.Enum):
+    """What the tool under test does on its main call."""
+
+    MISSING = "missing"
+    EXIT_CODE = "exit-code"
+    TRACEBACK = "traceback"
+    SILENT = "silent"
+    TRUNCATED = "truncated"
+    WRONG_SHAPE = "wrong-shape"
+    TIMEOUT = "timeout"
+    ORPHAN = "orphan"
+    FLOOD = "flood"
+
+    @property
+    def description(self) -> str:
+        return DESCRIPTIONS[self]
+
+
+DESCRIPTIONS = {
+    Fault.MISSING: "is not installed",
+    Fault.EXIT_CODE: "exits with code 7",
+    Fault.TRACEBACK: "crashes with a traceback, exit 1",
+    Fault.SILENT: "prints nothing, exit 0",
+    Fault.TRUNCATED: "prints truncated output",
+    Fault.WRONG_SHAPE: "prints valid JSON of the wrong shape, exit 0",
+    Fault.TIMEOUT: "sleeps past the timeout (with a child)",
+    Fault.ORPHAN: "leaves a child running with its pipes closed",
+    Fault.FLOOD: "floods stdout and stderr with 50 MB each, exit 1",
+}
+
+#: Bytes written to each of stdout and stderr by :attr:`Fault.FLOOD`.
+FLOOD_BYTES = 50 * 1024 * 1024
+
+#: A lock as ``uv pip compile`` writes it: what the uv stand-in writes when well.
+LOCK = (
+    "requests==2.31.0 \\\n"
+    "    --hash=sha256:58cd2187c01e70e6e26505bca751777aa9f2ee0b7f4300988b709f44e0130\n"
+    "    # via app (pyproject.toml)\n"
+)
+
+_SCRIPT = '''\
+#!{python}
+"""Stand-in for {tool}: {fault}."""
+import os
+import subprocess
+import sys
+import time
+
+TOOL = {tool!r}
+FAULT = {fault!r}
+REAL = {real!r}
+PIDS = {pids!r}
+LOCK = {lock!r}
+ENV_PYTHON = {env_python!r}
+FLOOD_BYTES = {flood}
+TRACEBACK = """Traceback (most recent call last):
+  File "/opt/{tool}/main.py", line 12, in <module>
+    run()
+RuntimeError: {tool} stand-in crashed
+"""
+TRUNCATED = {{
+    "ruff": '[{{"filename": "app/__init__.py", "location": {{"row": 1, "col',
+    "black": "would reformat app/data.py\\n",
+    "bandit": '{{"results": [{{"filename": "app/util.py", "test_id": "B1',
+    "mypy": '{{"file": "app/util.py", "line": 5, "column": 9, "mess',
+    "uv": "requests=",
+    "uv-venv": "Creating virtual environment at: .venv",
+    "git": "tr",
+}}
+WRONG_SHAPE = {{
+    "ruff": '{{"diagnostics": []}}',
+    "black": '{{"files": 0}}',
+    "bandit": '{{"results": {{"app/util.py": []}}}}',
+    "mypy": '{{"errors": 0, "files": 2}}',
+    "uv": '{{"packages": [{{"name": "requests"}}]}}',
+    "uv-venv": '{{"venv": true}}',
+    "git": '{{"inside": true}}',
+}}
+argv = sys.argv[1:]
+
+
+def record(pid):
+    with open(PIDS, "a") as file:
+        file.write(f"{{pid}}\\n")
+
+
+def main_call():
+    if TOOL == "ruff":
+        return argv[:1] == ["check"]
+    if TOOL == "black":
+        return "--check" in argv
+    if TOOL == "bandit":
+        return "-r" in argv
+    if TOOL == "mypy":
+        return argv[:2] == ["-m", "mypy"] and (
+            FAULT == "missing" or "--version" not in argv
+        )
+    if TOOL == "uv":
+        return argv[:2] == ["pip", "compile"] or argv[:1] == ["export"]
+    if TOOL == "uv-venv":
+        return argv[:1] == ["venv"]
+    return True  # git: every call
+
+
+def output_file():
+    """Where the tool writes its machine output (bandit's report, uv's lock)."""
+    return argv[argv.index("-o") + 1] if "-o" in argv else None
+
+
+def machine_output(text):
+    target = output_file()
+    if TOOL == "black":  # black reports on stderr
+        sys.stderr.write(text)
+    elif target is None:
+        sys.stdout.write(text)
+    else:
+        with open(target, "w") as file:
+            file.write(text)
+
+
+def fake_uv_for_typing():
+    """uv building the typing environment: its python is the mypy stand-in."""
+    if argv[:1] == ["venv"]:
+        python = os.path.join(argv[-1], "bin", "python")
+        os.makedirs(os.path.dirname(python), exist_ok=True)
+        with open(python, "w") as file:
+            file.write(ENV_PYTHON)
+        os.chmod(python, 0o755)
+        sys.exit(0)
+    if argv[:2] == ["pip", "install"]:
+        sys.exit(0)
+    os.execv(REAL, [REAL, *argv])
+
+
+def well():
+    """What a working tool does: the real one, or a lock for uv."""
+    if TOOL == "uv":
+        machine_output(LOCK)
+        sys.exit(0)
+    if TOOL == "uv-venv":
+        fake_uv_for_typing()
+    os.execv(REAL, [REAL, *argv])
+
+
+def child():
+    sleeper = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(300)"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    record(sleeper.pid)
+
+
+record(os.getpid())
+if ENV_PYTHON is not None and not main_call():
+    fake_uv_for_typing()
+if not main_call():
+    os.execv(REAL, [REAL, *argv])
+if FAULT == "missing":  # mypy only: the others are hidden, not run
+    sys.stderr.write("No module named mypy\\n")
+    sys.exit(1)
+if FAULT == "exit-code":
+    sys.stderr.write("boom: unexpected failure\\n")
+    sys.exit(7)
+if FAULT == "traceback":
+    sys.stderr.write(TRACEBACK)
+    sys.exit(1)
+if FAULT == "silent":
+    sys.exit(0)
+if FAULT == "truncated":
+    machine_output(TRUNCATED[TOOL])
+    sys.exit(0 if TOOL in ("uv", "uv-venv", "git") else 1)
+if FAULT == "wrong-shape":
+    machine_output(WRONG_SHAPE[TOOL])
+    sys.exit(0)
+if FAULT == "timeout":
+    child()
+    time.sleep(300)
+if FAULT == "orphan":
+    child()
+    well()
+if FAULT == "flood":
+    line = b"x" * 1023 + b"\\n"
+    for _ in range(FLOOD_BYTES // len(line)):
+        sys.stdout.buffer.write(line)
+        sys.stderr.buffer.write(line)
+    sys.exit(1)
+well()
+'''
+
+
+def install(tools: Path, tool: str, fault: Fault, pids: Path) -> None:
+    """Put a stand-in for ``tool`` misbehaving as ``fault``.
+
+    ``mypy`` and ``uv-venv`` are both the typing environment's builder, uv:
+    the first writes a faulty mypy into the environment, the second fails to
+    build it (and writes a working one when well).
+    """
+    tools.mkdir(parents=True, exist_ok=True)
+    name = "uv" if tool in ("mypy", "uv-venv") else tool
+    if fault is Fault.MISSING and tool != "mypy":
+        (tools / name).write_text("", encoding="utf-8")  # not executable: hidden
+        return
+    if name == "uv" and tool != "uv":
+        faulty = fault.value if tool == "mypy" else "well"
+        env_python = script("mypy", faulty, real=sys.executable, pids=pids)
+        builder = "uv" if tool == "mypy" else tool
+        text = script(
+            builder, fault.value, real=real("uv"), pids=pids, env_python=env_python
+        )
+    else:
+        text = script(tool, fault.value, real=real(tool), pids=pids)
+    path = tools / name
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o755)
+
+
+def script(
+    tool: str, fault: str, *, real: str, pids: Path, env_python: str | None = None
+) -> str:
+    """The stand-in's source: ``fault`` is a :class:`Fault` value, or ``well``."""
+    return _SCRIPT.format(
+        python=sys.executable,
+        tool=tool,
+        fault=fault,
+        real=real,
+        pids=str(pids),
+        lock=LOCK,
+        env_python=env_python,
+        flood=FLOOD_BYTES,
+    )
+
+
+def real(tool: str) -> str:
+    """The real tool: beside this interpreter (our venv), else on PATH."""
+    found = shutil.which(tool, path=str(Path(sys.executable).parent)) or shutil.which(
+        tool
+    )
+    if found is None:
+        raise LookupError(f"{tool} is needed by the fault tests")
+    return found
+
+
+def running(pids: Path) -> list[int]:
+    """The recorded processes that still run (a zombie awaiting init does not)."""
+    if not pids.is_file():
+        return []
+    alive = []
+    for text in pids.read_text(encoding="utf-8").split():
+        try:
+            stat = Path(f"/proc/{text}/stat").read_text(encoding="utf-8")
+        except FileNotFoundError:
+            continue
+        if stat.rpartition(")")[2].split()[0] != "Z":
+            alive.append(int(text))
+    return alive

@@ -1,0 +1,376 @@
+"""Every gate that runs a tool, against that tool misbehaving in every known way.
+
+Each case audits one small fixture repository with the faulty tool's gate and a
+companion gate (``format``, or ``lint`` beside ``format``) through the CLI, with
+a stand-in (:mod:`tests.faults.standins`) in front of the real tool. It asserts
+the gate's status and reason exactly, the companion's result unchanged, the
+exit code, that no process the stand-in started is left, and, for the floods,
+that readiness kept a bounded amount of memory. The run writes the table of
+cases and outcomes into ``docs/faults.md`` when every case ran.
+
+The fixture plants, for the real tools to find: ``app/__init__.py`` imports
+``os`` unused (ruff F401, line 1); ``app/data.py`` is not black-formatted;
+``app/util.py`` has an ``assert`` (bandit B101, Low, line 5) and assigns a str
+to an int (mypy ``assignment``, line 6, a legacy error without a baseline);
+the project requires ``requests``, locked at 2.31.0 by the uv stand-in, which
+the offline advisory ``REQ-1`` (High, fixed in 2.32.0) affects; for the git
+cases the repository is committed with git, no ``.env`` in it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+import tracemalloc
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from readiness import cli, command
+from tests.faults.standins import Fault, install, running
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TABLE = REPO_ROOT / "docs" / "faults.md"
+#: The gate timeout in the timeout cases.
+TIMEOUT_S = 5
+#: What readiness may allocate while a tool prints 2 x 50 MB (tracemalloc's peak):
+#: it keeps 16 MiB of each stream; about 48 MiB were measured.
+MEMORY_BOUND = 64 * 1024 * 1024
+
+#: The gate and the tool a stand-in replaces (``uv-venv``: uv building the
+#: typing environment; ``mypy``: the environment's mypy, which uv installs).
+TOOLS = [
+    ("lint", "ruff"),
+    ("format", "black"),
+    ("sast", "bandit"),
+    ("typing", "mypy"),
+    ("typing", "uv-venv"),
+    ("deps", "uv"),
+    ("secrets", "git"),
+]
+#: How the table names each tool.
+SHOWN = {"uv-venv": "uv venv", "uv": "uv pip compile"}
+CASES = [(gate, tool, fault) for gate, tool in TOOLS for fault in Fault]
+
+HIGH = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N"
+ADVISORY = {
+    "id": "REQ-1",
+    "summary": "requests leaks credentials",
+    "affected": [
+        {
+            "package": {"ecosystem": "PyPI", "name": "requests"},
+            "ranges": [
+                {
+                    "type": "ECOSYSTEM",
+                    "events": [{"introduced": "0"}, {"fixed": "2.32.0"}],
+                }
+            ],
+        }
+    ],
+    "severity": [{"type": "CVSS_V3", "score": HIGH}],
+}
+FILES = {
+    "app/__init__.py": "import os\n",
+    "app/data.py": "x = {  'a':1 }\n",
+    "app/util.py": """\
+        def add(a: int, b: int) -> int:
+            return a + b
+
+
+        assert add(1, 2) == 3
+        total: int = "three"
+        """,
+    "osv/REQ-1.json": json.dumps(ADVISORY),
+    ".gitignore": ".env\n",
+}
+PYPROJECT = """\
+[project]
+name = "app"
+version = "1"
+requires-python = ">=3.11"
+dependencies = ["requests>=2"]
+
+[tool.readiness.deps]
+advisory-db = "osv"
+"""
+
+#: What each gate reports when its tool works (and for a fault it must survive).
+WELL = {
+    "lint": ("fail", "F401 app/__init__.py:1"),
+    "format": ("fail", "FM001 app/data.py"),
+    "sast": ("pass", "B101 app/util.py:5"),
+    "typing": ("pass", "assignment app/util.py:6"),
+    # REQ-1 in each of the three locks generated from pyproject.toml
+    "deps": (
+        "fail",
+        ", ".join(["REQ-1 pyproject.toml"] * 3 + ["DP002 pyproject.toml"]),
+    ),
+    "secrets": ("pass", "no finding"),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    status: str
+    reason: str
+    exit_code: int
+    companion: str
+    left: int
+
+
+OUTCOMES: dict[tuple[str, str, Fault], Outcome] = {}
+
+
+def expected(gate: str, tool: str, fault: Fault) -> tuple[str, str]:
+    """The status and reason (or findings) the gate must end with."""
+    shown = {"uv-venv": "uv"}.get(tool, tool)
+    if fault is Fault.ORPHAN:
+        return WELL[gate]
+    if fault is Fault.TIMEOUT:
+        lock = "the prod lock: " if gate == "deps" else ""
+        return (
+            "error",
+            f"{lock}{shown} did not finish within {TIMEOUT_S}s and was killed",
+        )
+    return "error", REASONS[tool][fault]
+
+
+MISSING = (
+    "is not installed (READINESS_TOOLS_DIR hides it: <tools>/{} is not an"
+    " executable file)"
+)
+FLOOD = (
+    "{} printed more than 16 MiB (exit code 1); its output was cut, so its result"
+    " cannot be trusted"
+)
+NO_INTERPRETER = (
+    "cannot build the typing environment: uv venv exited with code 0 but created"
+    " no interpreter"
+)
+REASONS: dict[str, dict[Fault, str]] = {
+    "ruff": {
+        Fault.MISSING: "ruff " + MISSING.format("ruff"),
+        Fault.EXIT_CODE: "ruff exited with code 7: boom: unexpected failure",
+        Fault.TRACEBACK: "ruff crashed (exit code 1, no JSON printed):"
+        " RuntimeError: ruff stand-in crashed",
+        Fault.SILENT: "ruff crashed (exit code 0, no JSON printed): (no output)",
+        Fault.TRUNCATED: "ruff printed output that is not JSON:"
+        """ '[{"filename": "app/__init__.py", "location": {"row": 1, "col'""",
+        Fault.WRONG_SHAPE: "ruff printed JSON that is not a list of diagnostics",
+        Fault.FLOOD: FLOOD.format("ruff"),
+    },
+    "black": {
+        Fault.MISSING: "black " + MISSING.format("black"),
+        Fault.EXIT_CODE: "black exited with code 7: boom: unexpected failure",
+        Fault.TRACEBACK: "black exited with code 1:"
+        " RuntimeError: black stand-in crashed",
+        Fault.SILENT: 'black exited with code 0 without its summary line ("N files'
+        ' would be left unchanged"): (no output)',
+        Fault.TRUNCATED: 'black exited with code 1 without its summary line ("N'
+        ' files would be left unchanged"): would reformat app/data.py',
+        Fault.WRONG_SHAPE: 'black exited with code 0 without its summary line ("N'
+        ' files would be left unchanged"): {"files": 0}',
+        Fault.FLOOD: FLOOD.format("black"),
+    },
+    "bandit": {
+        Fault.MISSING: "bandit " + MISSING.format("bandit"),
+        Fault.EXIT_CODE: "bandit exited with code 7: boom: unexpected failure",
+        Fault.TRACEBACK: "bandit exited with code 1 without writing its report:"
+        " RuntimeError: bandit stand-in crashed",
+        Fault.SILENT: "bandit exited with code 0 without writing its report:"
+        " (no output)",
+        Fault.TRUNCATED: "bandit wrote a report that is not JSON:"
+        """ '{"results": [{"filename": "app/util.py", "test_id": "B1'""",
+        Fault.WRONG_SHAPE: "bandit wrote JSON without the expected results list",
+        Fault.FLOOD: "bandit exited with code 1 without writing its report: "
+        + "x" * 300,
+    },
+    "mypy": {
+        Fault.MISSING: "mypy is not usable in the typing environment: mypy exited"
+        " with code 1: No module named mypy",
+        Fault.EXIT_CODE: "mypy exited with code 7: boom: unexpected failure",
+        Fault.TRACEBACK: "mypy exited with code 1 without reporting an error:"
+        " RuntimeError: mypy stand-in crashed",
+        Fault.SILENT: "mypy exited with code 0 without its summary line: (no output)",
+        Fault.TRUNCATED: "mypy printed a line that is not JSON:"
+        """ '{"file": "app/util.py", "line": 5, "column": 9, "mess'""",
+        Fault.WRONG_SHAPE: "mypy printed JSON that is not a message:"
+        """ '{"errors": 0, "files": 2}'""",
+        Fault.FLOOD: FLOOD.format("mypy"),
+    },
+    "uv-venv": {
+        Fault.MISSING: "cannot build the typing environment: uv "
+        + MISSING.format("uv"),
+        Fault.EXIT_CODE: "cannot build the typing environment: boom: unexpected"
+        " failure",
+        Fault.TRACEBACK: "cannot build the typing environment: RuntimeError: uv-venv"
+        " stand-in crashed",
+        Fault.SILENT: NO_INTERPRETER,
+        Fault.TRUNCATED: NO_INTERPRETER,
+        Fault.WRONG_SHAPE: NO_INTERPRETER,
+        Fault.FLOOD: "cannot build the typing environment: " + "x" * 1023,
+    },
+    "uv": {
+        Fault.MISSING: "the prod lock: uv " + MISSING.format("uv"),
+        Fault.EXIT_CODE: "the prod lock: uv exited with code 7: boom: unexpected"
+        " failure",
+        Fault.TRACEBACK: "the prod lock: uv exited with code 1: RuntimeError: uv"
+        " stand-in crashed",
+        Fault.SILENT: "the prod lock: uv exited with code 0 without writing the lock",
+        Fault.TRUNCATED: "the prod lock: uv wrote a lock readiness cannot read (line"
+        " 1: not a requirement: requests=)",
+        Fault.WRONG_SHAPE: "the prod lock: uv wrote a lock readiness cannot read"
+        """ (line 1: not a requirement: {"packages": [{"name": "requests"}]})""",
+        Fault.FLOOD: "the prod lock: uv exited with code 1: " + "x" * 300,
+    },
+    "git": {
+        Fault.MISSING: "git " + MISSING.format("git") + "; the .env checks of a git"
+        " checkout need it",
+        Fault.EXIT_CODE: "git failed: git exited with code 7: boom: unexpected"
+        " failure",
+        Fault.TRACEBACK: "git failed: git exited with code 1: RuntimeError: git"
+        " stand-in crashed",
+        Fault.SILENT: "git rev-parse answered '', not true or false",
+        Fault.TRUNCATED: "git rev-parse answered 'tr', not true or false",
+        Fault.WRONG_SHAPE: """git rev-parse answered '{"inside": true}', not true"""
+        " or false",
+        Fault.FLOOD: "git failed: git exited with code 1: " + "x" * 300,
+    },
+}
+
+
+def fixture_repo(root: Path, gate: str, fault: Fault) -> Path:
+    root.mkdir()
+    pyproject = PYPROJECT
+    if fault is Fault.TIMEOUT:  # [tool.readiness.deps] is the last table
+        table = "" if gate == "deps" else f"\n[tool.readiness.{gate}]\n"
+        pyproject += f"{table}timeout = {TIMEOUT_S}\n"
+    (root / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+    for name, text in FILES.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    if gate == "secrets":
+        for args in (
+            ["init", "-q"],
+            ["add", "-A"],
+            ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "fixture"],
+        ):
+            subprocess.run(["git", *args], cwd=root, check=True)
+    return root
+
+
+def summary(result: dict[str, Any]) -> str:
+    """A gate's reason, or the rules and places of its findings."""
+    if result["status"] in ("error", "skipped"):
+        return str(result["reason"])
+    found = [
+        f"{f['rule']} {f['path']}" + (f":{f['line']}" if f["line"] else "")
+        for f in result["findings"]
+    ]
+    return ", ".join(found) or "no finding"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fault_table() -> Iterator[None]:
+    """Write docs/faults.md once every case of the module has run and passed."""
+    yield
+    if len(OUTCOMES) == len(CASES):
+        text = render(OUTCOMES)
+        if not TABLE.is_file() or TABLE.read_text(encoding="utf-8") != text:
+            TABLE.parent.mkdir(exist_ok=True)
+            TABLE.write_text(text, encoding="utf-8")
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize(
+    ("gate", "tool", "fault"), CASES, ids=[f"{t}-{f.value}" for _, t, f in CASES]
+)
+def test_a_faulty_tool_never_passes_nor_leaves_a_process(
+    *,
+    gate: str,
+    tool: str,
+    fault: Fault,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root = fixture_repo(tmp_path / "repo", gate, fault)
+    tools, pids, out = tmp_path / "tools", tmp_path / "pids", tmp_path / "out"
+    install(tools, tool, fault, pids)
+    monkeypatch.setenv(command.TOOLS_DIR_ENV, str(tools))
+    companion = "lint" if gate == "format" else "format"
+    args = ["audit", str(root), "--gate", gate, "--gate", companion]
+
+    tracemalloc.start()
+    try:
+        code = cli.main([*args, "--format", "json", "--out", str(out)])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    printed = capsys.readouterr()
+    assert (out / "readiness-report.json").is_file(), printed.err
+
+    report = json.loads((out / "readiness-report.json").read_text(encoding="utf-8"))
+    results = {result["name"]: result for result in report["gates"]}
+    outcome = Outcome(
+        status=results[gate]["status"],
+        reason=summary(results[gate])
+        .replace(str(tmp_path), "<tmp>")
+        .replace("<tmp>/tools", "<tools>"),
+        exit_code=code,
+        companion=f"{results[companion]['status']}: {summary(results[companion])}",
+        left=len(running(pids)),
+    )
+    assert (outcome.status, outcome.reason) == expected(gate, tool, fault)
+    assert outcome.companion == ": ".join(WELL[companion])
+    assert outcome.exit_code == 1
+    assert outcome.left == 0
+    if fault is Fault.FLOOD:
+        assert peak < MEMORY_BOUND
+    OUTCOMES[(gate, tool, fault)] = outcome  # the table shows asserted outcomes only
+
+
+HEADER = (
+    "| gate | tool | fault | status | reason or findings | exit | companion | left" " |"
+)
+
+
+def render(outcomes: dict[tuple[str, str, Fault], Outcome]) -> str:
+    lines = [
+        "# Fault table",
+        "",
+        "Generated by `tests/faults/test_faults.py` (run it to refresh; do not edit).",
+        "Each row audits a small fixture repository with one gate's tool replaced by",
+        "a stand-in (through `READINESS_TOOLS_DIR`) that misbehaves as the fault",
+        "says, next to a companion gate whose result must not change. A gate never",
+        "passes on output it could not fully read; where the output is still valid",
+        "and complete (the child left running), the result is the tool's real one.",
+        '"Left" counts the stand-in\'s processes still running after the audit.',
+        "Out of reach by design: a child that starts a session of its own (a",
+        "daemon) leaves the tool's process group, which is what readiness ends.",
+        "",
+        HEADER,
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for gate, tool, fault in CASES:
+        outcome = outcomes[(gate, tool, fault)]
+        reason = outcome.reason
+        if len(reason) > 160:
+            reason = reason[:120] + f"... ({len(reason)} characters)"
+        cells = [
+            gate,
+            SHOWN.get(tool, tool),
+            fault.description,
+            outcome.status,
+            reason.replace("|", "\\|"),
+            str(outcome.exit_code),
+            outcome.companion.replace("|", "\\|"),
+            str(outcome.left),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
