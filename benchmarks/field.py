@@ -14,8 +14,8 @@ the status, the findings by severity and rule, and the time; and a sample of
 each project's findings judged by hand.
 
 The judgments live in ``benchmarks/field-judgments.toml``, keyed by finding
-fingerprint (a judgment whose fingerprint changed, because a gate reworded its
-message, is still found by rule and location). The sample is fixed by the
+fingerprint and location (a judgment whose fingerprint changed, because a gate
+reworded its message, is still found by rule and location). The sample is fixed by the
 report, not chosen by the judge: one finding per rule in turn, worst severity
 first, then by location, up to ``SAMPLE`` findings per project. Sampled
 findings nobody has judged yet are listed in the page and printed as TOML to
@@ -100,17 +100,33 @@ def load_judgments(path: Path = JUDGMENTS) -> list[Judgment]:
 
 
 class Judge:
-    """Judgments of one project, by fingerprint, else by rule and location."""
+    """Judgments of one project, by fingerprint and location, else rule and location.
 
-    def __init__(self, project: str, judgments: Iterable[Judgment]) -> None:
+    The fingerprint leaves the line out, so two findings of one rule and message
+    in a file share it: the location tells them apart. A judgment whose finding
+    the report no longer has (a gate reworded its message) is found by rule and
+    location.
+    """
+
+    def __init__(
+        self,
+        project: str,
+        judgments: Iterable[Judgment],
+        present: Iterable[tuple[str, str]],
+    ) -> None:
         mine = [j for j in judgments if j.project == project]
-        self.by_fingerprint = {j.fingerprint: j for j in mine}
-        self.by_site = {(j.rule, j.location): j for j in mine}
+        keys = set(present)
+        self.exact = {(j.fingerprint, j.location): j for j in mine}
+        self.by_site = {
+            (j.rule, j.location): j
+            for j in mine
+            if (j.fingerprint, j.location) not in keys
+        }
 
     def of(self, finding: Mapping[str, Any]) -> Judgment | None:
-        return self.by_fingerprint.get(finding["fingerprint"]) or self.by_site.get(
-            (finding["rule"], location(finding))
-        )
+        return self.exact.get(
+            (finding["fingerprint"], location(finding))
+        ) or self.by_site.get((finding["rule"], location(finding)))
 
 
 def findings_of(report: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -340,11 +356,16 @@ def render(runs: Sequence[Run], judgments: Sequence[Judgment]) -> tuple[str, lis
     total = Tally()
     rows = []
     for run in runs:
-        section, tally = render_project(run, Judge(run.project.name, judgments), stubs)
-        sections += section
-        total.add(tally)
         report = run.report
         findings = findings_of(report) if report else []
+        judge = Judge(
+            run.project.name,
+            judgments,
+            ((f["fingerprint"], location(f)) for f in findings),
+        )
+        section, tally = render_project(run, judge, stubs)
+        sections += section
+        total.add(tally)
         rows.append(
             f"| {run.project.name} | {run.project.version}"
             f" | {report['verdict'] if report else 'not run'}"
