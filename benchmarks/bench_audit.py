@@ -1,0 +1,176 @@
+"""Benchmark: readiness against the checklist by hand, cold, warm and incremental.
+
+Not a test: run it by hand and copy the table into README.md.
+
+    python benchmarks/bench_audit.py [--sizes 100 300 1000] [--repeat 3]
+
+For each size, a synthetic legacy repository (``benchmarks/synth.py``) is
+written to a temporary folder, then, in one run with interleaved repetitions:
+
+- **A**, the checklist by hand: ``ruff check .``, ``black --check .``,
+  ``bandit -r src``, ``mypy src`` one after another (the seed's commands);
+- **B**, ``readiness audit`` of the same gates (markers, lint, format, sast,
+  typing) with an empty result cache (``--cache-dir`` new each time; the
+  typing environment, built once before, is reused as it is between audits);
+- **C**, the same audit again, nothing changed;
+- **D**, the same audit after one source file changed, and **Ddoc** after one
+  Markdown file changed.
+
+Each command's wall time, CPU time (user + system of it and its children)
+and peak memory (the largest resident set among them) come from ``os.wait4``.
+The table shows medians and the ratios B/A, C/B, D/B, and the orchestration
+overhead (B's CPU time less A's: the same tools on the same files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess  # nosec B404 - runs the tools and readiness with fixed argument lists
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synth import generate
+
+GATES = ("markers", "lint", "format", "sast", "typing")
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Sample:
+    wall: float
+    cpu: float
+    peak_mb: float
+
+
+def measure(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
+    """Run ``args``; its wall time, CPU time and peak RSS from ``os.wait4``."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        args,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _, _, usage = os.wait4(process.pid, 0)
+    process.returncode = 0  # reaped by wait4
+    wall = time.perf_counter() - started
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def by_hand(repo: Path) -> Sample:
+    """The checklist by hand: each tool once, in sequence; their sums and max."""
+    runs = [
+        measure([str(BIN / "ruff"), "check", "."], repo),
+        measure([str(BIN / "black"), "--check", "."], repo),
+        measure([str(BIN / "bandit"), "-r", "src", "-q"], repo),
+        measure([sys.executable, "-m", "mypy", "src"], repo),
+    ]
+    return Sample(
+        sum(r.wall for r in runs),
+        sum(r.cpu for r in runs),
+        max(r.peak_mb for r in runs),
+    )
+
+
+def audit(repo: Path, cache: Path) -> Sample:
+    selected = [arg for gate in GATES for arg in ("--gate", gate)]
+    return measure(
+        [
+            str(BIN / "readiness"),
+            "audit",
+            str(repo),
+            *selected,
+            "--cache-dir",
+            str(cache),
+        ],
+        repo,
+    )
+
+
+def touch_source(repo: Path, round_: int) -> None:
+    module = next((repo / "src").rglob("module_1.py"))
+    with module.open("a", encoding="utf-8") as stream:
+        stream.write(f"\n\nCHANGED_{round_} = {round_}\n")
+
+
+def touch_docs(repo: Path, round_: int) -> None:
+    page = next((repo / "docs").glob("*.md"))
+    with page.open("a", encoding="utf-8") as stream:
+        stream.write(f"\nRevision {round_}.\n")
+
+
+def median(samples: list[Sample]) -> Sample:
+    return Sample(
+        statistics.median(s.wall for s in samples),
+        statistics.median(s.cpu for s in samples),
+        statistics.median(s.peak_mb for s in samples),
+    )
+
+
+def row(size: int, results: dict[str, Sample], lines: int) -> str:
+    a, b, c, d, e = (results[k] for k in ("A", "B", "C", "D", "Ddoc"))
+    cells = [
+        f"{size} ({lines // 1000}k lines)",
+        *(f"{s.wall:.1f} / {s.cpu:.1f} / {s.peak_mb:.0f}" for s in (a, b, c, d, e)),
+        f"{b.wall / a.wall:.2f}",
+        f"{c.wall / b.wall:.3f}",
+        f"{d.wall / b.wall:.3f}",
+        f"{(b.cpu - a.cpu) / b.cpu * 100:+.0f} %",
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000])
+    parser.add_argument("--repeat", type=int, default=3)
+    options = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores", file=sys.stderr)
+    table = [
+        (
+            "| modules | A: by hand | B: cold | C: unchanged | D: 1 source file"
+            " | D: 1 docs file | B/A | C/B | D/B | overhead (CPU) |"
+        ),
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    with tempfile.TemporaryDirectory(prefix="readiness-bench-") as scratch:
+        for size in options.sizes:
+            repo = Path(scratch) / f"legacy-{size}"
+            generate(repo, size)
+            lines = sum(
+                len(p.read_text().splitlines()) for p in (repo / "src").rglob("*.py")
+            )
+            warm = Path(scratch) / "warm-up"
+            audit(repo, warm)  # builds the typing environment once
+            shutil.rmtree(warm, ignore_errors=True)
+            samples: dict[str, list[Sample]] = {
+                k: [] for k in ("A", "B", "C", "D", "Ddoc")
+            }
+            for round_ in range(options.repeat):
+                cache = Path(scratch) / f"cache-{size}-{round_}"
+                samples["A"].append(by_hand(repo))
+                samples["B"].append(audit(repo, cache))
+                samples["C"].append(audit(repo, cache))
+                touch_source(repo, round_)
+                samples["D"].append(audit(repo, cache))
+                touch_docs(repo, round_)
+                samples["Ddoc"].append(audit(repo, cache))
+                shutil.rmtree(cache, ignore_errors=True)
+                print(f"size {size}: round {round_ + 1} done", file=sys.stderr)
+            results = {k: median(v) for k, v in samples.items()}
+            table.append(row(size, results, lines))
+    print("\n".join(table))
+    print("\nCells: wall s / CPU s / peak MB (medians).")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

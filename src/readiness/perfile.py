@@ -1,0 +1,130 @@
+"""Per-file results of a per-file tool, so a run re-checks only what changed.
+
+black and bandit judge each file on its own; a legacy codebase keeps most of
+their findings from one audit to the next (black's own cache remembers only
+files that are already formatted, bandit has none). :class:`PerFileMemo`
+keeps, per target and per tool setup (``tool_key``: the tool, its version and
+its configuration), each file's content hash and the tool's result for it.
+
+:meth:`PerFileMemo.plan` says what to run:
+
+- the whole tool (``full``) when nothing is remembered for this setup, or when
+  a file appeared that was not there last time: the tool's own discovery
+  (its include and exclude rules) then decides whether it belongs, which
+  readiness does not try to replicate;
+- otherwise only the files whose content changed (``rerun``), with the
+  remembered results of the rest (``reused``); deleted files drop out.
+
+The state is one JSON file, written atomically; one that cannot be read is a
+full run. Without a cache folder (``--no-cache``) every plan is a full run and
+nothing is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from readiness.atomicio import write_text_atomic
+
+#: Folders never holding the target's own sources.
+SKIPPED_DIRS = frozenset(
+    {".git", ".venv", "venv", ".nox", ".tox", "__pycache__", "node_modules", "build"}
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    full: bool
+    rerun: tuple[str, ...] = ()
+    reused: Mapping[str, Any] = field(default_factory=dict)
+
+
+def python_files(root: Path, suffixes: Iterable[str] = (".py",)) -> dict[str, str]:
+    """Every file with one of ``suffixes`` under ``root`` and its content hash."""
+    wanted = tuple(suffixes)
+    found: dict[str, str] = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
+        for name in sorted(files):
+            if name.endswith(wanted):
+                path = Path(folder) / name
+                with contextlib.suppress(OSError):
+                    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                    found[path.relative_to(root).as_posix()] = digest
+    return found
+
+
+class PerFileMemo:
+    """One tool's per-file results for one target."""
+
+    def __init__(
+        self,
+        folder: Path | None,
+        *,
+        tool_key: str,
+        root: Path,
+        suffixes: Iterable[str] = (".py",),
+    ) -> None:
+        self.path = None if folder is None else folder / "perfile.json"
+        self.tool_key = tool_key
+        self.current = python_files(root, suffixes)
+
+    def _state(self) -> Mapping[str, Any] | None:
+        if self.path is None:
+            return None
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("tool_key") != self.tool_key:
+            return None
+        seen, results = data.get("seen"), data.get("results")
+        if not isinstance(seen, dict) or not isinstance(results, dict):
+            return None
+        return data
+
+    def plan(self) -> Plan:
+        state = self._state()
+        if state is None:
+            return Plan(full=True)
+        seen: Mapping[str, str] = state["seen"]
+        results: Mapping[str, Any] = state["results"]
+        if any(rel not in seen for rel in self.current):
+            return Plan(full=True)
+        rerun = tuple(
+            rel
+            for rel, digest in self.current.items()
+            if rel in results and seen.get(rel) != digest
+        )
+        reused = {
+            rel: data
+            for rel, data in results.items()
+            if rel in self.current and rel not in rerun
+        }
+        return Plan(full=False, rerun=rerun, reused=reused)
+
+    def save(self, results: Mapping[str, Any]) -> None:
+        """Remember ``results`` (by file) against the files as they are now."""
+        if self.path is None:
+            return
+        data = {
+            "tool_key": self.tool_key,
+            "seen": self.current,
+            "results": {rel: results[rel] for rel in sorted(results)},
+        }
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(self.path, json.dumps(data, sort_keys=True))
+
+
+def tool_key(*parts: object) -> str:
+    """A short key for a tool setup: its name, version, configuration files' text."""
+    digest = hashlib.sha256("\0".join(str(part) for part in parts).encode())
+    return digest.hexdigest()[:24]
