@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from readiness import __version__, baselines, command, plan
+from readiness import __version__, accepted, baselines, command, plan
 from readiness.environments import cache_root
 from readiness.errors import UsageError
-from readiness.findings import GateResult, Report
+from readiness.findings import GateResult, Report, Status
 from readiness.fixers.routing import stamp
 from readiness.gates.interface import Baselined, Gate, GateContext, GateSkipped
 from readiness.redact import redact_report
@@ -30,6 +30,8 @@ class AuditRequest:
     skip: tuple[str, ...] = ()
     baseline: Path | None = None
     advisory_db: Path | None = None
+    #: Fail on baseline entries no longer found (``--strict-baseline``).
+    strict_baseline: bool = False
     #: Reuse results whose inputs did not change (``--no-cache``: False).
     cache: bool = True
     #: ``--cache-dir``: where the cache lives (default: the user cache folder).
@@ -83,6 +85,16 @@ def audit(
     )
     results = run_gates(
         gates, target=session.target, settings=session.settings, observer=observer
+    )
+    sections = baselines.read(
+        baselines.location(session.target.root, session.settings.baseline)
+    )
+    results = accepted.apply(
+        results,
+        sections,
+        session.settings.waivers,
+        today=now.date(),
+        strict=request.strict_baseline,
     )
     return build_report(
         results,
@@ -168,3 +180,51 @@ def record_baseline(request: BaselineRequest) -> tuple[Path, baselines.Recorded]
             raise
     baselines.write(path, request.gate, recorded.data)
     return path, recorded
+
+
+@dataclass(frozen=True, kw_only=True)
+class BaselineWrite:
+    path: str
+    gates: tuple[str, ...] = ()
+    file: Path | None = None
+
+
+def write_baselines(
+    request: BaselineWrite, *, observer: Observer | None = None
+) -> tuple[Path, list[tuple[str, str]]]:
+    """``readiness baseline write``: each gate's current findings as accepted.
+
+    The typing gate records its per-module ratchet; every other gate its
+    findings by fingerprint. Gates that end in ``error`` or are skipped record
+    nothing (what they would accept is unknown). Returns the file and, per gate,
+    what was recorded.
+    """
+    session = Session.open(request.path)
+    path = baselines.location(session.target.root, request.file)
+    wanted = [name for name in request.gates if name not in accepted.OWN_BASELINE]
+    own = [name for name in request.gates if name in accepted.OWN_BASELINE]
+    if not request.gates:
+        wanted = [
+            name
+            for name in session.gates
+            if name not in accepted.OWN_BASELINE and name not in session.settings.skip
+        ]
+        own = [name for name in accepted.OWN_BASELINE if name in session.gates]
+    written: list[tuple[str, str]] = []
+    if wanted:
+        gates = select(session.gates, wanted=wanted, skip=(), configured_skip=())
+        results = run_gates(
+            gates, target=session.target, settings=session.settings, observer=observer
+        )
+        for result in results:
+            if result.status in (Status.ERROR, Status.SKIPPED):
+                written.append((result.name, f"not recorded: {result.status.value}"))
+                continue
+            baselines.write(path, result.name, accepted.record(result.findings))
+            written.append((result.name, f"{len(result.findings)} findings"))
+    for name in own:
+        _, recorded = record_baseline(
+            BaselineRequest(path=request.path, gate=name, file=request.file)
+        )
+        written.append((name, recorded.summary))
+    return path, written

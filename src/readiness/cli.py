@@ -28,7 +28,14 @@ from readiness import (
 )
 from readiness.advisories import update as advisories_update
 from readiness.advisories.interface import AdvisoryError
-from readiness.audit import AuditRequest, BaselineRequest, audit, record_baseline
+from readiness.audit import (
+    AuditRequest,
+    BaselineRequest,
+    BaselineWrite,
+    audit,
+    record_baseline,
+    write_baselines,
+)
 from readiness.console import LiveProgress, PlainProgress
 from readiness.environments import cache_root
 from readiness.errors import (
@@ -151,6 +158,11 @@ def _audit_parser(commands: Subcommands) -> None:
         help="an earlier JSON report, for the HTML trend and difference (repeatable)",
     )
     audit_cmd.add_argument(
+        "--strict-baseline",
+        action="store_true",
+        help="fail a gate whose baseline lists findings no longer found",
+    )
+    audit_cmd.add_argument(
         "--no-cache",
         action="store_true",
         help="run every gate; read and write no cached result",
@@ -183,8 +195,20 @@ def _baseline_parser(commands: Subcommands) -> None:
     baseline_cmd = commands.add_parser(
         "baseline", help="record a gate's current results as the accepted baseline"
     )
-    baseline_cmd.add_argument("gate", metavar="GATE", help="the gate, e.g. typing")
+    baseline_cmd.add_argument(
+        "action",
+        metavar="write|GATE",
+        help="write: record the findings of every gate (or of each --gate);"
+        " a gate name: that gate alone (the older form)",
+    )
     _path(baseline_cmd, "audit")
+    baseline_cmd.add_argument(
+        "--gate",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="record this gate (repeatable; default: every gate)",
+    )
     baseline_cmd.add_argument(
         "--baseline",
         type=Path,
@@ -328,9 +352,7 @@ def _dispatch(argv: Sequence[str] | None, *, stdout: TextIO, stderr: TextIO) -> 
     args = build_parser().parse_args(argv)
     handlers: dict[str, Callable[[argparse.Namespace, TextIO, TextIO], int]] = {
         "audit": _audit_command,
-        "baseline": lambda a, out, _err: write_baseline(
-            BaselineRequest(path=a.path, gate=a.gate, file=a.baseline), out
-        ),
+        "baseline": write_baseline,
         "fix": _fix_command,
         "gates": lambda _a, out, _err: list_gates(out),
         "lock": lambda a, out, _err: write_locks(a.path, out),
@@ -355,6 +377,7 @@ def _audit_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
             baseline=args.baseline,
             advisory_db=args.advisory_db,
             cache=not args.no_cache,
+            strict_baseline=args.strict_baseline,
             cache_dir=args.cache_dir,
         ),
         formats=tuple(dict.fromkeys(args.formats)),
@@ -398,9 +421,27 @@ def merge_reports(
     return EXIT_READY if report.verdict is Verdict.READY else EXIT_GAPS
 
 
-def write_baseline(request: BaselineRequest, stdout: TextIO) -> int:
-    path, recorded = record_baseline(request)
-    print(f"wrote {path}: {request.gate} baseline, {recorded.summary}", file=stdout)
+def write_baseline(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if args.action != "write":  # ``readiness baseline GATE [PATH]``
+        if args.gate:
+            raise UsageError("--gate goes with `readiness baseline write`")
+        request = BaselineRequest(path=args.path, gate=args.action, file=args.baseline)
+        path, recorded = record_baseline(request)
+        print(f"wrote {path}: {args.action} baseline, {recorded.summary}", file=stdout)
+        return EXIT_READY
+    names = tuple(dict.fromkeys(args.gate))
+    unknown = [name for name in names if name not in registry()]
+    if unknown:
+        raise UsageError(
+            f"unknown gate {unknown[0]!r}; available gates: {', '.join(registry())}"
+        )
+    with PlainProgress(Console(file=stderr)) as progress:
+        path, written = write_baselines(
+            BaselineWrite(path=args.path, gates=names, file=args.baseline),
+            observer=progress,
+        )
+    for gate, summary in written:
+        print(f"wrote {path}: {gate} baseline, {summary}", file=stdout)
     return EXIT_READY
 
 

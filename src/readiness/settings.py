@@ -23,12 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from readiness.accepted import Waiver, waivers
 from readiness.errors import ConfigError
 from readiness.findings import Priority
 from readiness.target import Target
 
 DEFAULT_TIMEOUT_S = 900.0
-TOP_LEVEL_KEYS = frozenset({"timeout", "skip", "priorities", "fix"})
+TOP_LEVEL_KEYS = frozenset({"timeout", "skip", "priorities", "fix", "waivers"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,6 +45,8 @@ class Settings:
     advisory_db: Path | None = None
     #: This target's cache folder (results, tools' caches); ``None``: no cache.
     cache_dir: Path | None = None
+    #: ``[[tool.readiness.waivers]]``: accepted findings, by rule or fingerprint.
+    waivers: tuple[Waiver, ...] = ()
 
     def options(self, gate: str) -> GateOptions:
         return GateOptions(gate=gate, values=self.gates.get(gate, {}))
@@ -133,4 +136,5 @@ def load(target: Target, gate_names: frozenset[str]) -> Settings:
         priorities=priorities,
         gates=gates,
         fix=fix,
+        waivers=waivers(raw.get("waivers")),
     )
