@@ -152,9 +152,9 @@ def _build(
         record=False,
     )
     python = path / "bin" / "python"
+    wanted = f"{tool}=={version}"
     run(
-        ["uv", "pip", "install", "--quiet", "--python", str(python)]
-        + [f"{tool}=={version}"],
+        ["uv", "pip", "install", "--quiet", "--python", str(python), wanted],
         env=environments.UV_ENV,
         record=False,
     )
