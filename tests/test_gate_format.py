@@ -69,9 +69,9 @@ def fake_black(
 def test_registered_with_its_description() -> None:
     assert registry()["format"] is FormatGate
     assert FormatGate.priority is Priority.P1
-    assert FormatGate.title == "black formatting"
+    assert FormatGate.title == "formatting (ruff format or black)"
     assert FormatGate.description() == (
-        "black --check passes: no file would be reformatted, every file can be parsed."
+        "The project's formatter passes: ruff format or black, no file to reformat."
     )
 
 
@@ -109,6 +109,9 @@ def test_each_unformatted_file_is_one_finding(
         "files_to_reformat": 2,
         "files_unformattable": 0,
         "config": "none (black defaults)",
+        "formatter": "black",
+        "formatter_evidence": "no formatter configured: black, the checklist's tool",
+        "black_source": "readiness's own",
     }
     assert result.command[:3] == ("black", "--check", "--config")
     assert result.command[3].endswith("black-defaults.toml")

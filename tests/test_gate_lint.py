@@ -105,11 +105,12 @@ def test_a_target_without_config_is_isolated_from_a_parent_config(
         "by_rule": "F401=1",
         "invalid_noqa": 0,
         "blanket_noqa": 0,
-        "config": "none (ruff defaults, --isolated)",
+        "config": "none (ruff's default rules E4,E7,E9,F, --isolated)",
+        "ruff_source": "readiness's own",
     }
     common = ("ruff", "check", "--output-format", "json", "--no-fix", "--no-cache")
     assert result.commands == (
-        (*common, "--force-exclude", "--isolated", "."),
+        (*common, "--force-exclude", "--isolated", "--select", "E4,E7,E9,F", "."),
         (*common, "--force-exclude", "--isolated", "--select", "PGH004", "."),
     )
     assert result.tools["ruff"].count(".") >= 1

@@ -154,7 +154,8 @@ class LintGate(Gate):
             "by_rule": summarise(Counter(finding.rule for finding in reported)),
             "invalid_noqa": len(invalid),
             "blanket_noqa": len(seen),
-            "config": config or f"none (ruff's default rules {CLASSIC_DEFAULT})",
+            "config": config
+            or f"none (ruff's default rules {CLASSIC_DEFAULT}, --isolated)",
             "ruff_source": ruff.source,
         }
         if exclusions.excludes:
