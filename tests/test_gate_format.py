@@ -352,8 +352,10 @@ def test_a_ruff_formatted_project_is_checked_with_the_ruff_its_lock_pins(
     )
     assert [(c.text, c.met) for c in result.criteria] == [
         (
-            "ruff format --check passes (1 file would be reformatted,"
-            " 1 cannot be formatted)",
+            (
+                "ruff format --check passes (1 file would be reformatted,"
+                " 1 cannot be formatted)"
+            ),
             False,
         )
     ]
@@ -399,8 +401,10 @@ def test_readinesss_own_ruff_is_read_as_json(
         (
             "FM004",
             "broken.py:1",
-            "ruff format cannot format this file (Expected a parameter"
-            " or the end of the parameter list)",
+            (
+                "ruff format cannot format this file (Expected a parameter"
+                " or the end of the parameter list)"
+            ),
         ),
     ]
     assert result.metrics["ruff_source"] == "readiness's own"
@@ -516,8 +520,10 @@ def test_a_pinned_formatter_that_cannot_be_installed_is_a_gate_error(
         (
             "Would reformat: a.py\n2 files would be reformatted\n",
             "",
-            "ruff format's summary counts 2 files that would be reformatted"
-            " but names 1",
+            (
+                "ruff format's summary counts 2 files that would be reformatted"
+                " but names 1"
+            ),
         ),
     ],
 )
