@@ -375,6 +375,38 @@ def test_a_ruff_formatted_project_is_checked_with_the_ruff_its_lock_pins(
     assert tool_version(pinned.executable) == "ruff 0.6.9"
 
 
+def test_a_ruff_whose_json_output_needs_preview_is_read_as_text(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    """flask locks ruff 0.14.14, whose ``format --output-format`` is honoured in
+    preview mode only: the gate read "83 files already formatted" as JSON.
+
+    Plants ``[tool.ruff.format]``, a ``uv.lock`` pinning ruff 0.14.14, ``a.py``
+    unformatted and ``ok.py`` formatted."""
+    lock = RUFF_LOCK.replace("0.6.9", "0.14.14")
+    root = make_repo(
+        {
+            "pyproject.toml": RUFF_FORMATTED["pyproject.toml"],
+            "uv.lock": lock,
+            "a.py": UNFORMATTED,
+            "ok.py": FORMATTED,
+        }
+    )
+
+    result = check(run_gate, root)
+
+    assert [(f.rule, f.location) for f in result.findings] == [("FM003", "a.py")]
+    assert result.tools == {"ruff": "0.14.14"}
+    assert result.command == (
+        "ruff",
+        "format",
+        "--check",
+        "--no-cache",
+        "--force-exclude",
+        ".",
+    )
+
+
 def command_runner(root: Path) -> environments.Runner:
     def run(args: list[str], **options: object) -> command.Completed:
         env = options.get("env")

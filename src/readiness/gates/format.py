@@ -22,10 +22,11 @@ versions from its ``requires-python``), otherwise an empty file in the
 scratch folder. The cache goes to the scratch folder too.
 
 **ruff format** prints JSON (``--output-format json``) where the version has
-it: ``unformatted`` and ``invalid-syntax`` diagnostics. Older versions print
-``Would reformat: PATH`` lines and a summary on stdout and
-``error: Failed to parse PATH:LINE:COL: MESSAGE`` on stderr, which are read
-instead. ruff finds the target's configuration itself; without one,
+it: ``unformatted`` and ``invalid-syntax`` diagnostics. Older versions (and
+those whose help says the flag is "only respected in preview mode", which
+would change the style) print ``Would reformat: PATH`` lines and a summary on
+stdout and ``error: Failed to parse PATH:LINE:COL: MESSAGE`` on stderr, which
+are read instead. ruff finds the target's configuration itself; without one,
 ``--isolated`` keeps a parent's out.
 """
 
@@ -213,11 +214,14 @@ def run_ruff(
     base = [tool.executable, "format", "--check", "--no-cache", "--force-exclude"]
     base += [] if config else ["--isolated"]
     usage = ctx.run([tool.executable, "format", "--help"], record=False).stdout
-    as_json = "--output-format" in usage
+    usage = " ".join(usage.split())
+    as_json = "--output-format" in usage and "only respected in preview" not in usage
     if as_json:
         base += ["--output-format", "json"]
     completed = ctx.run([*base, *paths], ok_codes=(0, 1, 2)).require_complete()
-    if as_json:
+    # ruff 0.9-0.14 list the flag but ignore it outside preview mode (with a
+    # warning): whatever ruff printed is read as what it is.
+    if as_json and completed.stdout.lstrip().startswith("["):
         reformat, failed = ruff_json(ctx.target, completed.stdout)
     else:
         reformat, failed = ruff_text(ctx.target, completed.stdout, completed.stderr)
