@@ -105,11 +105,12 @@ def test_a_target_without_config_is_isolated_from_a_parent_config(
         "by_rule": "F401=1",
         "invalid_noqa": 0,
         "blanket_noqa": 0,
-        "config": "none (ruff defaults, --isolated)",
+        "config": "none (ruff's default rules E4,E7,E9,F, --isolated)",
+        "ruff_source": "readiness's own",
     }
     common = ("ruff", "check", "--output-format", "json", "--no-fix", "--no-cache")
     assert result.commands == (
-        (*common, "--force-exclude", "--isolated", "."),
+        (*common, "--force-exclude", "--isolated", "--select", "E4,E7,E9,F", "."),
         (*common, "--force-exclude", "--isolated", "--select", "PGH004", "."),
     )
     assert result.tools["ruff"].count(".") >= 1
@@ -418,3 +419,124 @@ def test_diagnostics_without_code_or_url(tmp_path: Path) -> None:
         None,
         "see `ruff rule XYZ1`",
     )
+
+
+def test_without_ruff_config_only_ruffs_classic_default_rules_apply(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    """black's repository (no ruff configuration) got 327 B018 and 121 UP031
+    findings from ruff 0.16+'s wide default set, which the project never runs.
+
+    Plants: ``useless.py`` with a useless expression (B018, in ruff 0.16's
+    default, not in E4/E7/E9/F) and an unused import (F401, in both)."""
+    root = make_repo({"useless.py": "import os\n\n\ndef f(x):\n    x.y\n"})
+
+    result = lint(run_gate, root)
+
+    assert sites(result) == ["useless.py:1 F401"]
+
+
+BLACK_LIKE_PRECOMMIT = """
+    exclude: ^(profiling/|tests/data/)
+    repos:
+      - repo: https://github.com/pycqa/flake8
+        rev: 7.3.0
+        hooks:
+          - id: flake8
+            exclude: ^src/vendored/
+      - repo: https://github.com/pre-commit/mirrors-mypy
+        rev: v1.10.0
+        hooks:
+          - id: mypy
+            exclude: ^app\\.py$
+"""
+BLACK_LIKE_PYPROJECT = """
+    [tool.black]
+    extend-exclude = '''
+    /(
+        tests/data/
+        | generated/
+    )
+    '''
+"""
+
+
+def test_the_projects_precommit_and_black_exclusions_hold_without_ruff_config(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    """black's repository: 8,783 findings under ``tests/data`` (5,959 F821),
+    which its pre-commit ``exclude`` and ``[tool.black] extend-exclude`` keep
+    out of its own linting.
+
+    Plants an unused import in ``app.py`` (reported) and in each excluded
+    place: ``tests/data/case.py`` (the top-level pre-commit ``exclude``),
+    ``profiling/run.py`` (same), ``src/vendored/lib.py`` (the flake8 hook's
+    ``exclude``), ``generated/out.py`` (black's ``extend-exclude`` only, a
+    regex ruff is not given: its finding is filtered). The mypy hook's
+    ``exclude`` of ``app.py`` is not the linter's and does not count.
+    """
+    root = make_repo(
+        {
+            ".pre-commit-config.yaml": BLACK_LIKE_PRECOMMIT,
+            "pyproject.toml": BLACK_LIKE_PYPROJECT,
+            "app.py": "import os\n",
+            "tests/data/case.py": "import os\nprint(undefined)\n",
+            "profiling/run.py": "import os\n",
+            "src/vendored/lib.py": "import os\n",
+            "generated/out.py": "import os\n",
+        }
+    )
+
+    result = lint(run_gate, root)
+
+    assert sites(result) == ["app.py:1 F401"]
+    assert result.metrics["exclusions"] == (
+        ".pre-commit-config.yaml exclude, .pre-commit-config.yaml flake8 hook"
+        " exclude, [tool.black] extend-exclude"
+    )
+    assert result.metrics["excluded_findings"] == 1
+    assert result.command == (
+        "ruff",
+        "check",
+        "--output-format",
+        "json",
+        "--no-fix",
+        "--no-cache",
+        "--force-exclude",
+        "--isolated",
+        "--extend-exclude=./profiling",
+        "--extend-exclude=./tests/data",
+        "--extend-exclude=./src/vendored",
+        "--select",
+        "E4,E7,E9,F",
+        ".",
+    )
+
+
+def test_a_precommit_ruff_hook_rev_pins_ruff(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    """Plants a ruff pre-commit hook at ``rev: v0.6.9`` and an unused import;
+    the project's ruff configuration selects F."""
+    precommit = """
+        repos:
+          - repo: https://github.com/astral-sh/ruff-pre-commit
+            rev: v0.6.9
+            hooks:
+              - id: ruff
+    """
+    root = make_repo(
+        {
+            ".pre-commit-config.yaml": precommit,
+            "ruff.toml": '[lint]\nselect = ["F"]\n',
+            "app.py": "import os\n",
+        }
+    )
+
+    result = lint(run_gate, root)
+
+    assert sites(result) == ["app.py:1 F401"]
+    assert result.tools == {"ruff": "0.6.9"}
+    assert result.metrics["ruff_source"] == ".pre-commit-config.yaml (hook rev)"
+    assert result.metrics["config"] == "ruff.toml"
+    assert result.command[:2] == ("ruff", "check")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from readiness import pins
-from readiness.pins import Formatter, Locked, Pin
+from readiness.pins import Exclude, Formatter, Locked, Pin
 
 from .conftest import MakeRepo
 
@@ -152,3 +152,96 @@ def test_formatter_choice_and_its_evidence(
 ) -> None:
     root = make_repo({"README.md": "x\n", **files})
     assert pins.formatter(root, pyproject, dev_requirements=dev) == expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "folders"),
+    [
+        ("^(profiling/|tests/data/)", ("./profiling", "./tests/data")),
+        ("^(?:src/vendored/)", ("./src/vendored",)),
+        (r"^a\.b/c-d/", ("./a.b/c-d",)),
+        (r"^docs/conf\.py$", None),
+        ("tests/data/", None),
+        ("^(tests/.*/data/)", None),
+        ("^src/gen", None),
+    ],
+)
+def test_only_anchored_folder_excludes_translate_for_ruff(
+    pattern: str, folders: tuple[str, ...] | None
+) -> None:
+    assert Exclude(pattern=pattern, source="x").folders() == folders
+
+
+def test_excludes_match_as_precommit_and_black_do() -> None:
+    precommit = Exclude(pattern="^(profiling/|tests/data/)", source="p")
+    assert precommit.matches("tests/data/case.py")
+    assert not precommit.matches("src/tests/data/case.py")
+    black = Exclude(
+        pattern="\n/(\n  tests/data/  # cases\n  | gen/\n)\n", source="b", black=True
+    )
+    assert black.matches("tests/data/case.py")
+    assert black.matches("src/gen/out.py")
+    assert not black.matches("src/generated.py")
+    assert not Exclude(pattern="(", source="broken").matches("anything.py")
+
+
+def test_lint_and_format_exclusions(make_repo: MakeRepo) -> None:
+    precommit = """
+        exclude: ^data/
+        repos:
+          - repo: https://github.com/astral-sh/ruff-pre-commit
+            rev: v0.6.9
+            hooks:
+              - id: ruff
+                exclude: ^lint-only/
+              - id: ruff-format
+                exclude: ^format-only/
+          - repo: https://github.com/pre-commit/mirrors-mypy
+            rev: v1.10.0
+            hooks:
+              - id: mypy
+                exclude: ^typing-only/
+    """
+    root = make_repo({".pre-commit-config.yaml": precommit, "pyproject.toml": ""})
+    black = {"tool": {"black": {"extend-exclude": "gen/", "line-length": 99}}}
+
+    lint = pins.lint_exclusions(root, black)
+    assert lint.sources == (
+        ".pre-commit-config.yaml exclude, .pre-commit-config.yaml ruff hook"
+        " exclude, [tool.black] extend-exclude"
+    )
+    assert lint.ruff_patterns() == ("./data", "./lint-only")
+    assert lint.excluded("data/a.py")
+    assert lint.excluded("gen/b.py")
+    assert not lint.excluded("typing-only/c.py")
+    with_ruff = {"tool": {**black["tool"], "ruff": {}}}
+    assert pins.lint_exclusions(root, with_ruff).sources == (
+        ".pre-commit-config.yaml exclude, .pre-commit-config.yaml ruff hook exclude"
+    )
+    assert pins.format_exclusions(root, "ruff").ruff_patterns() == (
+        "./data",
+        "./format-only",
+    )
+    assert pins.format_exclusions(root, "black").sources == (
+        ".pre-commit-config.yaml exclude"
+    )
+
+
+@pytest.mark.parametrize(
+    ("files", "pyproject", "expected"),
+    [
+        ({}, {}, None),
+        ({"pyproject.toml": ""}, {}, None),
+        ({"pyproject.toml": ""}, {"tool": {"ruff": {}}}, "pyproject.toml"),
+        ({"ruff.toml": "", ".ruff.toml": ""}, {}, ".ruff.toml"),
+        ({"ruff.toml": "", "pyproject.toml": ""}, {"tool": {"ruff": {}}}, "ruff.toml"),
+    ],
+)
+def test_ruff_config_in_ruffs_own_order(
+    make_repo: MakeRepo,
+    files: dict[str, str],
+    pyproject: dict[str, object],
+    expected: str | None,
+) -> None:
+    root = make_repo({"README.md": "x\n", **files})
+    assert pins.ruff_config(root, pyproject) == expected

@@ -221,6 +221,10 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+#: One builder at a time per lock file: shared with :mod:`readiness.toolenv`.
+locked = _locked
+
+
 def ensure(
     target: Target,
     spec: Spec,

@@ -133,26 +133,42 @@ def declared_pins(requirements: Iterable[str]) -> dict[str, str]:
     return pins
 
 
-def precommit_hooks(root: Path) -> list[tuple[str, str, tuple[str, ...]]]:
-    """``(repo, rev, hook ids)`` of ``.pre-commit-config.yaml`` (empty if none)."""
+def _precommit(root: Path) -> Mapping[str, Any]:
+    """``.pre-commit-config.yaml`` as a mapping (empty if missing or unreadable)."""
     path = root / ".pre-commit-config.yaml"
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return []
-    repos = data.get("repos", []) if isinstance(data, Mapping) else []
-    found = []
-    for repo in repos if isinstance(repos, list) else []:
-        if not isinstance(repo, Mapping):
-            continue
-        hooks = repo.get("hooks", [])
-        ids = tuple(
-            str(hook.get("id"))
-            for hook in (hooks if isinstance(hooks, list) else [])
-            if isinstance(hook, Mapping)
+        return {}
+    return data if isinstance(data, Mapping) else {}
+
+
+def _hooks(repo: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    hooks = repo.get("hooks", [])
+    return (
+        [hook for hook in hooks if isinstance(hook, Mapping)]
+        if isinstance(hooks, list)
+        else []
+    )
+
+
+def _repos(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    repos = data.get("repos", [])
+    return (
+        [r for r in repos if isinstance(r, Mapping)] if isinstance(repos, list) else []
+    )
+
+
+def precommit_hooks(root: Path) -> list[tuple[str, str, tuple[str, ...]]]:
+    """``(repo, rev, hook ids)`` of ``.pre-commit-config.yaml`` (empty if none)."""
+    return [
+        (
+            str(repo.get("repo", "")),
+            str(repo.get("rev", "")),
+            tuple(str(hook.get("id")) for hook in _hooks(repo)),
         )
-        found.append((str(repo.get("repo", "")), str(repo.get("rev", "")), ids))
-    return found
+        for repo in _repos(_precommit(root))
+    ]
 
 
 def hook_rev(root: Path, tool: str) -> str | None:
@@ -227,3 +243,139 @@ def formatter(
     return Formatter(
         tool="black", evidence="no formatter configured: black, the checklist's tool"
     )
+
+
+def ruff_config(root: Path, pyproject: Mapping[str, Any]) -> str | None:
+    """The configuration file ruff reads in the target's root, if there is one.
+
+    ``.ruff.toml``, then ``ruff.toml``, then ``pyproject.toml`` with
+    ``[tool.ruff]``: ruff's own order within one folder.
+    """
+    tool = pyproject.get("tool", {})
+    for name in (".ruff.toml", "ruff.toml", "pyproject.toml"):
+        if not (root / name).is_file():
+            continue
+        if name != "pyproject.toml" or (isinstance(tool, Mapping) and "ruff" in tool):
+            return name
+    return None
+
+
+#: pre-commit hooks that lint Python: their ``exclude`` is what the project lints.
+LINT_HOOKS = frozenset({"ruff", "ruff-check", "flake8"})
+#: pre-commit hooks that format Python, by formatter.
+FORMAT_HOOKS = {
+    "ruff": frozenset({"ruff-format"}),
+    "black": frozenset({"black", "black-jupyter"}),
+}
+_BLACK_EXCLUDES = ("exclude", "extend-exclude", "force-exclude")
+#: A translatable pre-commit exclude: ``^dir/`` or ``^(dir/|other/dir/)``.
+_LITERAL_DIRS = re.compile(r"^\^(?:\((?:\?:)?(?P<group>[^()]*)\)|(?P<single>[^()|]*))$")
+_LITERAL_DIR = re.compile(r"^(?:[\w-]|\\[.-]|\.)+(?:/(?:[\w-]|\\[.-]|\.)+)*/$")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Exclude:
+    """One exclusion regex the project declares, and where it declares it.
+
+    A pre-commit ``exclude`` is searched in the path relative to the root;
+    a black one (``black=True``) in ``/PATH`` and in ``/DIR/`` for every folder
+    above the file, as black matches it while walking the tree.
+    """
+
+    pattern: str
+    source: str
+    black: bool = False
+
+    def matches(self, path: str) -> bool:
+        flags = re.VERBOSE if self.black and "\n" in self.pattern else 0
+        try:
+            regex = re.compile(self.pattern, flags)
+        except re.error:
+            return False
+        if not self.black:
+            return regex.search(path) is not None
+        parts = path.split("/")
+        candidates = ["/" + "/".join(parts[:n]) + "/" for n in range(1, len(parts))]
+        return any(regex.search(text) for text in (*candidates, "/" + path))
+
+    def folders(self) -> tuple[str, ...] | None:
+        """The folders a pre-commit ``^dir/`` exclude names, as ruff's anchored
+        ``./dir`` patterns; ``None`` when the regex is more than that."""
+        match = None if self.black else _LITERAL_DIRS.match(self.pattern.strip())
+        if match is None:
+            return None
+        alternatives = (match["group"] or match["single"] or "").split("|")
+        if not all(_LITERAL_DIR.match(item) for item in alternatives):
+            return None
+        return tuple(
+            "./" + re.sub(r"\\(.)", r"\1", item).rstrip("/") for item in alternatives
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Exclusions:
+    """What the project keeps out of its linter or formatter, beyond the tool's
+    own configuration: pre-commit excludes and (without ruff) black's."""
+
+    excludes: tuple[Exclude, ...] = ()
+
+    def excluded(self, path: str) -> bool:
+        return any(item.matches(path) for item in self.excludes)
+
+    @property
+    def sources(self) -> str:
+        return ", ".join(dict.fromkeys(item.source for item in self.excludes))
+
+    def ruff_patterns(self) -> tuple[str, ...]:
+        """``--extend-exclude`` patterns for the excludes that translate to folders."""
+        found: list[str] = []
+        for item in self.excludes:
+            found.extend(item.folders() or ())
+        return tuple(dict.fromkeys(found))
+
+
+def precommit_excludes(root: Path, hook_ids: Iterable[str]) -> list[Exclude]:
+    """The top-level ``exclude`` of ``.pre-commit-config.yaml`` (every hook obeys
+    it) and the ``exclude`` of each hook among ``hook_ids``."""
+    data = _precommit(root)
+    wanted = frozenset(hook_ids)
+    found: list[Exclude] = []
+    top = data.get("exclude")
+    if isinstance(top, str) and top.strip():
+        found.append(Exclude(pattern=top, source=".pre-commit-config.yaml exclude"))
+    for repo in _repos(data):
+        for hook in _hooks(repo):
+            hook_id, pattern = str(hook.get("id")), hook.get("exclude")
+            if hook_id in wanted and isinstance(pattern, str) and pattern.strip():
+                source = f".pre-commit-config.yaml {hook_id} hook exclude"
+                found.append(Exclude(pattern=pattern, source=source))
+    return found
+
+
+def black_excludes(pyproject: Mapping[str, Any]) -> list[Exclude]:
+    """``[tool.black]`` ``exclude``, ``extend-exclude`` and ``force-exclude``."""
+    tool = pyproject.get("tool", {})
+    black = tool.get("black", {}) if isinstance(tool, Mapping) else {}
+    if not isinstance(black, Mapping):
+        return []
+    return [
+        Exclude(pattern=black[key], source=f"[tool.black] {key}", black=True)
+        for key in _BLACK_EXCLUDES
+        if isinstance(black.get(key), str) and black[key].strip()
+    ]
+
+
+def lint_exclusions(root: Path, pyproject: Mapping[str, Any]) -> Exclusions:
+    """What the project does not lint: its pre-commit excludes of the linter
+    hooks; without a ruff configuration also black's excludes, since such a
+    project lints (with flake8, say) the tree it formats."""
+    found = precommit_excludes(root, LINT_HOOKS)
+    if ruff_config(root, pyproject) is None:
+        found += black_excludes(pyproject)
+    return Exclusions(excludes=tuple(found))
+
+
+def format_exclusions(root: Path, tool: str) -> Exclusions:
+    """What the project does not format: the pre-commit excludes of ``tool``'s
+    hooks (the formatter reads its own configuration's excludes itself)."""
+    return Exclusions(excludes=tuple(precommit_excludes(root, FORMAT_HOOKS[tool])))

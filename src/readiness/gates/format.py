@@ -1,24 +1,44 @@
-"""The ``format`` gate: files ``black --check`` would reformat or cannot format.
+"""The ``format`` gate: ``ruff format --check`` or ``black --check``: the project's.
 
-black has no machine-readable output, so its stderr lines are read (the only
-text scraping of this gate): ``would reformat PATH`` for a file that needs
-formatting, ``error: cannot parse...: PATH:LINE:COL`` (black 24+) and
-``error: cannot format PATH: REASON`` for a file it cannot process.
+**Which formatter** is the project's (:func:`readiness.pins.formatter`):
+``ruff format --check`` when it formats with ruff (``[tool.ruff.format]``, a
+``ruff-format`` pre-commit hook, or ruff configured with black nowhere),
+``black --check`` when it uses black, black by default (the checklist's tool).
+Metrics ``formatter`` and ``formatter_evidence`` say which and why. The
+formatter runs at the version the project pins (:mod:`readiness.toolenv`;
+metric ``ruff_source`` / ``black_source``), and files the pre-commit
+``exclude`` of its hooks keeps out are not reported.
 
-black looks for its configuration in the nearest folder above the files that
-holds ``.git``, ``.hg`` or a ``pyproject.toml`` with ``[tool.black]``, so a
-target without its own configuration would borrow a parent directory's (or the
+**black** has no machine-readable output, so its stderr lines are read:
+``would reformat PATH`` for a file that needs formatting,
+``error: cannot parse...: PATH:LINE:COL`` (black 24+) and
+``error: cannot format PATH: REASON`` for a file it cannot process. black
+looks for its configuration in the nearest folder above the files that holds
+``.git``, ``.hg`` or a ``pyproject.toml`` with ``[tool.black]``, so a target
+without its own configuration would borrow a parent directory's (or the
 user's). ``--config`` is therefore always passed: the target's
 ``pyproject.toml`` when it has one (black also infers the target Python
-versions from its ``requires-python``), otherwise an empty file in the scratch
-folder. The cache goes to the scratch folder too.
+versions from its ``requires-python``), otherwise an empty file in the
+scratch folder. The cache goes to the scratch folder too.
+
+**ruff format** prints JSON (``--output-format json``) where the version has
+it: ``unformatted`` and ``invalid-syntax`` diagnostics. Older versions (and
+those whose help says the flag is "only respected in preview mode", which
+would change the style) print ``Would reformat: PATH`` lines and a summary on
+stdout and ``error: Failed to parse PATH:LINE:COL: MESSAGE`` on stderr, which
+are read instead. ruff finds the target's configuration itself; without one,
+``--isolated`` keeps a parent's out.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
+from readiness import pins, toolenv
 from readiness.cache import tool_folder
 from readiness.command import ToolFailed, last_line
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
@@ -53,8 +73,29 @@ CANNOT_FORMAT = Rule(
         " the file is written for"
     ),
 )
+RUFF_WOULD_REFORMAT = Rule(
+    id="FM003",
+    title="would be reformatted by ruff format",
+    explanation=(
+        "The file's layout differs from ruff's formatter; `ruff format --check`"
+        " fails in CI until it is reformatted."
+    ),
+    fix="ruff format PATH",
+)
+RUFF_CANNOT_FORMAT = Rule(
+    id="FM004",
+    title="ruff format cannot format this file",
+    explanation=(
+        "ruff could not parse the file (a syntax error, or syntax newer than the"
+        " configured target version), so `ruff format --check` fails."
+    ),
+    fix=(
+        "fix the syntax error, or set [tool.ruff] target-version to the Python"
+        " the file is written for"
+    ),
+)
 #: readiness's own rules, for renderers and documentation.
-RULES = (WOULD_REFORMAT, CANNOT_FORMAT)
+RULES = (WOULD_REFORMAT, CANNOT_FORMAT, RUFF_WOULD_REFORMAT, RUFF_CANNOT_FORMAT)
 
 #: black's exit codes: 1 with ``--check`` when files would change, 123 when one failed.
 WOULD_CHANGE = 1
@@ -72,57 +113,214 @@ _SUMMARY_PART = re.compile(
 )
 _SUMMARY = re.compile(rf"^{_SUMMARY_PART.pattern}(?:, {_SUMMARY_PART.pattern})*\.$")
 _NO_FILES = "No Python files are present to be formatted"
+#: ruff format's text output (versions without ``--output-format``).
+_RUFF_REFORMAT = re.compile(r"^Would reformat: (?P<path>.+)$")
+_RUFF_PARSE = re.compile(
+    r"^error: Failed to (?:parse|format) (?P<path>.+?)(?::(?P<line>\d+):\d+)?:"
+    r" (?P<reason>.+)$"
+)
+_RUFF_SUMMARY_PART = re.compile(
+    r"(\d+) files? (would be reformatted|already formatted|left unchanged)"
+)
+_RUFF_NO_FILES = "No Python files found"
 
 
 class FormatGate(Gate):
-    """black --check passes: no file would be reformatted, every file can be parsed."""
+    """The project's formatter passes: ruff format or black, no file to reformat."""
 
     name = "format"
-    title = "black formatting"
+    title = "formatting (ruff format or black)"
     priority = Priority.P1
     inputs = PYTHON_SOURCES + PROJECT_FILES + ("ruff.toml", ".ruff.toml")
     cost = 30.0
 
     def run(self, ctx: GateContext) -> Evaluation:
-        ctx.tool_version("black")
-        paths = ctx.options.strings("paths", (".",))
-        own = (ctx.target.root / "pyproject.toml").is_file()
-        if own:
-            config = "pyproject.toml"
-        else:
-            empty = ctx.scratch / "black-defaults.toml"
-            empty.write_text("", encoding="utf-8")
-            config = str(empty)
-        completed = ctx.run(
-            ["black", "--check", "--config", config, *paths],
-            ok_codes=(0, WOULD_CHANGE, FAILED),
-            env={
-                "BLACK_CACHE_DIR": str(tool_folder(ctx.settings, ctx.scratch, "black"))
-            },
-        ).require_complete()
-        output = [
-            _ANSI.sub("", line).rstrip() for line in completed.stderr.splitlines()
-        ]
-        reformat = would_reformat(ctx.target, output)
-        failed = cannot_format(ctx.target, output)
-        expected = {WOULD_CHANGE: reformat, FAILED: failed}.get(completed.returncode)
-        if expected is not None and not expected:
-            # Config and usage errors share these codes with the results.
-            code, reason = completed.returncode, last_line(completed.stderr)
-            raise ToolFailed(f"black exited with code {code}: {reason}")
-        check_summary(completed.returncode, output, reformat, failed)
-        files = "file" if len(reformat) == 1 else "files"
-        text = f"black --check passes ({len(reformat)} {files} would be reformatted"
-        text += f", {len(failed)} cannot be formatted)" if failed else ")"
-        return Evaluation(
-            criteria=(Criterion(text=text, met=not reformat and not failed),),
-            findings=(*reformat, *failed),
-            metrics={
-                "files_to_reformat": len(reformat),
-                "files_unformattable": len(failed),
-                "config": config if own else "none (black defaults)",
-            },
+        target = ctx.target
+        choice = pins.formatter(
+            target.root,
+            target.pyproject,
+            dev_requirements=toolenv.dev_requirements(target),
         )
+        tool = toolenv.resolve(target, choice.tool, run=ctx.run)
+        if tool.own:
+            ctx.tool_version(tool.name)
+        else:
+            ctx.record_tool(tool.name, tool.pinned or "")
+        paths = ctx.options.strings("paths", (".",))
+        if choice.tool == "ruff":
+            reformat, failed, config = run_ruff(ctx, tool, paths)
+            shown = "ruff format --check"
+        else:
+            reformat, failed, config = run_black(ctx, tool, paths)
+            shown = "black --check"
+        exclusions = pins.format_exclusions(target.root, choice.tool)
+        kept = [f for f in reformat if not exclusions.excluded(f.path or "")]
+        broken = [f for f in failed if not exclusions.excluded(f.path or "")]
+        files = "file" if len(kept) == 1 else "files"
+        text = f"{shown} passes ({len(kept)} {files} would be reformatted"
+        text += f", {len(broken)} cannot be formatted)" if broken else ")"
+        metrics: dict[str, int | float | str] = {
+            "files_to_reformat": len(kept),
+            "files_unformattable": len(broken),
+            "config": config,
+            "formatter": choice.tool,
+            "formatter_evidence": choice.evidence,
+            f"{choice.tool}_source": tool.source,
+        }
+        if exclusions.excludes:
+            metrics["exclusions"] = exclusions.sources
+            dropped = len(reformat) + len(failed) - len(kept) - len(broken)
+            metrics["excluded_files"] = dropped
+        return Evaluation(
+            criteria=(Criterion(text=text, met=not kept and not broken),),
+            findings=(*kept, *broken),
+            metrics=metrics,
+        )
+
+
+def run_black(
+    ctx: GateContext, tool: toolenv.Tool, paths: Sequence[str]
+) -> tuple[list[Finding], list[Finding], str]:
+    """``black --check``: files to reformat, files it cannot format, the config."""
+    own = (ctx.target.root / "pyproject.toml").is_file()
+    if own:
+        config = "pyproject.toml"
+    else:
+        empty = ctx.scratch / "black-defaults.toml"
+        empty.write_text("", encoding="utf-8")
+        config = str(empty)
+    completed = ctx.run(
+        [tool.executable, "--check", "--config", config, *paths],
+        ok_codes=(0, WOULD_CHANGE, FAILED),
+        env={"BLACK_CACHE_DIR": str(tool_folder(ctx.settings, ctx.scratch, "black"))},
+    ).require_complete()
+    output = [_ANSI.sub("", line).rstrip() for line in completed.stderr.splitlines()]
+    reformat = would_reformat(ctx.target, output)
+    failed = cannot_format(ctx.target, output)
+    expected = {WOULD_CHANGE: reformat, FAILED: failed}.get(completed.returncode)
+    if expected is not None and not expected:
+        # Config and usage errors share these codes with the results.
+        code, reason = completed.returncode, last_line(completed.stderr)
+        raise ToolFailed(f"black exited with code {code}: {reason}")
+    check_summary(completed.returncode, output, reformat, failed)
+    return reformat, failed, config if own else "none (black defaults)"
+
+
+def run_ruff(
+    ctx: GateContext, tool: toolenv.Tool, paths: Sequence[str]
+) -> tuple[list[Finding], list[Finding], str]:
+    """``ruff format --check``: files to reformat, files it cannot format, config."""
+    config = pins.ruff_config(ctx.target.root, ctx.target.pyproject)
+    base = [tool.executable, "format", "--check", "--no-cache", "--force-exclude"]
+    base += [] if config else ["--isolated"]
+    usage = ctx.run([tool.executable, "format", "--help"], record=False).stdout
+    usage = " ".join(usage.split())
+    as_json = "--output-format" in usage and "only respected in preview" not in usage
+    if as_json:
+        base += ["--output-format", "json"]
+    completed = ctx.run([*base, *paths], ok_codes=(0, 1, 2)).require_complete()
+    # ruff 0.9-0.14 list the flag but ignore it outside preview mode (with a
+    # warning): whatever ruff printed is read as what it is.
+    if as_json and completed.stdout.lstrip().startswith("["):
+        reformat, failed = ruff_json(ctx.target, completed.stdout)
+    else:
+        reformat, failed = ruff_text(ctx.target, completed.stdout, completed.stderr)
+    if (completed.returncode == 1 and not reformat) or (
+        completed.returncode == 2 and not failed
+    ):
+        # Usage and configuration errors exit 2 as well.
+        code, reason = completed.returncode, last_line(completed.stderr)
+        raise ToolFailed(f"ruff exited with code {code}: {reason}")
+    return reformat, failed, config or "none (ruff defaults, --isolated)"
+
+
+def ruff_json(target: Target, stdout: str) -> tuple[list[Finding], list[Finding]]:
+    """``ruff format --output-format json``: ``unformatted`` and the rest."""
+    try:
+        data = json.loads(stdout)
+    except json.JSONDecodeError:
+        raise GateError(
+            f"ruff format printed output that is not JSON: {stdout.strip()[:80]!r}"
+        ) from None
+    if not isinstance(data, list) or not all(
+        isinstance(item, dict) and isinstance(item.get("filename"), str)
+        for item in data
+    ):
+        raise GateError("ruff format printed JSON that is not a list of diagnostics")
+    reformat: set[str] = set()
+    failed: dict[str, tuple[int | None, str]] = {}
+    for item in data:
+        path = target.rel(item["filename"])
+        if item.get("code") == "unformatted":
+            reformat.add(path)
+        else:
+            failed.setdefault(path, (_row(item), str(item.get("message", ""))))
+    return _ruff_reformat(reformat), _ruff_failed(failed)
+
+
+def _row(item: Mapping[str, Any]) -> int | None:
+    location = item.get("location")
+    row = location.get("row") if isinstance(location, Mapping) else None
+    return row if isinstance(row, int) else None
+
+
+def ruff_text(
+    target: Target, stdout: str, stderr: str
+) -> tuple[list[Finding], list[Finding]]:
+    """Older ruff's ``Would reformat: PATH`` lines, checked against its summary."""
+    lines = [_ANSI.sub("", line).rstrip() for line in stdout.splitlines()]
+    reformat = {target.rel(m["path"]) for m in map(_RUFF_REFORMAT.match, lines) if m}
+    failed: dict[str, tuple[int | None, str]] = {}
+    for raw in stderr.splitlines():
+        match = _RUFF_PARSE.match(_ANSI.sub("", raw).strip())
+        if match:
+            line = int(match["line"]) if match["line"] else None
+            failed.setdefault(target.rel(match["path"]), (line, match["reason"]))
+    if _RUFF_NO_FILES not in stderr:
+        summary = next(
+            (line for line in reversed(lines) if _RUFF_SUMMARY_PART.match(line)), None
+        )
+        if summary is None:
+            raise GateError(
+                "ruff format ended without its summary line"
+                f' ("N files already formatted"): {last_line(stdout + stderr)}'
+            )
+        counts = {k: int(n) for n, k in _RUFF_SUMMARY_PART.findall(summary)}
+        if counts.get("would be reformatted", 0) != len(reformat):
+            raise GateError(
+                f"ruff format's summary counts {counts.get('would be reformatted', 0)}"
+                f" files that would be reformatted but names {len(reformat)}"
+            )
+    return _ruff_reformat(reformat), _ruff_failed(failed)
+
+
+def _ruff_reformat(paths: set[str]) -> list[Finding]:
+    return [
+        Finding(
+            rule=RUFF_WOULD_REFORMAT.id,
+            severity=Severity.LOW,
+            priority=Priority.P1,
+            message=RUFF_WOULD_REFORMAT.title,
+            path=path,
+            fix=f"ruff format {path}",
+        )
+        for path in sorted(paths)
+    ]
+
+
+def _ruff_failed(failed: Mapping[str, tuple[int | None, str]]) -> list[Finding]:
+    return [
+        Finding(
+            rule=RUFF_CANNOT_FORMAT.id,
+            severity=Severity.MEDIUM,
+            priority=Priority.P1,
+            message=f"{RUFF_CANNOT_FORMAT.title} ({reason})".replace(" ()", ""),
+            path=path,
+            line=line,
+            fix=RUFF_CANNOT_FORMAT.fix,
+        )
+        for path, (line, reason) in sorted(failed.items())
+    ]
 
 
 def check_summary(

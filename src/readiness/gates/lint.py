@@ -2,13 +2,23 @@
 
 Three things decide what ruff checks, and each is pinned down here:
 
+* the version: the ruff the target pins (its lock, a dev/test pin, or its
+  ruff pre-commit hook's ``rev``), installed by :mod:`readiness.toolenv`;
+  readiness's own when it pins none (metric ``ruff_source`` says which);
 * configuration: when the target's root holds a ruff configuration
   (``.ruff.toml``, ``ruff.toml``, or ``pyproject.toml`` with ``[tool.ruff]``),
   ruff discovers it itself. That root file shadows any configuration of a parent
   directory, and letting ruff discover it (rather than passing ``--config``)
   keeps the target's nested configurations working, exactly as in its own CI.
   Without one, ``--isolated`` stops ruff from borrowing a parent directory's
-  or the user's configuration;
+  or the user's configuration, and ``--select E4,E7,E9,F`` keeps to ruff's
+  classic default rules (ruff 0.16 widened its default to some 400 rules: a
+  project that configures no ruff has never seen those);
+* exclusions: the project's own, beyond ruff's configuration: the ``exclude``
+  of ``.pre-commit-config.yaml`` and of its linter hooks, and, without a ruff
+  configuration, ``[tool.black]``'s excludes (:func:`readiness.pins.lint_exclusions`).
+  Folders (``^tests/data/``) become ``--extend-exclude ./tests/data``; every
+  other pattern filters the findings by path;
 * the cache: ``--no-cache``, so nothing is written into the target, and so
   ruff re-reads every file (its ``# noqa`` warnings are printed only then);
 * fixes: ``--no-fix``, whatever the target's ``fix = true`` says.
@@ -25,6 +35,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from readiness import pins, toolenv
 from readiness.command import Completed, last_line
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import (
@@ -61,8 +72,8 @@ SYNTAX_ERROR = Rule(
 RULES = (INVALID_NOQA, SYNTAX_ERROR)
 
 BLANKET_NOQA = "PGH004"
-#: ruff's configuration files, in the order ruff prefers them within one folder.
-CONFIG_FILES = (".ruff.toml", "ruff.toml", "pyproject.toml")
+#: ruff's default rules until 0.16, for a target that configures no ruff.
+CLASSIC_DEFAULT = "E4,E7,E9,F"
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 #: The noqa warnings of ruff's ``noqa.rs``: a line-level directive, a file-level
@@ -85,11 +96,17 @@ class LintGate(Gate):
     cost = 5.0
 
     def run(self, ctx: GateContext) -> Evaluation:
-        ctx.tool_version("ruff")
+        ruff = toolenv.resolve(ctx.target, "ruff", run=ctx.run)
+        if ruff.own:
+            ctx.tool_version("ruff")
+        else:
+            ctx.record_tool("ruff", ruff.pinned or "")
         paths = ctx.options.strings("paths", (".",))
         config = ruff_config(ctx.target)
+        exclusions = pins.lint_exclusions(ctx.target.root, ctx.target.pyproject)
+        folders = exclusions.ruff_patterns()
         base = [
-            "ruff",
+            ruff.executable,
             "check",
             "--output-format",
             "json",
@@ -97,8 +114,10 @@ class LintGate(Gate):
             "--no-cache",
             "--force-exclude",
             *(() if config else ("--isolated",)),
+            *(f"--extend-exclude={folder}" for folder in folders),
         ]
-        main = ctx.run([*base, *paths], ok_codes=(0, 1))
+        select = () if config else ("--select", CLASSIC_DEFAULT)
+        main = ctx.run([*base, *select, *paths], ok_codes=(0, 1))
         diagnostics = read_diagnostics(json_output(main))
         # A second, cheap pass for blanket noqa comments, whatever the target selects;
         # the target's exclusions and per-file ignores still apply.
@@ -111,17 +130,37 @@ class LintGate(Gate):
             if item.get("code") == BLANKET_NOQA
         ]
 
-        reported = [diagnostic_finding(ctx.target, item) for item in diagnostics]
+        every = [diagnostic_finding(ctx.target, item) for item in diagnostics]
+        reported = [f for f in every if not exclusions.excluded(f.path or "")]
         seen = {(f.path, f.line) for f in reported if f.rule == BLANKET_NOQA}
         extra: list[Finding] = []
         for item in blanket:
             finding = diagnostic_finding(ctx.target, item)
-            if (finding.path, finding.line) not in seen:
+            if (finding.path, finding.line) not in seen and not exclusions.excluded(
+                finding.path or ""
+            ):
                 seen.add((finding.path, finding.line))
                 extra.append(finding)
-        invalid = invalid_noqa_findings(ctx.target, main.stderr)
+        invalid = [
+            f
+            for f in invalid_noqa_findings(ctx.target, main.stderr)
+            if not exclusions.excluded(f.path or "")
+        ]
 
         open_count = len(reported) + len(invalid)
+        metrics: dict[str, int | float | str] = {
+            "total": len(reported),
+            "fixable": sum(1 for finding in reported if finding.tool_fix),
+            "by_rule": summarise(Counter(finding.rule for finding in reported)),
+            "invalid_noqa": len(invalid),
+            "blanket_noqa": len(seen),
+            "config": config
+            or f"none (ruff's default rules {CLASSIC_DEFAULT}, --isolated)",
+            "ruff_source": ruff.source,
+        }
+        if exclusions.excludes:
+            metrics["exclusions"] = exclusions.sources
+            metrics["excluded_findings"] = len(every) - len(reported)
         return Evaluation(
             criteria=(
                 Criterion(
@@ -131,25 +170,13 @@ class LintGate(Gate):
                 ),
             ),
             findings=(*reported, *extra, *invalid),
-            metrics={
-                "total": len(reported),
-                "fixable": sum(1 for finding in reported if finding.tool_fix),
-                "by_rule": summarise(Counter(finding.rule for finding in reported)),
-                "invalid_noqa": len(invalid),
-                "blanket_noqa": len(seen),
-                "config": config or "none (ruff defaults, --isolated)",
-            },
+            metrics=metrics,
         )
 
 
 def ruff_config(target: Target) -> str | None:
     """The configuration file ruff uses in the target's root, if there is one."""
-    for name in CONFIG_FILES:
-        if not (target.root / name).is_file():
-            continue
-        if name != "pyproject.toml" or "ruff" in target.tool:
-            return name
-    return None
+    return pins.ruff_config(target.root, target.pyproject)
 
 
 def json_output(completed: Completed) -> str:
