@@ -50,6 +50,7 @@ from readiness.gates.interface import (
     GateContext,
     GateError,
 )
+from readiness.perfile import PerFileMemo, Plan, tool_key
 from readiness.target import Target
 
 WOULD_REFORMAT = Rule(
@@ -73,7 +74,12 @@ CANNOT_FORMAT = Rule(
         " the file is written for"
     ),
 )
-RUFF_WOULD_REFORMAT = Rule(
+RUFF  #: ``black -v`` on a file it leaves as it is (checked now, or from its own cache).
+_UNCHANGED = re.compile(
+    r"^(?P<path>.+?) (?:already well formatted, good job\.|"
+    r"wasn't modified on disk since last run\.)$"
+)
+_WOULD_REFORMAT = Rule(
     id="FM003",
     title="would be reformatted by ruff format",
     explanation=(
@@ -189,8 +195,17 @@ def run_black(
         empty = ctx.scratch / "black-defaults.toml"
         empty.write_text("", encoding="utf-8")
         config = str(empty)
+    memo = _black_memo(ctx, tool, paths, config)
+    plan = memo.plan() if memo is not None else Plan(full=True)
+    shown_config = config if own else "none (black defaults)"
+    if not plan.full and not plan.rerun:
+        reformat, failed = _from_memo(ctx.target, plan.reused)
+        ctx.record_command([tool.executable, "--check", "--config", config, *paths])
+        return reformat, failed, shown_config
+    verbose = ["-v"] if memo is not None else []
+    checked = list(paths) if plan.full else list(plan.rerun)
     completed = ctx.run(
-        [tool.executable, "--check", "--config", config, *paths],
+        [tool.executable, "--check", *verbose, "--config", config, *checked],
         ok_codes=(0, WOULD_CHANGE, FAILED),
         env={"BLACK_CACHE_DIR": str(tool_folder(ctx.settings, ctx.scratch, "black"))},
     ).require_complete()
@@ -203,7 +218,81 @@ def run_black(
         code, reason = completed.returncode, last_line(completed.stderr)
         raise ToolFailed(f"black exited with code {code}: {reason}")
     check_summary(completed.returncode, output, reformat, failed)
-    return reformat, failed, config if own else "none (black defaults)"
+    if memo is not None:
+        fresh = _per_file(ctx.target, output, reformat, failed)
+        memo.save({**plan.reused, **fresh})
+        old_reformat, old_failed = _from_memo(ctx.target, plan.reused)
+        reformat = sorted([*reformat, *old_reformat], key=lambda f: f.path or "")
+        failed = sorted([*failed, *old_failed], key=lambda f: f.path or "")
+    return reformat, failed, shown_config
+
+
+def _black_memo(
+    ctx: GateContext, tool: toolenv.Tool, paths: Sequence[str], config: str
+) -> PerFileMemo | None:
+    """Per-file results of black for a whole-tree check with the cache on."""
+    if tuple(paths) != (".",) or ctx.settings.cache_dir is None:
+        return None
+    config_path = (
+        Path(config) if Path(config).is_absolute() else ctx.target.root / config
+    )
+    try:
+        config_text = config_path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    version = tool.pinned or ctx.tools.get("black", "")
+    return PerFileMemo(
+        tool_folder(ctx.settings, ctx.scratch, "black-files"),
+        tool_key=tool_key("black", tool.executable, version, config_text),
+        root=ctx.target.root,
+    )
+
+
+def _per_file(
+    target: Target, lines: list[str], reformat: list[Finding], failed: list[Finding]
+) -> dict[str, Any]:
+    """What black said of each file it checked (``-v`` lists the unchanged ones)."""
+    results: dict[str, Any] = {
+        target.rel(m["path"]): {"status": "ok"}
+        for m in map(_UNCHANGED.match, lines)
+        if m
+    }
+    for finding in reformat:
+        results[finding.path or ""] = {"status": "reformat"}
+    for finding in failed:
+        results[finding.path or ""] = {
+            "status": "fail",
+            "line": finding.line,
+            "message": finding.message,
+        }
+    return results
+
+
+def _from_memo(
+    target: Target, reused: Mapping[str, Any]
+) -> tuple[list[Finding], list[Finding]]:
+    reformat = would_reformat(
+        target,
+        [
+            f"would reformat {target.root / path}"
+            for path, data in sorted(reused.items())
+            if data.get("status") == "reformat"
+        ],
+    )
+    failed = [
+        Finding(
+            rule=CANNOT_FORMAT.id,
+            severity=Severity.MEDIUM,
+            priority=Priority.P1,
+            message=str(data.get("message", CANNOT_FORMAT.title)),
+            path=path,
+            line=data.get("line"),
+            fix=CANNOT_FORMAT.fix,
+        )
+        for path, data in sorted(reused.items())
+        if data.get("status") == "fail"
+    ]
+    return reformat, failed
 
 
 def run_ruff(
