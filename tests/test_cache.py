@@ -206,3 +206,33 @@ def test_the_file_index_hashes_content_not_mtimes(make_repo: MakeRepo) -> None:
     assert cache.FileIndex.of(discover(root)) == first
     (root / "a.py").write_text("x = 2\n", encoding="utf-8")
     assert cache.FileIndex.of(discover(root)) != first
+
+
+@pytest.mark.tools
+def test_black_rechecks_only_changed_files_and_agrees_with_a_fresh_run(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    """Per-file memo: after one file changes, black checks that file alone."""
+    root = make_repo(
+        {
+            **PROJECT,
+            "pyproject.toml": PROJECT["pyproject.toml"] + "\n[tool.black]\n",
+            "app/ugly.py": "x=1\n",
+            "app/other.py": "y=2\n",
+        }
+    )
+    store = tmp_path / "cache"
+    first = run(root, store, gates=("format",))
+    assert [f.path for f in first.gates[0].findings] == ["app/other.py", "app/ugly.py"]
+    (root / "app" / "ugly.py").write_text("x = 1\n", encoding="utf-8")
+    second = run(root, store, gates=("format",))
+    assert not second.gates[0].cached
+    command = second.gates[0].commands[0]
+    assert command[-1] == "app/ugly.py"  # only the changed file was checked
+    fresh = comparable(run(root, None, gates=("format",)))
+    incremental = comparable(second)
+    for data in (fresh, incremental):  # the commands differ: a file list, -v
+        data["gates"][0].pop("command")
+        data["gates"][0].pop("commands")
+    assert incremental == fresh
+    assert [f.path for f in second.gates[0].findings] == ["app/other.py"]

@@ -74,12 +74,7 @@ CANNOT_FORMAT = Rule(
         " the file is written for"
     ),
 )
-RUFF  #: ``black -v`` on a file it leaves as it is (checked now, or from its own cache).
-_UNCHANGED = re.compile(
-    r"^(?P<path>.+?) (?:already well formatted, good job\.|"
-    r"wasn't modified on disk since last run\.)$"
-)
-_WOULD_REFORMAT = Rule(
+RUFF_WOULD_REFORMAT = Rule(
     id="FM003",
     title="would be reformatted by ruff format",
     explanation=(
@@ -108,6 +103,11 @@ WOULD_CHANGE = 1
 FAILED = 123
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+#: ``black -v`` on a file it leaves as it is (checked now, or from its own cache).
+_UNCHANGED = re.compile(
+    r"^(?P<path>.+?) (?:already well formatted, good job\.|"
+    r"wasn't modified on disk since last run\.)$"
+)
 _WOULD_REFORMAT = re.compile(r"^would reformat (?P<path>.+)$")
 _CANNOT_PARSE = re.compile(
     r"^(?:error: )?(?P<context>cannot parse[^:]*): (?P<path>.+):(?P<line>\d+):\d+$"
