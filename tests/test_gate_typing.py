@@ -29,6 +29,7 @@ from readiness.gates.typing import (
     MISSING_STUBS,
     MYPY_VERSION,
     STRICT_OVERRIDE,
+    MypyChoice,
     MypyError,
     TypingGate,
     declared,
@@ -489,9 +490,20 @@ def test_the_default_extras_and_groups_and_the_mypy_to_install(
         "ruff",
         "types-requests",
     ]
-    assert mypy_requirement(requirements) == (f"mypy=={MYPY_VERSION}",)
-    assert mypy_requirement(["ruff"]) == (f"mypy=={MYPY_VERSION}",)
-    assert mypy_requirement(["mypy==1.13.0", "not a requirement !"]) == ()
+    ours = MypyChoice(
+        requirements=(f"mypy=={MYPY_VERSION}",),
+        source="readiness (the target pins no mypy)",
+    )
+    assert mypy_requirement(root, requirements) == ours
+    assert mypy_requirement(root, ["ruff"]) == ours
+    assert mypy_requirement(root, ["mypy==1.13.0", "not a requirement !"]) == (
+        MypyChoice(
+            requirements=("mypy==1.13.0",), source="pyproject.toml (dev/test pins)"
+        )
+    )
+    assert mypy_requirement(root, ["mypy<2,>=1.11"]) == MypyChoice(
+        requirements=(), source="the target's requirement (mypy<2,>=1.11)"
+    )
 
 
 def test_the_mypy_version_pinned_here_is_the_dev_lock_s() -> None:

@@ -11,6 +11,7 @@ nothing, and every answer carries its evidence so the report can say which.
   target pins: its lock first, then an exact pin in its dev/test extras and
   dependency groups, then the ``rev`` of the matching hook in
   ``.pre-commit-config.yaml``.
+- :func:`hook_dependencies` gives what a pre-commit hook installs beside its tool.
 - :func:`formatter` says whether the project formats with ruff or black.
 """
 
@@ -133,8 +134,8 @@ def declared_pins(requirements: Iterable[str]) -> dict[str, str]:
     return pins
 
 
-def precommit_hooks(root: Path) -> list[tuple[str, str, tuple[str, ...]]]:
-    """``(repo, rev, hook ids)`` of ``.pre-commit-config.yaml`` (empty if none)."""
+def _precommit_repos(root: Path) -> list[tuple[Mapping[str, Any], list[Any]]]:
+    """The repos of ``.pre-commit-config.yaml`` with their hook tables."""
     path = root / ".pre-commit-config.yaml"
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -143,16 +144,39 @@ def precommit_hooks(root: Path) -> list[tuple[str, str, tuple[str, ...]]]:
     repos = data.get("repos", []) if isinstance(data, Mapping) else []
     found = []
     for repo in repos if isinstance(repos, list) else []:
-        if not isinstance(repo, Mapping):
-            continue
-        hooks = repo.get("hooks", [])
-        ids = tuple(
-            str(hook.get("id"))
-            for hook in (hooks if isinstance(hooks, list) else [])
-            if isinstance(hook, Mapping)
-        )
-        found.append((str(repo.get("repo", "")), str(repo.get("rev", "")), ids))
+        if isinstance(repo, Mapping):
+            hooks = repo.get("hooks", [])
+            hooks = (
+                [h for h in hooks if isinstance(h, Mapping)]
+                if isinstance(hooks, list)
+                else []
+            )
+            found.append((repo, hooks))
     return found
+
+
+def precommit_hooks(root: Path) -> list[tuple[str, str, tuple[str, ...]]]:
+    """``(repo, rev, hook ids)`` of ``.pre-commit-config.yaml`` (empty if none)."""
+    return [
+        (
+            str(repo.get("repo", "")),
+            str(repo.get("rev", "")),
+            tuple(str(hook.get("id")) for hook in hooks),
+        )
+        for repo, hooks in _precommit_repos(root)
+    ]
+
+
+def hook_dependencies(root: Path, hook_id: str) -> tuple[str, ...]:
+    """The ``additional_dependencies`` of the pre-commit hooks called ``hook_id``:
+    what the project installs beside the tool when it runs it (stubs, plugins)."""
+    found: list[str] = []
+    for _, hooks in _precommit_repos(root):
+        for hook in hooks:
+            extra = hook.get("additional_dependencies", [])
+            if hook.get("id") == hook_id and isinstance(extra, list):
+                found.extend(str(item) for item in extra)
+    return tuple(found)
 
 
 def hook_rev(root: Path, tool: str) -> str | None:
