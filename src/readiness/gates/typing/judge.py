@@ -108,8 +108,7 @@ def notes(checked: Checked) -> list[Criterion]:
         found.append(
             Criterion(
                 text="mypy checked the source with the dependencies installed but"
-                " not the target (the package does not build:"
-                f" {prepared.not_installed})",
+                f" not the target ({prepared.not_installed})",
                 met=True,
             )
         )
@@ -130,7 +129,7 @@ def environment_metrics(checked: Checked) -> dict[str, str]:
         "target_installed": (
             "yes"
             if prepared.not_installed is None
-            else f"no (the package does not build: {prepared.not_installed})"
+            else f"no ({prepared.not_installed})"
         ),
     }
     if checked.python_version is not None:
