@@ -1692,3 +1692,99 @@ def test_a_pyproject_that_is_not_toml_stops_at_discovery(
         e.startswith(f"readiness: error: {root / 'pyproject.toml'}: invalid TOML: ")
         for e in errors
     )
+
+
+def installed_version(python: Path, distribution: str) -> str:
+    completed = command.run(
+        [
+            str(python),
+            "-c",
+            f"import importlib.metadata as m; print(m.version({distribution!r}))",
+        ],
+        cwd=python.parent,
+        timeout_s=60,
+    )
+    return str(completed.stdout).strip()
+
+
+@pytest.mark.tools
+def test_the_typing_environment_holds_the_locked_versions(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    """flask: its uv.lock pins click 8.3.x, the typing environment got click 8.5.1
+    and mypy reported two strict errors the project does not have. Here the lock,
+    resolved as of 2023-08-01, pins click 8.1.6 and mypy 1.4.1 (older than -O json)
+    while the project asks for any click >= 8 and any mypy."""
+    root = make_repo(
+        {
+            "pyproject.toml": """
+            [project]
+            name = "app"
+            version = "0"
+            requires-python = ">=3.11"
+            dependencies = ["click>=8"]
+            [dependency-groups]
+            typing = ["mypy"]
+            """,
+            "app/__init__.py": "import click\n\nx: int = click.style('s')\n",
+        }
+    )
+    command.run(
+        ["uv", "lock", "--exclude-newer", "2023-08-01T00:00:00Z"],
+        cwd=root,
+        env=environments.UV_ENV,
+        timeout_s=300,
+    )
+    ctx = context(root, tmp_path / "scratch")
+    checked = typing_gate.check(ctx)
+    assert checked.prepared is not None
+    python = checked.prepared.env.python
+    assert (installed_version(python, "click"), checked.version) == ("8.1.6", "1.4.1")
+    assert (checked.prepared.versions_from, checked.prepared.mypy_source) == (
+        "uv.lock",
+        "uv.lock",
+    )
+    assert [(e.location, e.code) for e in checked.errors] == [
+        ("app/__init__.py:3", "assignment")
+    ]
+
+
+@pytest.mark.tools
+def test_a_target_that_does_not_build_is_still_type_checked(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    """issue 11: a legacy codebase whose setup.py cythonizes a git-ignored file left
+    the typing gate in `error`; mypy does not need the target installed."""
+    root = make_repo(
+        {
+            "pyproject.toml": """
+            [build-system]
+            requires = ["setuptools"]
+            build-backend = "setuptools.build_meta"
+            [project]
+            name = "app"
+            version = "0"
+            dependencies = ["typing-extensions"]
+            """,
+            # the build fails; typing-extensions must still be there for mypy
+            "setup.py": "raise FileNotFoundError('src/app/_ext.pyx')\n",
+            "src/app/__init__.py": (
+                "from typing_extensions import Literal\n\nx: Literal['a'] = 'b'\n"
+            ),
+        }
+    )
+    result = run_typing(root, tmp_path / "scratch")
+    assert result.status is Status.PASS, result.reason  # a legacy error, no baseline
+    assert result.metrics["target_installed"] == (
+        "no (the package does not build (FileNotFoundError: src/app/_ext.pyx))"
+    )
+    assert [(f.rule, f.location, f.message) for f in result.findings] == [
+        (
+            "assignment",
+            "src/app/__init__.py:3",
+            (
+                "Incompatible types in assignment (expression has type"
+                " \"Literal['b']\", variable has type \"Literal['a']\")"
+            ),
+        )
+    ]
