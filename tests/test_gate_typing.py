@@ -1469,6 +1469,12 @@ def test_the_example_s_legacy_counts_and_figures(example: GateResult) -> None:
         "missing_stubs": "yaml (types-PyYAML)",
         "baseline": "none",
         "config": "pyproject.toml",
+        "mypy_source": "readiness (the target pins no mypy)",
+        "versions_from": "resolved",
+        "extras": "dev, test",
+        "guarded_extras": "none",
+        "hook_packages": "none",
+        "target_installed": "yes",
     }
 
 
