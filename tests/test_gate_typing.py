@@ -21,7 +21,7 @@ from packaging.version import Version
 
 from readiness import baselines, cli, command, environments
 from readiness.errors import ConfigError
-from readiness.findings import Finding, GateResult, Severity, Status
+from readiness.findings import Criterion, Finding, GateResult, Severity, Status
 from readiness.gates import registry
 from readiness.gates import typing as typing_gate
 from readiness.gates.interface import GateContext
@@ -29,6 +29,7 @@ from readiness.gates.typing import (
     MISSING_STUBS,
     MYPY_VERSION,
     STRICT_OVERRIDE,
+    MypyChoice,
     MypyError,
     TypingGate,
     declared,
@@ -489,9 +490,20 @@ def test_the_default_extras_and_groups_and_the_mypy_to_install(
         "ruff",
         "types-requests",
     ]
-    assert mypy_requirement(requirements) == (f"mypy=={MYPY_VERSION}",)
-    assert mypy_requirement(["ruff"]) == (f"mypy=={MYPY_VERSION}",)
-    assert mypy_requirement(["mypy==1.13.0", "not a requirement !"]) == ()
+    ours = MypyChoice(
+        requirements=(f"mypy=={MYPY_VERSION}",),
+        source="readiness (the target pins no mypy)",
+    )
+    assert mypy_requirement(root, requirements) == ours
+    assert mypy_requirement(root, ["ruff"]) == ours
+    assert mypy_requirement(root, ["mypy==1.13.0", "not a requirement !"]) == (
+        MypyChoice(
+            requirements=("mypy==1.13.0",), source="pyproject.toml (dev/test pins)"
+        )
+    )
+    assert mypy_requirement(root, ["mypy<2,>=1.11"]) == MypyChoice(
+        requirements=(), source="the target's requirement (mypy<2,>=1.11)"
+    )
 
 
 def test_the_mypy_version_pinned_here_is_the_dev_lock_s() -> None:
@@ -507,8 +519,10 @@ def fake_mypy(
     stdout: str = "\n",  # what a clean ``mypy -O json`` prints
     stderr: str = "",
     code: int = 0,
+    unbuildable: str | None = None,
 ) -> list[environments.Spec]:
-    """An environment whose ``python -m mypy`` prints what it is told to."""
+    """An environment whose ``python -m mypy`` prints what it is told to;
+    ``unbuildable``: the BuildError an environment with the target raises."""
     script = tmp_path / "fake-env" / "bin" / "python"
     script.parent.mkdir(parents=True)
     script.write_text(
@@ -531,6 +545,8 @@ def fake_mypy(
         target: object, spec: environments.Spec, **kwargs: object
     ) -> environments.Environment:
         specs.append(spec)
+        if unbuildable is not None and spec.install_target:
+            raise environments.BuildError(unbuildable)
         return environments.Environment(
             path=script.parent.parent,
             python=script,
@@ -586,6 +602,14 @@ def test_without_config_mypy_runs_with_defaults_on_the_packages(
     (spec,) = specs
     assert (spec.kind, spec.extras, spec.groups) == ("typing", ("dev",), ())
     assert spec.packages == (f"mypy=={MYPY_VERSION}",)
+    assert {k: result.metrics[k] for k in ENVIRONMENT_METRICS} == {
+        "mypy_source": "readiness (the target pins no mypy)",
+        "versions_from": "resolved",
+        "extras": "dev",
+        "guarded_extras": "none",
+        "hook_packages": "none",
+        "target_installed": "yes",
+    }
     argv = mypy_argv(tmp_path)
     assert argv[:3] == ["-m", "mypy", "--config-file"]
     assert Path(argv[3]).read_text() == "[mypy]\n"  # no parent or user config
@@ -605,6 +629,267 @@ def test_without_config_mypy_runs_with_defaults_on_the_packages(
             " failing; `readiness baseline typing` records one)"
         ),
     ]
+
+
+XDIST_LIKE = {
+    "pyproject.toml": """
+    [project]
+    name = "plug"
+    dependencies = ["pytest>=7"]
+    [project.optional-dependencies]
+    psutil = ["psutil>=3.0"]
+    setproctitle = ["setproctitle"]
+    docs = ["sphinx"]
+    testing = ["filelock"]
+    [tool.mypy]
+    files = ["src"]
+    """,
+    ".pre-commit-config.yaml": """
+    repos:
+    - repo: https://github.com/astral-sh/ruff-pre-commit
+      rev: v0.12.0
+      hooks:
+        - id: ruff
+          additional_dependencies: [not-for-mypy]
+    - repo: https://github.com/pre-commit/mirrors-mypy
+      rev: v1.16.1
+      hooks:
+        - id: mypy
+          additional_dependencies: [types-psutil, setproctitle, ".", plug]
+    """,
+    "src/xdist/__init__.py": "",
+    # psutil and setproctitle imported under guards; filelock and sphinx unguarded
+    # or not imported: only the extras of the first two are installed.
+    "src/xdist/plugin.py": """
+    import filelock
+    try:
+        import psutil
+    except ImportError:
+        psutil = None
+    """,
+    "src/xdist/remote.py": """
+    try:
+        from setproctitle import setproctitle
+    except (ModuleNotFoundError, KeyError):
+        def setproctitle(title: str) -> None: ...
+    """,
+}
+
+
+def test_the_environment_installs_what_the_project_s_mypy_hook_installs(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pytest-xdist: its mypy hook installs types-psutil and setproctitle (and the
+    hook's rev pins mypy 1.16.1); without them mypy reported psutil and
+    setproctitle as import-untyped/import-not-found."""
+    specs = fake_mypy(tmp_path, monkeypatch, version="1.16.1")
+    result = run_typing(make_repo(XDIST_LIKE), tmp_path / "scratch")
+    assert result.status is Status.PASS, result.reason
+    (spec,) = specs
+    assert spec.extras == ("psutil", "setproctitle")
+    assert spec.packages == ("types-psutil", "setproctitle", "mypy==1.16.1")
+    assert spec.constraints is None
+    assert {k: result.metrics[k] for k in ENVIRONMENT_METRICS} == {
+        "mypy_source": ".pre-commit-config.yaml (hook rev)",
+        "versions_from": "resolved",
+        "extras": "psutil, setproctitle",
+        "guarded_extras": "psutil, setproctitle",
+        "hook_packages": "types-psutil, setproctitle",
+        "target_installed": "yes",
+    }
+    assert result.tools == {"mypy": "1.16.1"}
+
+
+ENVIRONMENT_METRICS = (
+    "mypy_source",
+    "versions_from",
+    "extras",
+    "guarded_extras",
+    "hook_packages",
+    "target_installed",
+)
+
+
+def test_guarded_imports_are_those_under_an_import_error_handler(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.py").write_text(textwrap.dedent("""
+            import json
+            try:
+                import yaml.loader, ujson
+                from toml import loads
+                from . import sibling
+            except ImportError:
+                pass
+            try:
+                import tomli
+            except KeyError:
+                pass
+            try:
+                import orjson
+            except:
+                pass
+            try:
+                import lxml
+            except builtins.ModuleNotFoundError:
+                pass
+            """))
+    (tmp_path / "broken.py").write_text("try:\n")
+    found = typing_gate.guarded_imports(tmp_path, ["a.py", "broken.py", "gone.py"])
+    assert found == {"yaml", "ujson", "toml", "orjson", "lxml"}
+
+
+def test_the_mypy_the_lock_pins_and_the_locked_versions(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """flask: its uv.lock pins click 8.3.x, the typing environment got click 8.5.1,
+    and mypy reported two strict errors the project does not have."""
+    root = make_repo(
+        {
+            **APP,
+            "uv.lock": """
+            version = 1
+            [[package]]
+            name = "mypy"
+            version = "1.19.1"
+            """,
+        }
+    )
+    exported: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+
+    def export_lock(
+        target: object,
+        *,
+        extras: tuple[str, ...],
+        groups: tuple[str, ...],
+        dest: Path,
+        run: object,
+    ) -> Path:
+        exported.append((extras, groups))
+        dest.write_text("mypy==1.19.1\n")
+        return dest
+
+    monkeypatch.setattr(environments, "export_lock", export_lock)
+    specs = fake_mypy(tmp_path, monkeypatch, version="1.19.1")
+    result = run_typing(root, tmp_path / "scratch")
+    assert result.status is Status.PASS, result.reason
+    (spec,) = specs
+    assert exported == [(("dev",), ())]
+    assert spec.constraints == tmp_path / "scratch" / "typing-locked.txt"
+    assert spec.packages == ("mypy==1.19.1",)
+    assert (result.metrics["mypy_source"], result.metrics["versions_from"]) == (
+        "uv.lock",
+        "uv.lock",
+    )
+
+
+def test_a_lock_uv_cannot_export_falls_back_to_resolving(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def export_lock(target: object, **kwargs: object) -> Path:
+        raise environments.BuildError("uv cannot export uv.lock: it is stale")
+
+    monkeypatch.setattr(environments, "export_lock", export_lock)
+    specs = fake_mypy(tmp_path, monkeypatch)
+    root = make_repo({**APP, "uv.lock": "version = 1\n"})
+    result = run_typing(root, tmp_path / "scratch")
+    assert specs[0].constraints is None
+    assert result.metrics["versions_from"] == (
+        "resolved (uv cannot export uv.lock: it is stale)"
+    )
+
+
+def test_an_unsupported_python_version_is_replaced_by_the_interpreter_s(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """flask: `python_version = "3.9"` with a mypy that supports 3.10 and later
+    made the gate an error ("mypy rejects its configuration")."""
+    files = {
+        **APP,
+        "pyproject.toml": """
+        [project]
+        name = "app"
+        [tool.mypy]
+        python_version = "3.9"
+        """,
+    }
+    complaint = (
+        "pyproject.toml: [mypy]: python_version: Python 3.9 is not supported (must"
+        " be 3.10 or higher)\n"
+    )
+    fake_mypy(tmp_path, monkeypatch, stderr=complaint)
+    result = run_typing(make_repo(files), tmp_path / "scratch")
+    assert result.status is Status.PASS, result.reason
+    argv = mypy_argv(tmp_path)  # the second run's
+    assert argv[2:4] == ["--python-version", "3.11"]
+    assert result.metrics["python_version"] == "3.11 (configured 3.9: unsupported)"
+    assert result.criteria[-1] == Criterion(
+        text="mypy checked the code for Python 3.11 (the configured python_version"
+        f" 3.9 is older than mypy {MYPY_VERSION} supports)",
+        met=True,
+    )
+
+
+def test_a_target_that_does_not_build_is_checked_from_its_source(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 11: a legacy codebase whose setup.py cythonizes a git-ignored file left
+    the typing gate in `error`, though mypy does not need the target installed."""
+    files = {
+        **APP,
+        "pyproject.toml": """
+        [project]
+        name = "app"
+        dependencies = ["attrs"]
+        [project.optional-dependencies]
+        dev = ["types-PyYAML", "app[extra]"]
+        extra = ["rich"]
+        [dependency-groups]
+        typing = ["types-requests"]
+        """,
+    }
+    specs = fake_mypy(
+        tmp_path,
+        monkeypatch,
+        unbuildable="blocked: the package does not build (src/app/_ext.pyx: not found)",
+    )
+    result = run_typing(make_repo(files), tmp_path / "scratch")
+    assert result.status is Status.PASS, result.reason
+    first, second = specs
+    assert (first.install_target, first.extras) == (True, ("dev",))
+    assert (second.install_target, second.extras, second.groups) == (
+        False,
+        (),
+        ("typing",),
+    )
+    assert second.packages == (
+        "attrs",
+        "types-PyYAML",
+        "rich",
+        f"mypy=={MYPY_VERSION}",
+    )
+    assert result.metrics["target_installed"] == (
+        "no (the package does not build (src/app/_ext.pyx: not found))"
+    )
+    assert result.criteria[-1] == Criterion(
+        text="mypy checked the source with the dependencies installed but not the"
+        " target (the package does not build (src/app/_ext.pyx: not found))",
+        met=True,
+    )
+
+
+def test_other_build_errors_stay_gate_errors(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    specs = fake_mypy(
+        tmp_path, monkeypatch, unbuildable="cannot build the typing environment: x"
+    )
+    result = run_typing(make_repo(APP), tmp_path / "scratch")
+    assert (result.status, result.reason) == (
+        Status.ERROR,
+        "cannot build the typing environment: x",
+    )
+    assert len(specs) == 1
 
 
 def test_strict_scope_from_settings_fails_on_its_errors(
@@ -1184,6 +1469,12 @@ def test_the_example_s_legacy_counts_and_figures(example: GateResult) -> None:
         "missing_stubs": "yaml (types-PyYAML)",
         "baseline": "none",
         "config": "pyproject.toml",
+        "mypy_source": "readiness (the target pins no mypy)",
+        "versions_from": "resolved",
+        "extras": "dev, test",
+        "guarded_extras": "none",
+        "hook_packages": "none",
+        "target_installed": "yes",
     }
 
 
@@ -1407,3 +1698,99 @@ def test_a_pyproject_that_is_not_toml_stops_at_discovery(
         e.startswith(f"readiness: error: {root / 'pyproject.toml'}: invalid TOML: ")
         for e in errors
     )
+
+
+def installed_version(python: Path, distribution: str) -> str:
+    completed = command.run(
+        [
+            str(python),
+            "-c",
+            f"import importlib.metadata as m; print(m.version({distribution!r}))",
+        ],
+        cwd=python.parent,
+        timeout_s=60,
+    )
+    return str(completed.stdout).strip()
+
+
+@pytest.mark.tools
+def test_the_typing_environment_holds_the_locked_versions(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    """flask: its uv.lock pins click 8.3.x, the typing environment got click 8.5.1
+    and mypy reported two strict errors the project does not have. Here the lock,
+    resolved as of 2023-08-01, pins click 8.1.6 and mypy 1.4.1 (older than -O json)
+    while the project asks for any click >= 8 and any mypy."""
+    root = make_repo(
+        {
+            "pyproject.toml": """
+            [project]
+            name = "app"
+            version = "0"
+            requires-python = ">=3.11"
+            dependencies = ["click>=8"]
+            [dependency-groups]
+            typing = ["mypy"]
+            """,
+            "app/__init__.py": "import click\n\nx: int = click.style('s')\n",
+        }
+    )
+    command.run(
+        ["uv", "lock", "--exclude-newer", "2023-08-01T00:00:00Z"],
+        cwd=root,
+        env=environments.UV_ENV,
+        timeout_s=300,
+    )
+    ctx = context(root, tmp_path / "scratch")
+    checked = typing_gate.check(ctx)
+    assert checked.prepared is not None
+    python = checked.prepared.env.python
+    assert (installed_version(python, "click"), checked.version) == ("8.1.6", "1.4.1")
+    assert (checked.prepared.versions_from, checked.prepared.mypy_source) == (
+        "uv.lock",
+        "uv.lock",
+    )
+    assert [(e.location, e.code) for e in checked.errors] == [
+        ("app/__init__.py:3", "assignment")
+    ]
+
+
+@pytest.mark.tools
+def test_a_target_that_does_not_build_is_still_type_checked(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    """issue 11: a legacy codebase whose setup.py cythonizes a git-ignored file left
+    the typing gate in `error`; mypy does not need the target installed."""
+    root = make_repo(
+        {
+            "pyproject.toml": """
+            [build-system]
+            requires = ["setuptools"]
+            build-backend = "setuptools.build_meta"
+            [project]
+            name = "app"
+            version = "0"
+            dependencies = ["typing-extensions"]
+            """,
+            # the build fails; typing-extensions must still be there for mypy
+            "setup.py": "raise FileNotFoundError('src/app/_ext.pyx')\n",
+            "src/app/__init__.py": (
+                "from typing_extensions import Literal\n\nx: Literal['a'] = 'b'\n"
+            ),
+        }
+    )
+    result = run_typing(root, tmp_path / "scratch")
+    assert result.status is Status.PASS, result.reason  # a legacy error, no baseline
+    assert result.metrics["target_installed"] == (
+        "no (the package does not build (FileNotFoundError: src/app/_ext.pyx))"
+    )
+    assert [(f.rule, f.location, f.message) for f in result.findings] == [
+        (
+            "assignment",
+            "src/app/__init__.py:3",
+            (
+                "Incompatible types in assignment (expression has type"
+                " \"Literal['b']\", variable has type \"Literal['a']\")"
+            ),
+        )
+    ]

@@ -326,3 +326,32 @@ def _reason(message: str) -> str:
         if line.startswith("error:"):
             return line.removeprefix("error:").strip()
     return lines[-1] if lines else "uv failed"
+
+
+def export_lock(
+    target: Target,
+    *,
+    extras: Sequence[str],
+    groups: Sequence[str],
+    dest: Path,
+    run: Runner,
+) -> Path:
+    """The versions the target's ``uv.lock`` pins for its dependencies, ``extras``
+    and ``groups``, written to ``dest`` as a constraints file (``uv export
+    --frozen``; the target and its workspace members left out), so that an
+    environment built with it holds the locked versions."""
+    args = ["uv", "export", "--frozen", "--no-hashes", "--no-header"]
+    args += ["--no-annotate", "--no-emit-workspace", "--no-default-groups"]
+    args += ["--project", str(target.root), "--output-file", str(dest)]
+    for extra in extras:
+        args += ["--extra", extra]
+    for group in groups:
+        args += ["--group", group]
+    try:
+        run(args, env=UV_ENV)
+    except command.ToolError as error:
+        detail = error.output if isinstance(error, command.ToolFailed) else ""
+        raise BuildError(
+            f"uv cannot export uv.lock: {_reason(detail or str(error))}"
+        ) from None
+    return dest

@@ -11,6 +11,7 @@ nothing, and every answer carries its evidence so the report can say which.
   target pins: its lock first, then an exact pin in its dev/test extras and
   dependency groups, then the ``rev`` of the matching hook in
   ``.pre-commit-config.yaml``.
+- :func:`hook_dependencies` gives what a pre-commit hook installs beside its tool.
 - :func:`formatter` says whether the project formats with ruff or black.
 """
 
@@ -169,6 +170,18 @@ def precommit_hooks(root: Path) -> list[tuple[str, str, tuple[str, ...]]]:
         )
         for repo in _repos(_precommit(root))
     ]
+
+
+def hook_dependencies(root: Path, hook_id: str) -> tuple[str, ...]:
+    """The ``additional_dependencies`` of the pre-commit hooks called ``hook_id``:
+    what the project installs beside the tool when it runs it (stubs, plugins)."""
+    found: list[str] = []
+    for repo in _repos(_precommit(root)):
+        for hook in _hooks(repo):
+            extra = hook.get("additional_dependencies", [])
+            if hook.get("id") == hook_id and isinstance(extra, list):
+                found.extend(str(item) for item in extra)
+    return tuple(found)
 
 
 def hook_rev(root: Path, tool: str) -> str | None:

@@ -1,0 +1,138 @@
+"""The typing gate's verdict: criteria, findings and metrics from one mypy run."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+
+from readiness.findings import Criterion, Severity
+from readiness.gates.interface import Evaluation
+from readiness.wording import plural, summarise
+
+from .findings import error_finding, names, override_findings, stub_findings
+from .ratchet import ratchet
+from .run import Checked
+
+
+def evaluate(
+    checked: Checked,
+    baseline: Mapping[str, Mapping[str, int]] | None,
+    where: str,
+    *,
+    recorded_with: str | None = None,
+) -> Evaluation:
+    strict = checked.strict_errors
+    legacy = checked.legacy_errors
+    scoped = checked.strict_modules
+    if scoped:
+        shown = names(scoped, 3) if len(scoped) <= 3 else plural(len(scoped), "module")
+        scope_text = f"{shown}: {plural(len(strict), 'error')}"
+    elif strict:
+        scope_text = plural(len(strict), "error")
+    else:
+        scope_text = "no module is strict-scoped"
+    criteria = [
+        Criterion(
+            text=f"mypy clean on the strict-scoped modules ({scope_text})",
+            met=not strict,
+        )
+    ]
+    versions = (
+        (recorded_with, checked.version)
+        if recorded_with is not None and recorded_with != checked.version
+        else None
+    )
+    legacy_check = ratchet(legacy, baseline, where, versions=versions)
+    stubs = stub_findings(checked.errors)
+    criteria.append(legacy_check.criterion)
+    if checked.blocked:
+        first = checked.errors[0]
+        criteria.append(
+            Criterion(
+                text="mypy checked every file (a blocking error stopped it at"
+                f" {first.location}: {first.message})",
+                met=False,
+            )
+        )
+    criteria.extend(notes(checked))
+    return Evaluation(
+        criteria=tuple(criteria),
+        findings=(
+            *(error_finding(e, severity=Severity.MEDIUM) for e in strict),
+            *legacy_check.findings,
+            *stubs,
+            *override_findings(checked.config),
+        ),
+        metrics={
+            "total": len(checked.errors),
+            "strict": len(strict),
+            "legacy": len(legacy),
+            "strict_modules": len(scoped),
+            "modules_checked": len(checked.modules),
+            "strict_scope": checked.scope.source,
+            "by_code": summarise(Counter(e.code for e in checked.errors), empty="none"),
+            "top_modules": summarise(
+                Counter(e.module for e in checked.errors), empty="none"
+            ),
+            "missing_stubs": names(
+                [
+                    f"{f.details['package']} ({f.details.get('stub', 'no stubs')})"
+                    for f in stubs
+                ]
+            )
+            or "none",
+            **legacy_check.metrics,
+            "config": checked.config.path or "none (mypy defaults)",
+            "mypy_s": checked.duration_s,
+            **environment_metrics(checked),
+        },
+    )
+
+
+def notes(checked: Checked) -> list[Criterion]:
+    """What the run did differently from the project's own, said as held criteria:
+    the gate judged what it could, and the reader learns what that was."""
+    found = []
+    if checked.python_version is not None:
+        configured, used = checked.python_version
+        found.append(
+            Criterion(
+                text=f"mypy checked the code for Python {used} (the configured"
+                f" python_version {configured} is older than mypy {checked.version}"
+                " supports)",
+                met=True,
+            )
+        )
+    prepared = checked.prepared
+    if prepared is not None and prepared.not_installed is not None:
+        found.append(
+            Criterion(
+                text="mypy checked the source with the dependencies installed but"
+                f" not the target ({prepared.not_installed})",
+                met=True,
+            )
+        )
+    return found
+
+
+def environment_metrics(checked: Checked) -> dict[str, str]:
+    """Where the typing environment's versions came from, and what it holds."""
+    prepared = checked.prepared
+    if prepared is None:
+        return {}
+    found = {
+        "mypy_source": prepared.mypy_source,
+        "versions_from": prepared.versions_from,
+        "extras": ", ".join(prepared.extras) or "none",
+        "guarded_extras": ", ".join(prepared.guarded_extras) or "none",
+        "hook_packages": ", ".join(prepared.hook_packages) or "none",
+        "target_installed": (
+            "yes"
+            if prepared.not_installed is None
+            else f"no ({prepared.not_installed})"
+        ),
+    }
+    if checked.python_version is not None:
+        configured, used = checked.python_version
+        found["python_version"] = f"{used} (configured {configured}: unsupported)"
+    return found

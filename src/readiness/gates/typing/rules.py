@@ -1,0 +1,107 @@
+"""The typing gate's rules, defaults and fix hints: what it reports, in one place."""
+
+from __future__ import annotations
+
+from packaging.version import Version
+
+from readiness.findings import Rule
+
+MISSING_STUBS = Rule(
+    id="TY001",
+    title="no type information for an imported package",
+    explanation=(
+        "mypy cannot see the types of this package (no stubs installed, no"
+        " py.typed marker, or the package is not installed), so every use of it is"
+        " unchecked and every error mypy reports about the import stays open."
+    ),
+    fix=(
+        "install the stub distribution in the dev extra; if none exists, keep"
+        " ignore_missing_imports for that package only"
+    ),
+)
+STRICT_OVERRIDE = Rule(
+    id="TY002",
+    title="`strict = true` in a mypy override applies to every module",
+    explanation=(
+        "mypy accepts `strict = true` inside [[tool.mypy.overrides]] or a"
+        " [mypy-...] section without a warning, but turns strict mode on for the"
+        " whole tree: legacy modules are then checked strictly too."
+    ),
+    fix=(
+        "list the per-module flags --strict implies instead (disallow_untyped_defs,"
+        " disallow_incomplete_defs, check_untyped_defs, ...)"
+    ),
+)
+#: readiness's own rules, for renderers and documentation.
+RULES = (MISSING_STUBS, STRICT_OVERRIDE)
+
+#: The mypy readiness installs when the target pins none (and its requirements allow
+#: it);
+#: the version examples/legacy-app's figures were recorded with (PLANTED.md).
+MYPY_VERSION = "2.4.1"
+#: The first mypy with ``-O json``.
+JSON_OUTPUT_SINCE = Version("1.11")
+#: Extras and dependency groups installed by default, when the target has them.
+DEFAULT_EXTRAS = ("dev", "test", "typing", "types")
+#: Options of ``[tool.readiness.typing]``.
+OPTIONS = frozenset({"timeout", "strict", "extras", "groups", "packages", "python"})
+IMPORT_CODES = frozenset({"import-untyped", "import-not-found", "import"})
+#: Stub distributions of untyped packages, by top-level import name.
+STUBS = {
+    "boto": "types-boto",
+    "boto3": "boto3-stubs",
+    "botocore": "botocore-stubs",
+    "cachetools": "types-cachetools",
+    "colorama": "types-colorama",
+    "croniter": "types-croniter",
+    "dateutil": "types-python-dateutil",
+    "docutils": "types-docutils",
+    "jsonschema": "types-jsonschema",
+    "lxml": "lxml-stubs",
+    "markdown": "types-Markdown",
+    "mock": "types-mock",
+    "networkx": "types-networkx",
+    "openpyxl": "types-openpyxl",
+    "pandas": "pandas-stubs",
+    "paramiko": "types-paramiko",
+    "psutil": "types-psutil",
+    "psycopg2": "types-psycopg2",
+    "pygments": "types-Pygments",
+    "pymysql": "types-PyMySQL",
+    "pytz": "types-pytz",
+    "requests": "types-requests",
+    "scipy": "scipy-stubs",
+    "setuptools": "types-setuptools",
+    "simplejson": "types-simplejson",
+    "six": "types-six",
+    "tabulate": "types-tabulate",
+    "toml": "types-toml",
+    "tqdm": "types-tqdm",
+    "ujson": "types-ujson",
+    "xmltodict": "types-xmltodict",
+    "yaml": "types-PyYAML",
+}
+#: Fix hints for the most frequent mypy error codes.
+FIXES = {
+    "no-untyped-def": "annotate every parameter and the return type",
+    "no-untyped-call": "annotate the function being called",
+    "type-arg": "give the generic type its arguments, e.g. dict[str, int]",
+    "no-any-return": "narrow or convert the value to the declared return type",
+    "return-value": "return the declared type, or correct the annotation",
+    "arg-type": "pass the declared type, or correct the annotation",
+    "assignment": "assign the declared type; a None default needs `X | None`",
+    "var-annotated": "annotate the variable, e.g. items: list[str] = []",
+    "attr-defined": "use an attribute the type declares, or correct the type",
+    "union-attr": "narrow the union (e.g. `if x is not None:`) before the access",
+    "unused-ignore": "remove the `# type: ignore` that no longer silences anything",
+    "syntax": "fix the syntax error: mypy stops at it",
+    "import-untyped": "install the package's stubs (TY001 names them), or keep"
+    " ignore_missing_imports for that package only",
+    "import-not-found": "install the package (or its stubs) in the dev extra, or keep"
+    " ignore_missing_imports for that package only",
+}
+DEFAULT_FIX = (
+    "fix the code or its annotations (`# type: ignore[{code}]` only with a reason)"
+)
+#: How many names the figures list before "+N more".
+TOP = 10

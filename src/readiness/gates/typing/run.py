@@ -1,0 +1,178 @@
+"""One mypy run in the typing environment, with the target's configuration."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+from readiness import command
+from readiness.cache import tool_folder
+from readiness.gates.interface import GateContext, GateError, GateSkipped
+from readiness.mypy_config import (
+    MypyConfig,
+    StrictScope,
+    module_name,
+    read_config,
+    source_files,
+    strict_scope,
+)
+
+from .environment import Prepared, prepare
+from .options import guarded_imports, read_options
+from .output import MypyError, read_json, read_text
+from .rules import JSON_OUTPUT_SINCE
+
+#: mypy's complaint about a ``python_version`` older than it supports.
+_UNSUPPORTED_PYTHON = re.compile(
+    r"python_version: Python (?P<version>\S+) is not supported"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Checked:
+    """What one mypy run found, with what is needed to judge it."""
+
+    config: MypyConfig
+    scope: StrictScope
+    errors: tuple[MypyError, ...]
+    modules: tuple[str, ...]
+    version: str
+    duration_s: float
+    blocked: bool
+    prepared: Prepared | None = None
+    #: ``(configured, used)`` when the configured python_version is unsupported.
+    python_version: tuple[str, str] | None = None
+
+    @property
+    def strict_errors(self) -> list[MypyError]:
+        return [error for error in self.errors if error.module in self.scope]
+
+    @property
+    def legacy_errors(self) -> list[MypyError]:
+        return [error for error in self.errors if error.module not in self.scope]
+
+    @property
+    def strict_modules(self) -> list[str]:
+        return [module for module in self.modules if module in self.scope]
+
+
+def check(ctx: GateContext) -> Checked:
+    """Build (or reuse) the typing environment and run mypy there.
+
+    A ``python_version`` older than this mypy supports is not the target's
+    fault (mypy ignores it with a complaint): mypy is then run again with the
+    environment interpreter's version, and the report says so.
+    """
+    options = read_options(ctx)
+    target = ctx.target
+    config = read_config(target)
+    paths = () if config.selects_sources else target.packages
+    if not config.selects_sources and not paths:
+        raise GateSkipped(
+            "no Python packages found and the mypy configuration names no files"
+        )
+    files = source_files(target.root, config.files or paths, config)
+    prepared = prepare(ctx, options, guarded_imports(target.root, files))
+    python = prepared.env.python
+    version = mypy_version(ctx, python)
+    ctx.record_tool("mypy", str(version))
+    if config.path is None:
+        empty = ctx.scratch / "mypy.ini"
+        empty.write_text("[mypy]\n", encoding="utf-8")
+        config_file = str(empty)
+    else:
+        config_file = config.path
+    json_output = version >= JSON_OUTPUT_SINCE
+    args = [
+        str(python),
+        "-m",
+        "mypy",
+        "--config-file",
+        config_file,
+        "--cache-dir",
+        str(tool_folder(ctx.settings, ctx.scratch, "mypy")),
+        "--no-color-output",
+        *(
+            ("--error-summary", "-O", "json")  # a clean run prints its empty summary
+            if json_output
+            else ("--show-error-codes", "--no-pretty", "--no-error-summary")
+        ),
+        *paths,
+    ]
+    completed = ctx.run(args, ok_codes=(0, 1, 2)).require_complete()
+    complaints = _complaints(completed.stderr, config_file)
+    unsupported = next(
+        (m for line in complaints if (m := _UNSUPPORTED_PYTHON.search(line))), None
+    )
+    python_version = None
+    if unsupported is not None:
+        interpreter = prepared.env.interpreter.version
+        used = f"{interpreter.major}.{interpreter.minor}"
+        python_version = (unsupported["version"], used)
+        args[3:3] = ["--python-version", used]
+        completed = ctx.run(args, ok_codes=(0, 1, 2)).require_complete()
+        complaints = [
+            line
+            for line in _complaints(completed.stderr, config_file)
+            if not _UNSUPPORTED_PYTHON.search(line)
+        ]
+    if complaints:
+        more = f" (and {len(complaints) - 1} more)" if len(complaints) > 1 else ""
+        raise GateError(f"mypy rejects its configuration: {complaints[0]}{more}")
+    parse = read_json if json_output else read_text
+    errors = tuple(
+        sorted(
+            parse(target, completed.stdout),
+            key=lambda e: (e.path, e.line or 0, e.column or 0, e.code),
+        )
+    )
+    if completed.returncode == 2 and not errors:
+        reason = command.last_line(completed.stderr or completed.stdout)
+        raise GateError(f"mypy could not check the target: {reason}")
+    if completed.returncode == 1 and not errors:
+        # mypy exits 1 only with an error to report: anything else is a crash.
+        reason = command.last_line(completed.stderr or completed.stdout)
+        raise GateError(f"mypy exited with code 1 without reporting an error: {reason}")
+    if json_output and completed.returncode == 0 and not completed.stdout:
+        # -O json hides the "Success" text, not the line it is printed on.
+        reason = command.last_line(completed.stderr)
+        raise GateError(f"mypy exited with code 0 without its summary line: {reason}")
+    return Checked(
+        config=config,
+        scope=strict_scope(config, options.strict),
+        errors=errors,
+        modules=tuple(sorted({module_name(target.root, f) for f in files})),
+        version=str(version),
+        duration_s=round(completed.duration_s, 3),
+        blocked=completed.returncode == 2,
+        prepared=prepared,
+        python_version=python_version,
+    )
+
+
+def _complaints(stderr: str, config_file: str) -> list[str]:
+    """mypy's complaints about its configuration file."""
+    return [
+        line.strip()
+        for line in stderr.splitlines()
+        if line.startswith(f"{config_file}:")
+    ]
+
+
+def mypy_version(ctx: GateContext, python: Path) -> Version:
+    try:
+        completed = ctx.run([str(python), "-m", "mypy", "--version"], record=False)
+    except command.ToolFailed as error:
+        raise GateError(
+            f"mypy is not usable in the typing environment: {error}"
+        ) from None
+    match = re.search(r"mypy (\S+)", completed.stdout)
+    try:
+        return Version(match.group(1) if match else "")
+    except InvalidVersion:
+        raise GateError(
+            f"mypy --version printed no version: {completed.stdout.strip()[:80]!r}"
+        ) from None
