@@ -409,6 +409,7 @@ ROUTES = [
     ("lint", finding("E501", "a.py", 1, tool_fix=False), None),
     ("lint", finding("invalid-syntax", "a.py", 1), None),
     ("format", finding("FM001", "a.py", None, tool_fix=False), "ruff-black"),
+    ("format", finding("FM003", "a.py", None, tool_fix=False), "ruff-black"),
     ("typing", finding("TY001", "pyproject.toml", None, tool_fix=False), "mypy-scope"),
     ("typing", finding("TY002", "a.py", 1), None),
     ("deps", finding("DP002", "pyproject.toml", None), "locks"),

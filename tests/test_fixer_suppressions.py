@@ -281,3 +281,26 @@ def test_tool_output_that_cannot_be_read(
         tools.ruff_diagnostics(ctx, "m.py", "x = 1\n", ignore_noqa=True)
     with pytest.raises(FixError, match="ruff rule --all printed output"):
         tools.rule_names(ctx)
+
+
+@pytest.mark.tools
+def test_a_project_formatting_with_ruff_is_fixed_with_ruff_format(
+    make_repo: MakeRepo,
+) -> None:
+    """FM003 (requests formats with ruff): ruff format, never black."""
+    root = make_repo(
+        {
+            "pyproject.toml": (
+                '[project]\nname = "app"\n\n'
+                '[tool.ruff.format]\nquote-style = "single"\n'
+            ),
+            "src/app/__init__.py": "",
+            "src/app/messy.py": 'x = [1,2,  "a"]\n',
+        }
+    )
+    outcome, _ = plan(
+        RuffBlackFixer(), root, [finding("FM003", "src/app/messy.py", None)]
+    )
+    assert isinstance(outcome, Changed)
+    (edit,) = outcome.edits
+    assert edit.after == "x = [1, 2, 'a']\n"  # ruff's single quotes: not black's
