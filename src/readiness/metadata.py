@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import sys
@@ -72,6 +73,15 @@ class Metadata:
     scripts: Mapping[str, str]
     #: e.g. "pyproject.toml [project]" or "setuptools.build_meta (prepared metadata)"
     source: str
+
+
+def cache_root() -> Path:
+    """readiness's cache folder: ``READINESS_CACHE_DIR``, else the XDG cache."""
+    configured = os.environ.get("READINESS_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "readiness"
 
 
 def static_complete(project: Mapping[str, Any]) -> bool:
