@@ -418,7 +418,7 @@ def _install_args(
         copy = sources.copy(target, listed, scratch / "target")
         extras = f"[{','.join(spec.extras)}]" if spec.extras else ""
         wanted.append(f"{copy}{extras}")
-        env.update(sources.scm_variables(target, listed, run))
+        env.update(sources.scm_variables(listed))
     if pinned.uv_lock is None:  # else the export holds the groups
         for group in spec.groups:
             wanted += ["--group", f"{target.root / 'pyproject.toml'}:{group}"]

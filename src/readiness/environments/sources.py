@@ -27,16 +27,14 @@ from email.parser import HeaderParser
 from pathlib import Path, PurePosixPath
 
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
-from readiness import command, repofiles
+from readiness import command, metadata, repofiles
 from readiness.target import Target
 
 Runner = Callable[..., command.Completed]
 
 #: How the files of a target in git are listed.
 LS_FILES = ("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-SCM_VARIABLES = ("SETUPTOOLS_SCM_PRETEND_VERSION", "PDM_BUILD_SCM_VERSION")
 #: The ``.pth`` file that puts the tree's package folders first.
 TREE_PTH = "_readiness_tree.pth"
 #: What counts as a module when comparing the installed package with the tree.
@@ -47,6 +45,7 @@ MODULE_SUFFIXES = (".py", ".so", ".pyd")
 class Sources:
     """The target's files (relative, ``/``) and a hash of their contents."""
 
+    root: Path
     files: tuple[str, ...]
     digest: str
     in_git: bool
@@ -78,7 +77,9 @@ def listed(target: Target, run: Runner) -> Sources:
             digest.update(path.read_bytes())
         digest.update(b"\0")
         files.append(name)
-    return Sources(files=tuple(files), digest=digest.hexdigest(), in_git=in_git)
+    return Sources(
+        root=root, files=tuple(files), digest=digest.hexdigest(), in_git=in_git
+    )
 
 
 def copy(target: Target, sources: Sources, folder: Path) -> Path:
@@ -91,22 +92,9 @@ def copy(target: Target, sources: Sources, folder: Path) -> Path:
     return folder
 
 
-def scm_variables(target: Target, sources: Sources, run: Runner) -> dict[str, str]:
-    """``PRETEND`` versions for a copy without ``.git``: the last tag, else 0.0.0."""
-    if not sources.in_git:
-        return {}
-    described = run(
-        ["git", "describe", "--tags", "--abbrev=0"],
-        cwd=target.root,
-        ok_codes=(0, 128),
-        record=False,
-        env=None,
-    )
-    version = "0.0.0"
-    if described.returncode == 0:
-        with contextlib.suppress(InvalidVersion):
-            version = str(Version(described.stdout.strip().removeprefix("v")))
-    return dict.fromkeys(SCM_VARIABLES, version)
+def scm_variables(sources: Sources) -> dict[str, str]:
+    """``PRETEND`` versions for a copy without ``.git`` (see ``metadata``)."""
+    return metadata.scm_variables(sources.root) if sources.in_git else {}
 
 
 def site_packages(env_path: Path) -> Path | None:
