@@ -337,51 +337,56 @@ def _build(
 ) -> None:
     """Create the environment (``fresh``) or reinstall the target into it."""
     python = path / "bin" / "python"
+    scratch = tempfile.mkdtemp(prefix="readiness-install-")
     try:
-        with tempfile.TemporaryDirectory(prefix="readiness-install-") as scratch:
-            if fresh:
-                run(
-                    [
-                        "uv",
-                        "venv",
-                        "--quiet",
-                        "--python",
-                        str(interpreter.path),
-                        str(path),
-                    ],
-                    env=UV_ENV,
-                )
-                if not python.exists():
-                    raise command.ToolFailed(
-                        "uv venv exited with code 0 but created no interpreter"
-                    )
-            install = _install_args(
-                target,
-                spec,
-                python=python,
-                run=run,
-                pinned=pinned,
-                listed=listed,
-                scratch=Path(scratch),
+        if fresh:
+            run(
+                [
+                    "uv",
+                    "venv",
+                    "--quiet",
+                    "--python",
+                    str(interpreter.path),
+                    str(path),
+                ],
+                env=UV_ENV,
             )
-            if install is not None:
-                args, env = install
-                if not fresh:
-                    args += ["--reinstall-package", target.name]
-                run(args, env=env, cwd=target.root)
+            if not python.exists():
+                raise command.ToolFailed(
+                    "uv venv exited with code 0 but created no interpreter"
+                )
+        install = _install_args(
+            target,
+            spec,
+            python=python,
+            run=run,
+            pinned=pinned,
+            listed=listed,
+            scratch=Path(scratch),
+        )
+        if install is not None:
+            args, env = install
+            if not fresh:
+                args += ["--reinstall-package", target.name]
+            run(args, env=env)
     except command.ToolTimeout:
         shutil.rmtree(path, ignore_errors=True)
         raise
     except command.ToolError as error:
         shutil.rmtree(path, ignore_errors=True)
         output = error.output if isinstance(error, command.ToolFailed) else ""
-        detail = output or str(error)
+        # The copy's path means the target's (as in uv's "Failed to build `pkg @ ...`").
+        detail = (output or str(error)).replace(
+            str(Path(scratch) / "target"), str(target.root)
+        )
         if buildlog.target_build_failed(detail, target.root):
             cause = buildlog.root_cause(detail)
             raise BuildError(f"blocked: the package does not build ({cause})") from None
         raise BuildError(
             f"cannot build the {spec.kind} environment: {_reason(detail)}"
         ) from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _install_args(
@@ -402,7 +407,6 @@ def _install_args(
         exported = run(
             pinning.export_args(target, spec.extras, spec.groups),
             env=UV_ENV,
-            cwd=target.root,
         )
         lock = scratch / pinning.EXPORT_NAME
         lock.write_text(exported.stdout, encoding="utf-8")

@@ -34,7 +34,7 @@ from readiness.target import Target
 Runner = Callable[..., command.Completed]
 
 #: How the files of a target in git are listed.
-LS_FILES = ("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+LS_FILES = ("ls-files", "-z", "--cached", "--others", "--exclude-standard")
 #: The ``.pth`` file that puts the tree's package folders first.
 TREE_PTH = "_readiness_tree.pth"
 #: What counts as a module when comparing the installed package with the tree.
@@ -58,7 +58,7 @@ def listed(target: Target, run: Runner) -> Sources:
     names: list[str] = []
     if in_git:
         completed = run(
-            list(LS_FILES), cwd=root, ok_codes=(0, 128), record=False, env=None
+            ["git", "-C", str(root), *LS_FILES], ok_codes=(0, 128), record=False
         )
         if completed.returncode == 0:
             names = sorted({name for name in completed.stdout.split("\0") if name})
