@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 import sys
@@ -13,7 +14,7 @@ from packaging.version import Version
 
 from readiness import command, environments
 from readiness.environments import BuildError, Interpreter, Spec
-from readiness.target import Target, discover
+from readiness.target import discover
 from tests.conftest import MakeRepo
 
 RUNNING = Version(".".join(map(str, sys.version_info[:3])))
@@ -204,16 +205,25 @@ def test_the_key_follows_every_input(make_repo: MakeRepo, tmp_path: Path) -> Non
     assert pinned != first
     constraints.write_text("pytest==9.1.0\n")
     assert environments.key(target, constrained, python) != pinned
-    elsewhere = Target(**{**vars(target), "root": tmp_path / "copy"})
+    elsewhere = dataclasses.replace(target, root=tmp_path / "copy")
     assert environments.key(elsewhere, spec, python) != first
 
 
 class FakeUv:
-    """Records uv's commands; ``fail`` makes the n-th call raise it."""
+    """Records uv's commands; ``fail`` makes the n-th call raise it.
 
-    def __init__(self, fail: dict[int, command.ToolError] | None = None) -> None:
+    ``uv export`` prints ``exported``; ``copies`` keeps, per install, the files
+    of the target copy it was given (gone once the install returns).
+    """
+
+    def __init__(
+        self, fail: dict[int, command.ToolError] | None = None, exported: str = ""
+    ) -> None:
         self.calls: list[tuple[str, ...]] = []
         self.fail = fail or {}
+        self.exported = exported
+        self.copies: list[list[str]] = []
+        self.files: dict[str, str] = {}
 
     def __call__(
         self, args: Sequence[str], *, env: Mapping[str, str] | None = None, **_: object
@@ -231,8 +241,17 @@ class FakeUv:
             raise error
         if args[1] == "venv":
             executable(Path(args[-1]) / "bin" / "python")
+        stdout = self.exported if args[1] == "export" else ""
+        for arg in args:
+            folder = Path(arg.split("[")[0])
+            if folder.name == "target" and folder.is_dir():
+                self.copies.append(
+                    sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+                )
+            if arg.endswith(".txt") and Path(arg).is_file():
+                self.files[Path(arg).name] = Path(arg).read_text()
         return command.Completed(
-            args=tuple(args), returncode=0, stdout="", stderr="", duration_s=0
+            args=tuple(args), returncode=0, stdout=stdout, stderr="", duration_s=0
         )
 
 
@@ -243,7 +262,14 @@ def one_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("one_interpreter")
 def test_what_uv_is_asked_to_install(make_repo: MakeRepo, tmp_path: Path) -> None:
-    root = make_repo({"pyproject.toml": '[project]\nname = "App"\nversion = "1"\n'})
+    """The target is installed from a copy of its files, never from its tree."""
+    root = make_repo(
+        {
+            "pyproject.toml": '[project]\nname = "App"\nversion = "1"\n',
+            "app/__init__.py": "",
+            "build/lib/app/__init__.py": "",  # build output: not copied
+        }
+    )
     target = discover(root)
     constraints = tmp_path / "test.txt"
     constraints.write_text("")
@@ -261,8 +287,12 @@ def test_what_uv_is_asked_to_install(make_repo: MakeRepo, tmp_path: Path) -> Non
     assert env.path.name.startswith("app-")
     assert env.python == env.path / "bin" / "python"
     assert env.script("pytest") == env.path / "bin" / "pytest"
+    assert env.versions_from == str(constraints)  # outside the target: absolute
     venv, install = uv.calls
     assert venv[:2] == ("uv", "venv")
+    copy = install[8].removesuffix("[test,io]")
+    assert Path(copy).name == "target"
+    assert not Path(copy).exists(), "the copy outlived the install"
     assert install == (
         "uv",
         "pip",
@@ -272,18 +302,22 @@ def test_what_uv_is_asked_to_install(make_repo: MakeRepo, tmp_path: Path) -> Non
         str(env.python),
         "--constraints",
         str(constraints),
-        "--editable",
-        f"{root}[test,io]",
+        f"{copy}[test,io]",
         "--group",
         f"{root / 'pyproject.toml'}:lint",
         "pytest-cov",
     )
+    assert uv.copies == [["app", "app/__init__.py", "pyproject.toml"]]
     again = environments.ensure(target, spec, run=uv, root=tmp_path / "cache")
     assert (again.path, again.reused, len(uv.calls)) == (env.path, True, 2)
+    (root / "app" / "__init__.py").write_text("VALUE = 2\n")
+    changed = environments.ensure(target, spec, run=uv, root=tmp_path / "cache")
+    assert (changed.path, changed.reused, len(uv.calls)) == (env.path, True, 3)
+    assert uv.calls[-1][-2:] == ("--reinstall-package", "App")
     plain = environments.ensure(
         target, Spec(kind="prod", editable=False), run=uv, root=tmp_path / "cache"
     )
-    assert uv.calls[-1][-1] == str(root)
+    assert Path(uv.calls[-1][-1]).name == "target"
     nothing = FakeUv()
     environments.ensure(
         target,
@@ -293,6 +327,93 @@ def test_what_uv_is_asked_to_install(make_repo: MakeRepo, tmp_path: Path) -> Non
     )
     assert [call[1] for call in nothing.calls] == ["venv"]
     assert plain.path.exists()
+
+
+@pytest.mark.usefixtures("one_interpreter")
+def test_a_uv_lock_is_exported_for_the_extras_and_groups_and_installed_exactly(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    """Plants a uv.lock: its export is both the requirements and the constraints.
+
+    flask's test environment ignored its uv.lock and got a newer pytest, whose
+    internals its tests import.
+    """
+    root = make_repo(
+        {
+            "pyproject.toml": '[project]\nname = "app"\nversion = "1"\n',
+            "uv.lock": "version = 1\n",
+        }
+    )
+    uv = FakeUv(exported="pytest==8.0.2\n")
+    spec = Spec(kind="test", extras=("test",), groups=("dev",), packages=("x",))
+    env = environments.ensure(discover(root), spec, run=uv, root=tmp_path / "cache")
+    assert env.versions_from == "uv.lock"
+    _, export, install = uv.calls
+    assert export == (
+        "uv",
+        "export",
+        "--quiet",
+        "--frozen",
+        "--no-hashes",
+        "--no-header",
+        "--no-emit-project",
+        "--no-default-groups",
+        "--project",
+        str(root),
+        "--extra",
+        "test",
+        "--group",
+        "dev",
+    )
+    exported = install[7]
+    assert Path(exported).name == "readiness-lock.txt"
+    assert install[6:10] == ("--constraints", exported, "--requirements", exported)
+    assert install[10].endswith("/target[test]")
+    assert install[11:] == ("x",)  # the groups come from the export
+    assert uv.files == {"readiness-lock.txt": "pytest==8.0.2\n"}
+
+
+@pytest.mark.usefixtures("one_interpreter")
+@pytest.mark.parametrize(
+    ("files", "versions_from", "constraints"),
+    [
+        pytest.param(
+            {"requirements-dev.txt": "pytest==8.0.2  # pinned\nclick>=8\n"},
+            "requirements-dev.txt",
+            "pytest==8.0.2\n",
+            id="requirements",
+        ),
+        pytest.param(
+            {
+                "pylock.toml": '[[packages]]\nname = "Click"\nversion = "8.1.3"\n',
+                "requirements.txt": "pytest==8.0.2\n",
+            },
+            "pylock.toml",
+            "click==8.1.3\n",
+            id="pylock-first",
+        ),
+        pytest.param({}, "resolved (no lock)", None, id="none"),
+    ],
+)
+def test_another_lock_the_target_commits_constrains_the_versions(
+    make_repo: MakeRepo,
+    tmp_path: Path,
+    files: dict[str, str],
+    versions_from: str,
+    constraints: str | None,
+) -> None:
+    root = make_repo({"pyproject.toml": '[project]\nname = "app"\n', **files})
+    uv = FakeUv()
+    env = environments.ensure(
+        discover(root), Spec(kind="test"), run=uv, root=tmp_path / "cache"
+    )
+    assert env.versions_from == versions_from
+    install = uv.calls[-1]
+    if constraints is None:
+        assert "--constraints" not in install
+    else:
+        assert install[6] == "--constraints"
+        assert uv.files == {"readiness-constraints.txt": constraints}
 
 
 @pytest.mark.usefixtures("one_interpreter")
@@ -366,6 +487,7 @@ def real_run(cwd: Path) -> environments.Runner:
         env: Mapping[str, str] | None = None,
         ok_codes: Sequence[int] = (0,),
         record: bool = True,
+        cwd: Path = cwd,
     ) -> command.Completed:
         return command.run(args, cwd=cwd, timeout_s=300, env=env, ok_codes=ok_codes)
 
@@ -439,6 +561,61 @@ def test_reused_while_unchanged_rebuilt_when_inputs_change(
     other = environments.ensure(discover(copy), Spec(kind="test"), run=real_run(copy))
     assert other.path != rebuilt.path
     assert rebuilt.path.exists()
+
+
+LOCKED = """
+[build-system]
+requires = ["hatchling"]
+build-backend = "hatchling.build"
+
+[project]
+name = "locked-app"
+version = "1"
+requires-python = ">=3.10"
+dependencies = ["click{click}"]
+
+[project.optional-dependencies]
+test = ["pytest{pytest}"]
+"""
+
+
+@pytest.mark.tools
+def test_the_test_environment_holds_exactly_the_versions_of_the_uv_lock(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plants a uv.lock pinning pytest 8.0.2 and click 8.1.3 under open ranges.
+
+    The lock is made with the old versions pinned, then the ranges are opened
+    (as when a project loosens its requirements and keeps its lock): an
+    environment resolved from pyproject.toml would get the newest versions.
+    flask showed it: its test environment ignored its uv.lock.
+    """
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(tmp_path / "cache"))
+    root = make_repo(
+        {
+            "pyproject.toml": LOCKED.format(click="==8.1.3", pytest="==8.0.2"),
+            "locked_app/__init__.py": "",
+        }
+    )
+    command.run(
+        ["uv", "lock", "--quiet"], cwd=root, timeout_s=300, env=environments.UV_ENV
+    )
+    (root / "pyproject.toml").write_text(LOCKED.format(click=">=8", pytest=">=8"))
+    lock = (root / "uv.lock").read_bytes()
+    before = sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+    env = environments.ensure(
+        discover(root), Spec(kind="test", extras=("test",)), run=real_run(root)
+    )
+    assert env.versions_from == "uv.lock"
+    read_back = (
+        "import importlib.metadata as m;"
+        "print(m.version('pytest'), m.version('click'), m.version('locked-app'))"
+    )
+    got = command.run([str(env.python), "-c", read_back], cwd=tmp_path, timeout_s=60)
+    assert got.stdout == "8.0.2 8.1.3 1\n"
+    assert (root / "uv.lock").read_bytes() == lock
+    after = sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+    assert after == before  # no .venv, no build output in the tree
 
 
 @pytest.mark.tools

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from readiness import metadata
 from readiness.errors import ConfigError, UsageError
+from readiness.metadata import Metadata, MetadataError
 from readiness.target import discover
 from tests.conftest import MakeRepo
 
@@ -196,3 +198,164 @@ def test_missing_and_unreadable_paths(
     monkeypatch.setattr(Path, "iterdir", refuse)
     with pytest.raises(UsageError, match=r"cannot be read: Permission denied$"):
         discover(tmp_path)
+
+
+# --- the package's metadata: static [project], else the build backend ---------
+
+
+class FakeBackend:
+    """Stands in for ``metadata.prepared``: counts calls, answers or fails."""
+
+    def __init__(self, answer: Metadata | MetadataError) -> None:
+        self.answer = answer
+        self.calls = 0
+
+    def __call__(self, root: Path, pyproject: object, *, cache_root: Path) -> Metadata:
+        del root, pyproject, cache_root
+        self.calls += 1
+        if isinstance(self.answer, MetadataError):
+            raise self.answer
+        return self.answer
+
+
+PREPARED = Metadata(
+    name="cfgapp",
+    requires_python=">=3.9",
+    dependencies=("requests>=2.0",),
+    extras={"test": ("pytest>=7",)},
+    scripts={"cfg": "cfgapp.cli:main"},
+    source="setuptools.build_meta (prepared metadata)",
+)
+SETUP_CFG_NAME = "[metadata]\nname = cfgapp\n"
+
+
+def test_a_complete_static_project_never_asks_the_backend(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = FakeBackend(MetadataError("never asked"))
+    monkeypatch.setattr(metadata, "prepared", backend)
+    target = discover(make_repo({"pyproject.toml": PYPROJECT, "setup.py": ""}))
+    assert (target.name, target.scripts) == ("demo-app", {"demo": "demo_app.cli:main"})
+    assert (target.metadata_source, target.metadata_error) == (
+        "pyproject.toml [project]",
+        None,
+    )
+    assert backend.calls == 0
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        pytest.param({"setup.cfg": SETUP_CFG_NAME, "setup.py": ""}, id="setup.cfg"),
+        pytest.param(
+            {
+                "pyproject.toml": '[project]\nname = "cfgapp"\n'
+                'dynamic = ["dependencies", "version"]\n'
+            },
+            id="dynamic-dependencies",
+        ),
+        pytest.param(
+            {
+                "pyproject.toml": '[tool.poetry]\nname = "cfgapp"\n'
+                '[build-system]\nbuild-backend = "poetry.core.masonry.api"\n'
+            },
+            id="poetry",
+        ),
+    ],
+)
+def test_other_layouts_ask_the_backend_once_when_first_needed(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch, files: dict[str, str]
+) -> None:
+    """httpie declares everything in setup.cfg: its extras and scripts were lost."""
+    backend = FakeBackend(PREPARED)
+    monkeypatch.setattr(metadata, "prepared", backend)
+    target = discover(make_repo(files))
+    assert (target.name, backend.calls) == ("cfgapp", 0)  # the name is declared
+    assert target.extras == {"test": ("pytest>=7",)}
+    assert target.scripts == {"cfg": "cfgapp.cli:main"}
+    assert target.dependencies == ("requests>=2.0",)
+    assert target.requires_python == ">=3.9"
+    assert target.metadata_source == "setuptools.build_meta (prepared metadata)"
+    assert (target.metadata_error, backend.calls) == (None, 1)
+
+
+def test_a_backend_failure_is_recorded_and_discovery_goes_on(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The large legacy codebase: its setup.py needs a git-ignored .pyx file."""
+    why = (
+        "the build backend (setuptools.build_meta:__legacy__) could not prepare the"
+        " metadata: FileNotFoundError: 'src/_speedups.pyx'"
+    )
+    monkeypatch.setattr(metadata, "prepared", FakeBackend(MetadataError(why)))
+    named = discover(make_repo({"setup.cfg": SETUP_CFG_NAME, "setup.py": ""}))
+    assert (named.name, named.dependencies, named.scripts) == ("cfgapp", (), {})
+    assert named.metadata_error == why
+    assert named.metadata_source == (
+        "the declared name only (the build backend could not prepare the rest)"
+    )
+    (named.root / "setup.cfg").unlink()
+    unnamed = discover(named.root)
+    assert (unnamed.name, unnamed.metadata_error) == ("repo", why)
+    assert unnamed.metadata_source == "none (the build backend could not prepare it)"
+
+
+def test_a_folder_that_is_no_package_has_no_backend_to_ask(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(metadata, "prepared", FakeBackend(MetadataError("never")))
+    target = discover(make_repo({"app.py": ""}))
+    assert (target.name, target.dependencies, target.metadata_error) == (
+        "repo",
+        (),
+        None,
+    )
+    assert target.metadata_source == (
+        "none (no [project], [build-system], setup.py or setup.cfg)"
+    )
+
+
+# Plants: a setup.cfg-only setuptools project (like httpie) with a `test`
+# extra, two console scripts and docs naming them.
+SETUP_CFG_ONLY = {
+    "setup.cfg": """
+        [metadata]
+        name = cfgapp
+        version = 1.2.0
+
+        [options]
+        packages = find:
+        install_requires =
+            click
+
+        [options.extras_require]
+        test =
+            pytest>=7
+
+        [options.entry_points]
+        console_scripts =
+            cfg = cfgapp.cli:main
+            cfg-admin = cfgapp.cli:admin
+    """,
+    "setup.py": "from setuptools import setup\nsetup()\n",
+    "cfgapp/__init__.py": "",
+    "cfgapp/cli.py": "def main() -> None: ...\ndef admin() -> None: ...\n",
+    "docs/usage.md": "Run `cfg --help` or `cfg-admin --help`.\n",
+}
+
+
+@pytest.mark.tools
+def test_a_setup_cfg_only_project_has_its_extra_and_scripts(
+    make_repo: MakeRepo,
+) -> None:
+    root = make_repo(SETUP_CFG_ONLY)
+    target = discover(root)
+    assert target.name == "cfgapp"
+    assert target.extras == {"test": ("pytest>=7",)}
+    assert target.scripts == {"cfg": "cfgapp.cli:main", "cfg-admin": "cfgapp.cli:admin"}
+    assert target.dependencies == ("click",)
+    assert target.metadata_source == (
+        "setuptools.build_meta:__legacy__ (prepared metadata)"
+    )
+    assert target.metadata_error is None
+    assert (target.packages, target.docs_paths) == (("cfgapp",), ("docs",))

@@ -15,8 +15,10 @@ files, so a second audit does not build again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import re
 import shutil
 import sys
@@ -29,6 +31,7 @@ from typing import Any
 
 from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import InvalidVersion, Version
 
 from readiness import command
 from readiness.atomicio import write_text_atomic
@@ -43,6 +46,8 @@ BACKEND_INPUTS = ("pyproject.toml", "setup.cfg", "setup.py")
 #: Bumped when the cached format changes.
 CACHE_FORMAT = "1"
 PREPARE_TIMEOUT_S = 600.0
+#: How setuptools-scm (and hatch-vcs) and pdm-backend are told a version.
+SCM_VARIABLES = ("SETUPTOOLS_SCM_PRETEND_VERSION", "PDM_BUILD_SCM_VERSION")
 #: Folders never copied for a metadata build.
 NOT_COPIED = frozenset({".git", ".hg", ".venv", "venv", ".nox", ".tox", "node_modules"})
 #: ``extra == "x"`` as packaging writes it: the whole marker, or its first or last term.
@@ -72,6 +77,15 @@ class Metadata:
     scripts: Mapping[str, str]
     #: e.g. "pyproject.toml [project]" or "setuptools.build_meta (prepared metadata)"
     source: str
+
+
+def cache_root() -> Path:
+    """readiness's cache folder: ``READINESS_CACHE_DIR``, else the XDG cache."""
+    configured = os.environ.get("READINESS_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "readiness"
 
 
 def static_complete(project: Mapping[str, Any]) -> bool:
@@ -122,6 +136,7 @@ def prepared(root: Path, pyproject: Mapping[str, Any], *, cache_root: Path) -> M
                 ],
                 cwd=Path(scratch),
                 timeout_s=PREPARE_TIMEOUT_S,
+                env=scm_variables(root),
             )
         except command.ToolError as exc:
             raise MetadataError(
@@ -137,6 +152,30 @@ def prepared(root: Path, pyproject: Mapping[str, Any], *, cache_root: Path) -> M
     cache.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(cache, json.dumps(_to_json(metadata), sort_keys=True))
     return metadata
+
+
+def scm_variables(root: Path) -> dict[str, str]:
+    """``PRETEND`` versions for a copy without ``.git``: the last tag, else 0.0.0.
+
+    setuptools-scm, hatch-vcs and pdm-backend read the version from git, which
+    a copy has not; outside git (an sdist) they read ``PKG-INFO`` themselves.
+    """
+    if not any((folder / ".git").exists() for folder in (root, *root.parents)):
+        return {}
+    version = "0.0.0"
+    try:
+        described = command.run(
+            ["git", "describe", "--tags", "--abbrev=0"],
+            cwd=root,
+            timeout_s=60,
+            ok_codes=(0, 128),
+        )
+    except command.ToolError:
+        described = None
+    if described is not None and described.returncode == 0:
+        with contextlib.suppress(InvalidVersion):
+            version = str(Version(described.stdout.strip().removeprefix("v")))
+    return dict.fromkeys(SCM_VARIABLES, version)
 
 
 def _ignored(folder: str, names: list[str]) -> set[str]:

@@ -3,19 +3,37 @@
 Reads ``pyproject.toml``, ``pytest.toml``, ``pytest.ini``, ``tox.ini`` and
 ``setup.cfg`` without importing anything from the target, and finds its
 packages, tests, docs, extras, dependency groups and console scripts.
+
+The package's metadata (name, requires-python, dependencies, extras, console
+scripts) comes from a complete static ``[project]`` table when there is one;
+otherwise (setuptools' ``setup.cfg``/``setup.py``, poetry-core's
+``[tool.poetry]``, ``dynamic`` fields) from the build backend's prepared
+metadata (:func:`readiness.metadata.prepared`), read only when a gate first
+asks for it, once per target. A backend that fails does not fail discovery:
+``Target.metadata_error`` says why, for the gates that need the metadata.
 """
 
 from __future__ import annotations
 
 import configparser
 import shlex
+import threading
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from readiness import metadata
 from readiness.errors import ConfigError, UsageError
+from readiness.metadata import Metadata, MetadataError
+
+#: ``Metadata.source`` of the fallback when nothing names the package statically.
+NO_METADATA = "none (the build backend could not prepare it)"
+#: ``Metadata.source`` of the fallback that has only a statically declared name.
+NAME_ONLY = "the declared name only (the build backend could not prepare the rest)"
+STATIC_SOURCE = "pyproject.toml [project]"
+NOT_PACKAGE = "none (no [project], [build-system], setup.py or setup.cfg)"
 
 #: Top-level folders that are never the target's importable packages.
 NOT_PACKAGES = frozenset(
@@ -97,21 +115,104 @@ class PytestConfig:
         return tuple(str(item) for item in items)
 
 
+class ProjectModel:
+    """The package's metadata, read once: static ``[project]``, else the backend's.
+
+    The backend is asked only on first use (a build takes seconds), under a
+    lock since gates run in threads; its failure is kept, not raised.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        pyproject: Mapping[str, Any],
+        *,
+        static: Metadata | None,
+        fallback: Metadata,
+    ) -> None:
+        self._root = root
+        self._pyproject = pyproject
+        self._static = static
+        self._fallback = fallback
+        self._lock = threading.Lock()
+        self._prepared: tuple[Metadata, str | None] | None = None
+
+    @property
+    def static(self) -> Metadata | None:
+        """The complete static ``[project]``, or None when the backend must say."""
+        return self._static
+
+    @property
+    def fallback(self) -> Metadata:
+        """What can be read without the backend (the name, partial fields)."""
+        return self._fallback
+
+    def get(self) -> tuple[Metadata, str | None]:
+        """The metadata and, when the backend failed, why (fallback then)."""
+        if self._static is not None:
+            return self._static, None
+        with self._lock:
+            if self._prepared is None:
+                try:
+                    found = metadata.prepared(
+                        self._root, self._pyproject, cache_root=metadata.cache_root()
+                    )
+                    self._prepared = (found, None)
+                except MetadataError as error:
+                    self._prepared = (self._fallback, str(error))
+            return self._prepared
+
+
 @dataclass(frozen=True, kw_only=True)
 class Target:
     root: Path
     given: str
-    name: str
     pyproject: Mapping[str, Any]
-    requires_python: str | None
-    dependencies: tuple[str, ...]
-    extras: Mapping[str, tuple[str, ...]]
     dependency_groups: Mapping[str, tuple[str, ...]]
-    scripts: Mapping[str, str]
     packages: tuple[str, ...]
     test_paths: tuple[str, ...]
     docs_paths: tuple[str, ...]
     pytest_configs: tuple[PytestConfig, ...]
+    model: ProjectModel = field(repr=False, compare=False)
+
+    @property
+    def metadata(self) -> Metadata:
+        """Name, requires-python, dependencies, extras, scripts (see the module)."""
+        return self.model.get()[0]
+
+    @property
+    def metadata_error(self) -> str | None:
+        """Why the build backend could not prepare the metadata, if it could not."""
+        return self.model.get()[1]
+
+    @property
+    def metadata_source(self) -> str:
+        """Where the metadata came from, e.g. ``pyproject.toml [project]``."""
+        return self.metadata.source
+
+    @property
+    def name(self) -> str:
+        """The distribution name; read without the backend when declared statically."""
+        static = self.model.static or self.model.fallback
+        if static.source != NO_METADATA:
+            return static.name
+        return self.metadata.name
+
+    @property
+    def requires_python(self) -> str | None:
+        return self.metadata.requires_python
+
+    @property
+    def dependencies(self) -> tuple[str, ...]:
+        return self.metadata.dependencies
+
+    @property
+    def extras(self) -> Mapping[str, tuple[str, ...]]:
+        return self.metadata.extras
+
+    @property
+    def scripts(self) -> Mapping[str, str]:
+        return self.metadata.scripts
 
     @property
     def pytest_config(self) -> PytestConfig | None:
@@ -137,12 +238,7 @@ class Target:
         keep their metadata in their own tables), as is a setuptools
         ``setup.py`` or ``setup.cfg``.
         """
-        return (
-            "project" in self.pyproject
-            or "build-system" in self.pyproject
-            or (self.root / "setup.py").is_file()
-            or (self.root / "setup.cfg").is_file()
-        )
+        return _buildable(self.root, self.pyproject)
 
     def rel(self, path: Path | str) -> str:
         """``path`` relative to the root, with ``/``; absolute if outside it."""
@@ -217,11 +313,8 @@ def discover(path: str | Path) -> Target:
     project = _table(pyproject, "project", pyproject_path)
     pytest_configs = _pytest_configs(root, pyproject)
     packages = _packages(root, pyproject, project)
-    return Target(
-        root=root,
-        given=given,
-        name=str(project.get("name") or root.name),
-        pyproject=pyproject,
+    declared = Metadata(
+        name=str(project.get("name") or ""),
         requires_python=_optional_str(project.get("requires-python")),
         dependencies=tuple(list_of_str(project.get("dependencies", ()))),
         extras={
@@ -230,11 +323,31 @@ def discover(path: str | Path) -> Target:
                 project, "optional-dependencies", pyproject_path
             ).items()
         },
-        dependency_groups=_dependency_groups(pyproject),
         scripts={
             str(name): str(ref)
             for name, ref in _table(project, "scripts", pyproject_path).items()
         },
+        source=STATIC_SOURCE,
+    )
+    static_name = declared.name or _other_name(root, pyproject)
+    if project and metadata.static_complete(project):
+        static: Metadata | None = declared
+    elif not _buildable(root, pyproject):
+        # Nothing a backend could build: what [project] says is all there is.
+        static = replace(declared, name=static_name or root.name, source=NOT_PACKAGE)
+    else:
+        static = None
+    fallback = replace(
+        declared,
+        name=static_name or root.name,
+        source=NAME_ONLY if static_name else NO_METADATA,
+    )
+    return Target(
+        root=root,
+        given=given,
+        pyproject=pyproject,
+        model=ProjectModel(root, pyproject, static=static, fallback=fallback),
+        dependency_groups=_dependency_groups(pyproject),
         packages=packages,
         test_paths=_test_paths(root, pytest_configs),
         docs_paths=_docs_paths(root),
@@ -247,6 +360,32 @@ def _table(data: Mapping[str, Any], key: str, source: Path) -> Mapping[str, Any]
     if not isinstance(value, Mapping):
         raise ConfigError(f"{source}: [{key}] must be a table")
     return value
+
+
+def _buildable(root: Path, pyproject: Mapping[str, Any]) -> bool:
+    """Whether a build backend could prepare metadata (as ``Target.installable``)."""
+    return (
+        "project" in pyproject
+        or "build-system" in pyproject
+        or (root / "setup.py").is_file()
+        or (root / "setup.cfg").is_file()
+    )
+
+
+def _other_name(root: Path, pyproject: Mapping[str, Any]) -> str:
+    """The name poetry's table or setup.cfg's ``[metadata]`` declares, else "".
+
+    Read without the backend so that the report and the environments can name
+    the target cheaply; everything else waits for the prepared metadata.
+    """
+    poetry = pyproject.get("tool", {}).get("poetry", {})
+    if isinstance(poetry, Mapping) and poetry.get("name"):
+        return str(poetry["name"])
+    if (root / "setup.cfg").is_file():
+        parser = load_ini(root / "setup.cfg")
+        if parser.has_option("metadata", "name"):
+            return parser.get("metadata", "name").strip()
+    return ""
 
 
 def _optional_str(value: object) -> str | None:

@@ -1,12 +1,17 @@
 """Isolated environments for the target, built with uv and reused while unchanged.
 
 Each environment is a virtualenv under readiness's cache folder, named after
-the target (its name and where it lives: the target is installed editable, so
-two copies of one project need two environments), its kind (``test``,
-``typing``, ``prod``) and a hash of everything that went into it: the
-interpreter, ``pyproject.toml``, the constraints file, the extras, groups and
-extra packages. Same inputs: the environment is reused. Changed inputs: a new
-one is built (and the stale ones of that target and kind removed).
+the target (its name and where it lives), its kind (``test``, ``typing``,
+``prod``) and a hash of everything that went into its dependencies: the
+interpreter, ``pyproject.toml``/``setup.cfg``/``setup.py``, the target's lock,
+the constraints file, the extras, groups and extra packages. Same inputs: the
+environment is reused. Changed inputs: a new one is built (and the stale ones
+of that target and kind removed). The target itself is installed from a copy
+of its files (:mod:`.sources`: nothing is written into its tree) and
+reinstalled when those files change.
+
+Versions come from the target's lock when it has one (:mod:`.pinning`);
+``Environment.versions_from`` says which, for the report.
 
 The builder is uv, as in nox's uv backend. Gates build environments themselves
 instead of shelling out to nox, because nox reuses an environment by name only
@@ -22,6 +27,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -32,11 +38,29 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from readiness import buildlog, command
+from readiness.environments import pinning, sources
 from readiness.errors import ReadinessError
+from readiness.metadata import cache_root
 from readiness.target import Target
 
+__all__ = [
+    "READY",
+    "UV_ENV",
+    "BuildError",
+    "Environment",
+    "Interpreter",
+    "Runner",
+    "Spec",
+    "cache_root",
+    "candidate_paths",
+    "choose",
+    "ensure",
+    "interpreters",
+    "key",
+]
+
 #: Bump when the layout of an environment changes, so old ones are rebuilt.
-FORMAT = "1"
+FORMAT = "2"
 READY = ".readiness-env.json"
 #: uv must never try to download an interpreter: these machines have no route to it.
 UV_ENV = {"UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
@@ -56,7 +80,11 @@ class Interpreter:
 
 @dataclass(frozen=True, kw_only=True)
 class Spec:
-    """What an environment holds: the target (with extras/groups) and packages."""
+    """What an environment holds: the target (with extras/groups) and packages.
+
+    ``editable``: the package is imported from the target's tree when the tree
+    holds all of it (as an editable install would, without writing there).
+    """
 
     kind: str
     extras: tuple[str, ...] = ()
@@ -73,17 +101,14 @@ class Environment:
     python: Path
     interpreter: Interpreter
     reused: bool
+    #: Where the versions came from: "uv.lock", a constraints file, or
+    #: "resolved (no lock)".
+    versions_from: str = pinning.RESOLVED
+    #: Whether the package is imported from the target's tree (else the copy).
+    from_tree: bool = False
 
     def script(self, name: str) -> Path:
         return self.path / "bin" / name
-
-
-def cache_root() -> Path:
-    configured = os.environ.get("READINESS_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "readiness"
 
 
 def candidate_paths() -> list[Path]:
@@ -186,6 +211,7 @@ def _is_version(version: Version, wanted: str) -> bool:
 
 
 def key(target: Target, spec: Spec, interpreter: Interpreter) -> str:
+    """A hash of the environment's dependency inputs (not the target's own code)."""
     digest = hashlib.sha256()
     parts: list[bytes] = [FORMAT.encode(), str(interpreter.path).encode()]
     parts.append(str(target.root).encode())
@@ -205,6 +231,7 @@ def key(target: Target, spec: Spec, interpreter: Interpreter) -> str:
         path = target.root / name
         parts.append(path.read_bytes() if path.is_file() else b"-")
     parts.append(spec.constraints.read_bytes() if spec.constraints else b"-")
+    parts.append(pinning.plan(target, spec.constraints).digest.encode())
     for part in parts:
         digest.update(part + b"\0")
     return digest.hexdigest()[:12]
@@ -233,7 +260,10 @@ def ensure(
     python: str | None = None,
     root: Path | None = None,
 ) -> Environment:
-    """The environment for ``spec``: reused when its inputs are unchanged."""
+    """The environment for ``spec``: reused when its inputs are unchanged.
+
+    A reused environment gets the target reinstalled when its files changed.
+    """
     interpreter = choose(interpreters(run), target.requires_python, python)
     slug = re.sub(r"[^a-z0-9]+", "-", target.name.lower()).strip("-") or "target"
     where = hashlib.sha256(str(target.root).encode()).hexdigest()[:6]
@@ -242,67 +272,166 @@ def ensure(
     name = f"{prefix}-{key(target, spec, interpreter)}"
     path = folder / name
     python_path = path / "bin" / "python"
+    pinned = pinning.plan(target, spec.constraints)
+    listed = sources.listed(target, run) if spec.install_target else None
     with _locked(folder / f"{name}.lock"):
-        if (path / READY).is_file() and python_path.exists():
-            return Environment(
-                path=path, python=python_path, interpreter=interpreter, reused=True
+        ready = _ready(path)
+        reused = ready is not None and python_path.exists()
+        if not reused:
+            for stale in folder.glob(f"{prefix}-*"):
+                if (
+                    stale.is_dir()
+                    and stale != path
+                    and stale.name.count("-") == name.count("-")
+                ):
+                    shutil.rmtree(stale, ignore_errors=True)
+            shutil.rmtree(path, ignore_errors=True)
+        installed = ready.get("source") if ready else None
+        if not reused or (listed is not None and installed != listed.digest):
+            _build(
+                target,
+                spec,
+                path=path,
+                interpreter=interpreter,
+                run=run,
+                pinned=pinned,
+                listed=listed,
+                fresh=not reused,
             )
-        for stale in folder.glob(f"{prefix}-*"):
-            if (
-                stale.is_dir()
-                and stale != path
-                and stale.name.count("-") == name.count("-")
-            ):
-                shutil.rmtree(stale, ignore_errors=True)
-        shutil.rmtree(path, ignore_errors=True)
-        _build(target, spec, path, interpreter, run)
-        (path / READY).write_text(
-            json.dumps({"kind": spec.kind, "python": str(interpreter.version)}) + "\n"
+        from_tree = (
+            sources.link_tree(target, path)
+            if spec.install_target and spec.editable
+            else False
         )
+        state = {
+            "kind": spec.kind,
+            "python": str(interpreter.version),
+            "source": listed.digest if listed else None,
+        }
+        (path / READY).write_text(json.dumps(state) + "\n")
     return Environment(
-        path=path, python=python_path, interpreter=interpreter, reused=False
+        path=path,
+        python=python_path,
+        interpreter=interpreter,
+        reused=reused,
+        versions_from=pinned.versions_from,
+        from_tree=from_tree,
     )
 
 
-def _build(
-    target: Target, spec: Spec, path: Path, interpreter: Interpreter, run: Runner
-) -> None:
-    python = path / "bin" / "python"
+def _ready(path: Path) -> dict[str, object] | None:
+    """What a finished build recorded, or None when the environment is not ready."""
     try:
-        run(
-            ["uv", "venv", "--quiet", "--python", str(interpreter.path), str(path)],
-            env=UV_ENV,
-        )
-        if not python.exists():
-            raise command.ToolFailed(
-                "uv venv exited with code 0 but created no interpreter"
+        state = json.loads((path / READY).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) else None
+
+
+def _build(
+    target: Target,
+    spec: Spec,
+    *,
+    path: Path,
+    interpreter: Interpreter,
+    run: Runner,
+    pinned: pinning.Pinning,
+    listed: sources.Sources | None,
+    fresh: bool,
+) -> None:
+    """Create the environment (``fresh``) or reinstall the target into it."""
+    python = path / "bin" / "python"
+    scratch = tempfile.mkdtemp(prefix="readiness-install-")
+    try:
+        if fresh:
+            run(
+                [
+                    "uv",
+                    "venv",
+                    "--quiet",
+                    "--python",
+                    str(interpreter.path),
+                    str(path),
+                ],
+                env=UV_ENV,
             )
-        wanted: list[str] = []
-        if spec.install_target:
-            extras = f"[{','.join(spec.extras)}]" if spec.extras else ""
-            project = f"{target.root}{extras}"
-            wanted += ["--editable", project] if spec.editable else [project]
-        for group in spec.groups:
-            wanted += ["--group", f"{target.root / 'pyproject.toml'}:{group}"]
-        wanted += spec.packages
-        if wanted:
-            args = ["uv", "pip", "install", "--quiet", "--python", str(python)]
-            if spec.constraints is not None:
-                args += ["--constraints", str(spec.constraints)]
-            run([*args, *wanted], env=UV_ENV)
+            if not python.exists():
+                raise command.ToolFailed(
+                    "uv venv exited with code 0 but created no interpreter"
+                )
+        install = _install_args(
+            target,
+            spec,
+            python=python,
+            run=run,
+            pinned=pinned,
+            listed=listed,
+            scratch=Path(scratch),
+        )
+        if install is not None:
+            args, env = install
+            if not fresh:
+                args += ["--reinstall-package", target.name]
+            run(args, env=env)
     except command.ToolTimeout:
         shutil.rmtree(path, ignore_errors=True)
         raise
     except command.ToolError as error:
         shutil.rmtree(path, ignore_errors=True)
         output = error.output if isinstance(error, command.ToolFailed) else ""
-        detail = output or str(error)
+        # The copy's path means the target's (as in uv's "Failed to build `pkg @ ...`").
+        detail = (output or str(error)).replace(
+            str(Path(scratch) / "target"), str(target.root)
+        )
         if buildlog.target_build_failed(detail, target.root):
             cause = buildlog.root_cause(detail)
             raise BuildError(f"blocked: the package does not build ({cause})") from None
         raise BuildError(
             f"cannot build the {spec.kind} environment: {_reason(detail)}"
         ) from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _install_args(
+    target: Target,
+    spec: Spec,
+    *,
+    python: Path,
+    run: Runner,
+    pinned: pinning.Pinning,
+    listed: sources.Sources | None,
+    scratch: Path,
+) -> tuple[list[str], dict[str, str]] | None:
+    """The ``uv pip install`` command and its environment; None: nothing to install."""
+    args = ["uv", "pip", "install", "--quiet", "--python", str(python)]
+    env = dict(UV_ENV)
+    wanted: list[str] = []
+    if pinned.uv_lock is not None:
+        exported = run(
+            pinning.export_args(target, spec.extras, spec.groups),
+            env=UV_ENV,
+        )
+        lock = scratch / pinning.EXPORT_NAME
+        lock.write_text(exported.stdout, encoding="utf-8")
+        args += ["--constraints", str(lock)]
+        wanted += ["--requirements", str(lock)]
+    elif pinned.constraints is not None:
+        args += ["--constraints", str(pinned.constraints)]
+    elif pinned.locked is not None:
+        constraints = scratch / pinning.CONSTRAINTS_NAME
+        constraints.write_text(pinning.constraint_lines(pinned.locked))
+        args += ["--constraints", str(constraints)]
+    if listed is not None:
+        copy = sources.copy(target, listed, scratch / "target")
+        extras = f"[{','.join(spec.extras)}]" if spec.extras else ""
+        wanted.append(f"{copy}{extras}")
+        env.update(sources.scm_variables(listed))
+    if pinned.uv_lock is None:  # else the export holds the groups
+        for group in spec.groups:
+            wanted += ["--group", f"{target.root / 'pyproject.toml'}:{group}"]
+    wanted += spec.packages
+    return ([*args, *wanted], env) if wanted else None
 
 
 def _reason(message: str) -> str:
