@@ -389,7 +389,9 @@ def test_json_gate_fields() -> None:
         "metrics",
         "findings",
         "criteria",
+        "cached",
     ]
+    assert sast["cached"] is False
     assert sast["name"] == "sast"
     assert sast["title"] == "Static security analysis"
     assert sast["status"] == "fail"
