@@ -181,7 +181,7 @@ def ignores_of(
     ``--ignore``/``--ignore-glob`` options of ``addopts`` and the
     ``collect_ignore``/``collect_ignore_glob`` lists of the conftests."""
     raw = config.options.get("norecursedirs") if config else None
-    norecurse = DEFAULT_NORECURSE
+    norecurse: tuple[str, ...] = DEFAULT_NORECURSE
     if raw is not None:
         norecurse = tuple(raw.split() if isinstance(raw, str) else list_of_str(raw))
     paths: set[Path] = set()
