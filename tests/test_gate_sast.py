@@ -239,6 +239,8 @@ def test_the_seeds_security_findings(make_repo: MakeRepo, run_gate: RunGate) -> 
         "low": 0,
         "nosec_without_id": 1,
         "nosec_without_reason": 1,
+        "noqa_justified": 0,
+        "notes_left_out": 0,
         "files_scanned": 3,
         "files_unparsable": 1,
         "loc": 21,
