@@ -564,5 +564,5 @@ def test_a_command_behind_an_extra_is_low_and_names_it(
     assert result.metrics["help_failed"] == 0
     assert result.criteria[-1].text == (
         "every subcommand's --help exits 0 in the prod environment (0 of 0;"
-        " needs an extra: svc-convert [convert], svc-server [server])"
+        " needs an extra: svc-server [server], svc-convert [convert])"
     )
