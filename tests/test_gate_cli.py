@@ -547,17 +547,21 @@ def test_a_command_behind_an_extra_is_low_and_names_it(
             NEEDS_EXTRA.id,
             Severity.LOW,
             "",
-            "`svc-server --help` needs the extra [server], which the prod"
-            " environment does not install: exit 1, No module named"
-            " 'aiohttp_fake_dist': install svc[server] to run the server",
+            (
+                "`svc-server --help` needs the extra [server], which the prod"
+                " environment does not install: exit 1, No module named"
+                " 'aiohttp_fake_dist': install svc[server] to run the server"
+            ),
         ),
         (
             NEEDS_EXTRA.id,
             Severity.LOW,
             "src/svc/convert.py:3",
-            "`svc-convert --help` needs the extra [convert], which the prod"
-            " environment does not install: exit 1, ModuleNotFoundError:"
-            " No module named 'jinja2'",
+            (
+                "`svc-convert --help` needs the extra [convert], which the prod"
+                " environment does not install: exit 1, ModuleNotFoundError:"
+                " No module named 'jinja2'"
+            ),
         ),
     ]
     assert result.metrics["needs_extra"] == 2

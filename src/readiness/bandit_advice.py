@@ -294,7 +294,10 @@ def fixed_command(tree: ast.Module, line: int) -> bool:
     string constants (and ``sys.executable``): no input reaches it, so bandit's
     B603 "check for execution of untrusted input" has nothing to check."""
     for call in calls_at(tree, line):
-        arguments = [*call.args[:1], *(k.value for k in call.keywords if k.arg == "args")]
+        arguments = [
+            *call.args[:1],
+            *(k.value for k in call.keywords if k.arg == "args"),
+        ]
         if arguments and all(_constant_list(argument) for argument in arguments):
             return True
     return False

@@ -189,20 +189,11 @@ class CliGate(Gate):
             undiscovered += count_undiscovered(script.root, tree)
         optional = [f for f in failures if f.extras]
         findings += grouped([f for f in failures if not f.extras])
-        by_cause: dict[tuple[str, tuple[str, ...]], list[Failure]] = {}
-        for failure in optional:
-            by_cause.setdefault((failure.reason, failure.extras), []).append(failure)
-        findings += [extra_finding(group) for group in by_cause.values()]
+        findings += grouped_by_extra(optional)
         missing = sum(1 for f in findings if f.rule == MISSING.id)
         hung = sum(1 for f in failures if f.returncode is None)
         total -= len(optional)
-        helped = f"{passed} of {total}"
-        if optional:
-            helped += "; needs an extra: " + ", ".join(
-                f"{f.shown} [{','.join(f.extras)}]" for f in optional
-            )
-        if not_run:
-            helped += f"; not run: {unchecked(not_run)}"
+        helped = helped_text(passed, total, optional, not_run)
         return Evaluation(
             criteria=(
                 Criterion(
@@ -229,6 +220,20 @@ class CliGate(Gate):
                 "environment": "reused" if env.reused else "built",
             },
         )
+
+
+def helped_text(
+    passed: int, total: int, optional: Sequence[Failure], not_run: Sequence[str]
+) -> str:
+    """``2 of 3``, then the commands needing an extra and those not run."""
+    text = f"{passed} of {total}"
+    if optional:
+        text += "; needs an extra: " + ", ".join(
+            f"{f.shown} [{','.join(f.extras)}]" for f in optional
+        )
+    if not_run:
+        text += f"; not run: {unchecked(not_run)}"
+    return text
 
 
 def unchecked(modules: Sequence[str]) -> str:
@@ -274,6 +279,14 @@ def needed_extras(
     if by_extra:
         return tuple(sorted(by_extra))
     return tuple(extra for extra in script.extras if extra in features)
+
+
+def grouped_by_extra(failures: Sequence[Failure]) -> list[Finding]:
+    """One CL004 per cause: the same reason and the same extras."""
+    by_cause: dict[tuple[str, tuple[str, ...]], list[Failure]] = {}
+    for failure in failures:
+        by_cause.setdefault((failure.reason, failure.extras), []).append(failure)
+    return [extra_finding(group) for group in by_cause.values()]
 
 
 def extra_finding(group: Sequence[Failure]) -> Finding:

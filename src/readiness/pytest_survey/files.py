@@ -74,10 +74,9 @@ class Ignores:
     globs: tuple[str, ...]
 
     def folder(self, path: Path) -> bool:
-        return (
-            any(fnmatch(path.name, pattern) for pattern in self.norecurse)
-            or self.file(path)
-        )
+        return any(
+            fnmatch(path.name, pattern) for pattern in self.norecurse
+        ) or self.file(path)
 
     def file(self, path: Path) -> bool:
         return path in self.paths or any(fnmatch(str(path), g) for g in self.globs)
@@ -171,7 +170,7 @@ def python_files(start: Path, ignores: Ignores | None = None) -> Iterator[Path]:
 
 
 def skipped_dir(name: str) -> bool:
-    return any(fnmatch(name, pattern) for pattern in ALWAYS_SKIPPED + (".*",))
+    return any(fnmatch(name, pattern) for pattern in (*ALWAYS_SKIPPED, ".*"))
 
 
 def ignores_of(

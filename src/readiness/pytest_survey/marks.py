@@ -373,7 +373,11 @@ def ini_reads(tree: ast.Module) -> Iterator[tuple[int, str]]:
 
 def ini_key(node: ast.expr) -> str | None:
     """The option in ``x.getini("K")``, ``x.inicfg.get("K")`` or ``x.inicfg["K"]``."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.args
+    ):
         owner = node.func.value
         if node.func.attr == "getini" or (
             node.func.attr == "get"
