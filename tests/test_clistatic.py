@@ -563,3 +563,50 @@ def test_option_names(
     paired: bool,  # noqa: FBT001 - a parametrized expectation
 ) -> None:
     assert clistatic.option_names(declarations) == (names, paired)
+
+
+#: An argparse command line with one option, for entry point tests.
+ARGPARSE_MINIMAL = """
+import argparse
+
+
+def main():
+    parser = argparse.ArgumentParser(prog="app")
+    parser.add_argument("--port")
+    parser.parse_args()
+"""
+
+
+def test_entry_point_extras_are_not_part_of_the_attribute(make_repo: MakeRepo) -> None:
+    """black 26.10.1 declares ``blackd = "blackd:patched_main [d]"``: the
+    ``[d]`` is the entry points specification's extras, which was read as part
+    of the attribute name (CL003 High: "blackd defines no 'patched_main [d]'")."""
+    root = make_repo(
+        {
+            "pyproject.toml": pyproject(
+                served="app.cli:main [server]", both="app.cli:main[a, b]"
+            ),
+            "src/app/__init__.py": "",
+            "src/app/cli.py": ARGPARSE_MINIMAL,
+        }
+    )
+    scripts = scripts_of(root)
+    assert not scripts["served"].missing
+    assert scripts["served"].reason is None
+    assert scripts["served"].extras == ("server",)
+    assert scripts["both"].extras == ("a", "b")
+    assert scripts["both"].root is not None
+
+
+@pytest.mark.parametrize(
+    ("entry", "parsed"),
+    [
+        ("blackd:patched_main [d]", ("blackd", "patched_main", ("d",))),
+        ("a.b:c.d", ("a.b", "c", ())),
+        ("a.b", ("a.b", "", ())),
+        ("a.b:c [x,y]", ("a.b", "c", ("x", "y"))),
+        ("not valid!:x", ("not valid!", "x", ())),
+    ],
+)
+def test_parse_entry(entry: str, parsed: tuple[str, str, tuple[str, ...]]) -> None:
+    assert clistatic.entries.parse_entry(entry) == parsed

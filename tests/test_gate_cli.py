@@ -14,12 +14,14 @@ from readiness.gates.cli_gate import (
     CRASH,
     HANG,
     MISSING,
+    NEEDS_EXTRA,
     CliGate,
     Failure,
     count_undiscovered,
     declaration_line,
     failure_reason,
     grouped,
+    needed_extras,
     not_installed,
     traceback_location,
 )
@@ -117,6 +119,7 @@ def test_every_real_subcommand_of_the_example_passes_in_prod(
         "commands": 7,
         "help_ok": 7,
         "help_failed": 0,
+        "needs_extra": 0,
         "help_timeouts": 0,
         "missing": 0,
         "not_run": 0,
@@ -445,3 +448,125 @@ def test_declarations_and_counts(make_repo: MakeRepo) -> None:
     )
     assert count_undiscovered(static, walked) == 1
     assert count_undiscovered(None, walked) == 0
+
+
+# --- commands behind an extra (field corpus: black, nox) ---------------------
+
+EXTRAS_PYPROJECT = """
+[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "svc"
+version = "1"
+
+[project.optional-dependencies]
+server = ["aiohttp-fake-dist>=3"]
+convert = ["Jinja2"]
+dev = ["gitpython"]
+
+[project.scripts]
+svc-server = "svc.server:main [server]"
+svc-convert = "svc.convert:main"
+"""
+SERVER = """
+import argparse
+
+try:
+    import aiohttp_fake_dist
+except ImportError as error:
+    print(f"{error}: install svc[server] to run the server")
+    raise SystemExit(1)
+
+
+def main():
+    parser = argparse.ArgumentParser(prog="svc-server")
+    parser.parse_args()
+"""
+CONVERT = """
+import argparse
+
+import jinja2
+
+
+def main():
+    parser = argparse.ArgumentParser(prog="svc-convert")
+    parser.parse_args()
+"""
+
+
+def extras_target(make_repo: MakeRepo) -> Path:
+    return make_repo(
+        {
+            "pyproject.toml": EXTRAS_PYPROJECT,
+            "src/svc/__init__.py": "",
+            "src/svc/server.py": SERVER,
+            "src/svc/convert.py": CONVERT,
+        }
+    )
+
+
+def test_which_failures_are_about_an_extra(make_repo: MakeRepo) -> None:
+    """blackd says "install black[d]" and exits 1; nox's tox-to-nox imports
+    jinja2, declared in its tox-to-nox extra. A module only a dev extra
+    declares, or one no extra declares, is a real crash."""
+    target = discover(extras_target(make_repo))
+    plain = clitree.Script(name="svc-x", entry="svc.x:main", root=None)
+    served = clitree.Script(
+        name="svc-server",
+        entry="svc.server:main [server]",
+        root=None,
+        extras=("server",),
+    )
+    assert needed_extras(target, plain, "run: pip install svc[server]") == ("server",)
+    assert needed_extras(target, plain, "the '[server]' extra is needed") == ("server",)
+    said = "ModuleNotFoundError: No module named 'jinja2'"
+    assert needed_extras(target, plain, said) == ("convert",)
+    assert needed_extras(target, plain, "No module named 'jinja2.ext'") == ("convert",)
+    assert needed_extras(target, plain, "No module named 'git'") == ()
+    assert needed_extras(target, plain, "No module named 'gitpython'") == ()
+    assert needed_extras(target, plain, "No module named 'other'") == ()
+    assert needed_extras(target, served, "No module named 'other'") == ("server",)
+    assert needed_extras(target, served, "ValueError: bad config") == ()
+    assert needed_extras(target, plain, "pip install svc[dev]") == ()
+
+
+@pytest.mark.tools
+def test_a_command_behind_an_extra_is_low_and_names_it(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    """black 26.10.1: ``blackd`` (entry point ``blackd:patched_main [d]``)
+    prints an install hint for ``black[d]`` and exits 1 in the prod
+    environment; it was CL003 and CL001, both High."""
+    result = run_gate(CliGate(), extras_target(make_repo))
+    assert result.status is Status.PASS, (result.reason, result.findings)
+    found = sorted((f.rule, f.severity, f.location, f.message) for f in result.findings)
+    assert found == [
+        (
+            NEEDS_EXTRA.id,
+            Severity.LOW,
+            "",
+            (
+                "`svc-server --help` needs the extra [server], which the prod"
+                " environment does not install: exit 1, No module named"
+                " 'aiohttp_fake_dist': install svc[server] to run the server"
+            ),
+        ),
+        (
+            NEEDS_EXTRA.id,
+            Severity.LOW,
+            "src/svc/convert.py:3",
+            (
+                "`svc-convert --help` needs the extra [convert], which the prod"
+                " environment does not install: exit 1, ModuleNotFoundError:"
+                " No module named 'jinja2'"
+            ),
+        ),
+    ]
+    assert result.metrics["needs_extra"] == 2
+    assert result.metrics["help_failed"] == 0
+    assert result.criteria[-1].text == (
+        "every subcommand's --help exits 0 in the prod environment (0 of 0;"
+        " needs an extra: svc-server [server], svc-convert [convert])"
+    )

@@ -12,6 +12,7 @@ import pytest
 from readiness.findings import Finding, GateResult, Priority, Severity, Status
 from readiness.gates import registry
 from readiness.gates.markers import (
+    POSSIBLY_REGISTERED,
     UNDEFINED,
     UNPARSABLE,
     MarkersGate,
@@ -91,8 +92,10 @@ def test_passes_when_every_marker_is_registered(
         "markers_used": 2,
         "markers_registered": 1,
         "undefined": 0,
+        "possibly_registered": 0,
         "use_sites": 0,
         "files_scanned": 1,
+        "not_collected": 0,
         "parse_errors": 0,
         "strict_markers": "yes",
     }
@@ -143,7 +146,7 @@ def test_fails_with_one_finding_per_use_site_under_strict_markers(
         (
             (
                 "every pytest marker the tests use is registered"
-                " (2 undefined: api_integration, memory)"
+                " (2 undefined markers at 3 sites: api_integration, memory)"
             ),
             False,
         )
@@ -594,11 +597,11 @@ def test_conftest_addinivalue_line_in_the_conftests_pytest_loads(
         },
     )
     assert sites(result) == [
-        "tests/sub/test_a.py:6 computed",
         "tests/sub/test_a.py:7 other_key",
         "tests/sub/test_a.py:8 elsewhere",
     ]
-    assert result.metrics["markers_registered"] == 4
+    # "computed" too: a module constant is read like a literal
+    assert result.metrics["markers_registered"] == 5
     assert result.metrics["files_scanned"] == 3
 
 
@@ -817,7 +820,8 @@ def test_fallback_to_test_named_files_in_the_whole_root(
         },
     )
     assert sites(result) == ["pkg/engine_test.py:3 memory", "test_top.py:3 memory"]
-    assert result.metrics["files_scanned"] == 2
+    # pkg/__init__.py too: importing pkg.engine_test runs it
+    assert result.metrics["files_scanned"] == 3
 
 
 def test_fallback_honours_python_files(make_repo: MakeRepo, run_gate: RunGate) -> None:
@@ -847,29 +851,37 @@ def test_empty_python_files_falls_back_to_pytest_default(
     assert sites(result) == ["test_b.py:3 memory"]
 
 
-def test_every_python_file_under_declared_test_paths(
+def test_collected_and_imported_files_under_declared_test_paths(
     make_repo: MakeRepo, run_gate: RunGate
 ) -> None:
+    """Under the test folders pytest collects files named like ``python_files``
+    and imports what they import; other files are never read."""
     result = run(
         make_repo,
         run_gate,
         {
             "pyproject.toml": """
                 [tool.pytest.ini_options]
-                testpaths = ["checks", "extra/test_one.py", "README.md"]
+                testpaths = ["checks", "extra/one.py", "README.md"]
             """,
             "README.md": "# app\n",
             "checks/helpers.py": "import pytest\nslow = pytest.mark.helper_mark\n",
-            "checks/deep/test_x.py": "import pytest\npytestmark = pytest.mark.deep\n",
-            "extra/test_one.py": "import pytest\npytestmark = pytest.mark.single\n",
+            "checks/unused.py": "import pytest\nslow = pytest.mark.unused_mark\n",
+            "checks/deep/test_x.py": (
+                "import pytest\nfrom checks.helpers import slow\n"
+                "pytestmark = pytest.mark.deep\n"
+            ),
+            "extra/one.py": "import pytest\npytestmark = pytest.mark.single\n",
             "extra/test_two.py": "import pytest\npytestmark = pytest.mark.not_read\n",
         },
     )
     assert sites(result) == [
-        "checks/deep/test_x.py:2 deep",
+        "checks/deep/test_x.py:3 deep",
         "checks/helpers.py:2 helper_mark",
-        "extra/test_one.py:2 single",
+        "extra/one.py:2 single",
     ]
+    assert result.metrics["files_scanned"] == 3
+    assert result.metrics["not_collected"] == 1
 
 
 def test_skipped_without_test_files(make_repo: MakeRepo, run_gate: RunGate) -> None:
@@ -927,7 +939,10 @@ def test_a_file_that_does_not_parse_is_a_finding(
     assert dict(bad.details) == {"reason": "SyntaxError: invalid syntax"}
     assert [(c.text, c.met) for c in result.criteria] == [
         (
-            "every pytest marker the tests use is registered (1 undefined: memory)",
+            (
+                "every pytest marker the tests use is registered"
+                " (1 undefined marker at 1 site: memory)"
+            ),
             False,
         ),
         (
@@ -1014,3 +1029,177 @@ def test_whether_warning_filters_make_unknown_marks_errors(
 ) -> None:
     config = PytestConfig(path="pytest.ini", section="pytest", options=options)
     assert unknown_mark_is_error(config, "memory") is expected
+
+
+# --- files pytest never collects (field corpus: black) ---------------------
+
+
+def test_data_files_under_the_test_folder_are_not_test_files(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    """black keeps formatter input cases as ``tests/data/cases/*.py``, some in
+    syntax newer than the running Python: pytest never collects or imports
+    them, so they are counted, not reported (black 26.10.1 had 23 MK002).
+    A helper a collected module imports is read, and breaks collection."""
+    result = run(
+        make_repo,
+        run_gate,
+        {
+            "pyproject.toml": STRICT,
+            "tests/__init__.py": "",
+            "tests/test_format.py": (
+                "import pytest\nfrom tests.util import read_data\n"
+                "from . import broken_helper\n"
+            ),
+            "tests/util.py": "import pytest\nslow = pytest.mark.util_mark\n",
+            "tests/broken_helper.py": "def f(:\n",
+            "tests/data/cases/pep_750.py": "t'{x}' match case(:\n",
+            "tests/data/cases/async_as_identifier.py": "async = 1\n",
+            "tests/data/miscellaneous/test_in_data.py": "x = 1\n",
+        },
+    )
+    assert sites(result, UNPARSABLE.id) == ["tests/broken_helper.py:1"]
+    assert sites(result) == ["tests/util.py:2 util_mark"]
+    # tests/__init__.py, test_format.py, util.py, broken_helper.py and the
+    # test-named file in data, which pytest does collect
+    assert result.metrics["files_scanned"] == 5
+    assert result.metrics["not_collected"] == 2
+
+
+def test_norecursedirs_ignore_options_and_collect_ignore(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    """What pytest is told to leave out is not a test file either."""
+    result = run(
+        make_repo,
+        run_gate,
+        {
+            "pyproject.toml": """
+                [tool.pytest.ini_options]
+                testpaths = ["tests"]
+                norecursedirs = ["fixtures*"]
+                addopts = "--ignore=tests/test_skip_a.py --ignore-glob=tests/*_b.py"
+            """,
+            "tests/conftest.py": """
+                collect_ignore = ["test_skip_c.py"]
+                collect_ignore.append("old")
+                collect_ignore_glob = ["*_d.py"]
+            """,
+            "tests/test_ok.py": "def test_a(): ...\n",
+            "tests/fixturesdir/test_bad.py": "def f(:\n",
+            "tests/test_skip_a.py": "def f(:\n",
+            "tests/test_skip_b.py": "def f(:\n",
+            "tests/test_skip_c.py": "def f(:\n",
+            "tests/old/test_e.py": "def f(:\n",
+            "tests/test_skip_d.py": "def f(:\n",
+        },
+    )
+    assert result.status is Status.PASS
+    assert result.findings == ()
+    assert result.metrics["files_scanned"] == 2
+
+
+# --- markers registered at run time (field corpus: black) ------------------
+
+
+def test_a_loop_over_an_ini_option_registers_its_values(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    """``for line in config.getini("K"): addinivalue_line("markers", line)``
+    registers the names of the option's lines, read from the configuration."""
+    result = run(
+        make_repo,
+        run_gate,
+        {
+            "pyproject.toml": """
+                [tool.pytest.ini_options]
+                addopts = "--strict-markers"
+                extra-markers = ["gpu: needs a GPU", "network: talks to the net"]
+                other = ["db: a database"]
+            """,
+            "tests/conftest.py": """
+                def pytest_addoption(parser):
+                    parser.addini("extra-markers", "markers", "linelist")
+
+                def pytest_configure(config):
+                    for line in config.getini("extra-markers"):
+                        config.addinivalue_line("markers", line)
+                    for name in config.inicfg.get("other"):
+                        config.addinivalue_line("markers", f"{name} (from other)")
+            """,
+            "tests/test_a.py": """
+                import pytest
+
+                @pytest.mark.gpu
+                @pytest.mark.network
+                @pytest.mark.db
+                @pytest.mark.typo
+                def test_a():
+                    pass
+            """,
+        },
+    )
+    assert sites(result) == ["tests/test_a.py:6 typo"]
+    assert result.findings[0].severity is Severity.HIGH
+    assert result.metrics["markers_registered"] == 3
+
+
+def test_markers_computed_at_run_time_are_possibly_registered(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    """black's ``tests/optional.py`` (a ``pytest_plugins`` module) turns each
+    line of its ``optional-tests`` ini option into two markers, ``x`` and
+    ``no_x``, through a regex: not resolvable statically. Its markers are
+    reported once per site as MK003 (Low) and the gate passes (black 26.10.1
+    had 6 MK001 at High for blackd, jupyter and no_jupyter)."""
+    result = run(
+        make_repo,
+        run_gate,
+        {
+            "pyproject.toml": """
+                [tool.pytest.ini_options]
+                addopts = "--strict-markers"
+                optional-tests = ["no_blackd: run when `d` extra NOT installed"]
+            """,
+            "tests/__init__.py": "",
+            "tests/conftest.py": 'pytest_plugins = ["tests.optional"]\n',
+            "tests/optional.py": """
+                import re
+
+                def pytest_configure(config):
+                    raw = config.inicfg.get("optional-tests")
+                    for ot in raw:
+                        m = re.match(r"(?P<no>no_)?(?P<marker>\\w+)", ot)
+                        marker = (m.group("no") or "") + m.group("marker")
+                        config.addinivalue_line("markers", f"{marker}: optional")
+                        config.addinivalue_line("markers", f"{no(marker)}: not")
+            """,
+            "tests/test_blackd.py": """
+                import pytest
+
+                pytestmark = pytest.mark.blackd
+
+                @pytest.mark.blackd
+                def test_a():
+                    pass
+            """,
+        },
+    )
+    assert result.status is Status.PASS
+    assert sites(result, UNDEFINED.id) == []
+    assert sites(result, POSSIBLY_REGISTERED.id) == [
+        "tests/test_blackd.py:3 blackd",
+        "tests/test_blackd.py:5 blackd",
+    ]
+    first = result.findings[0]
+    assert first.severity is Severity.LOW
+    assert first.message == (
+        "marker 'blackd' is not registered in pyproject.toml or by a constant"
+        " name; tests/optional.py:8, tests/optional.py:9 register markers computed"
+        " at run time from ini option 'optional-tests', which may include it"
+    )
+    assert [(c.text, c.met) for c in result.criteria] == [
+        ("every pytest marker the tests use is registered", True)
+    ]
+    assert result.metrics["undefined"] == 0
+    assert result.metrics["possibly_registered"] == 1

@@ -239,6 +239,8 @@ def test_the_seeds_security_findings(make_repo: MakeRepo, run_gate: RunGate) -> 
         "low": 0,
         "nosec_without_id": 1,
         "nosec_without_reason": 1,
+        "noqa_justified": 0,
+        "notes_left_out": 0,
         "files_scanned": 3,
         "files_unparsable": 1,
         "loc": 21,
@@ -284,6 +286,132 @@ def test_a_clean_package_passes(make_repo: MakeRepo, run_gate: RunGate) -> None:
     assert result.findings == ()
     assert all(c.met for c in result.criteria)
     assert result.command[2] == "app"
+
+
+def test_ruff_noqa_for_flake8_bandit_justifies_the_bandit_result(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    """nox 2026.10.20 justifies its eval, sha1 and execle calls for ruff
+    (``# noqa: S307``, ``S324``, ``S606``); bandit asked again for a ``# nosec``
+    (2 High, 1 Medium). A noqa naming another rule, or a non-bandit code,
+    justifies nothing."""
+    root = make_repo(
+        {
+            "pyproject.toml": PYPROJECT,
+            "app/__init__.py": """
+                # ruff: noqa: S311
+                import hashlib
+                import os
+                import random
+
+
+                def key(path):
+                    return hashlib.sha1(path).hexdigest()  # noqa: S324
+
+
+                def run(expression, argv):
+                    os.execl(argv[0], *argv)  # pragma: no cover # noqa:S606,E501
+                    random.random()
+                    return eval(  # noqa: S307
+                        expression
+                    )
+
+
+                def other(expression):
+                    return eval(expression)  # noqa: S102, E501
+            """,
+        }
+    )
+
+    result = scan(run_gate, root)
+
+    assert sites(result) == ["app/__init__.py:20 B307"]
+    assert result.metrics["noqa_justified"] == 4
+    assert result.metrics["medium"] == 1
+
+
+def test_notes_with_nothing_to_act_on_are_left_out(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    """nox's ``subprocess.run([sys.executable, "-m", "pip", ...])``-style calls:
+    B603 on a literal list of constants and ``sys.executable`` and the B404
+    import note of a file whose calls are all such are counted, not reported;
+    a call with a variable argument keeps both."""
+    root = make_repo(
+        {
+            "pyproject.toml": PYPROJECT,
+            "app/__init__.py": "",
+            "app/fixed.py": """
+                import subprocess
+                import sys
+
+
+                def pip():
+                    subprocess.run([sys.executable, "-m", "pip", "list"], check=True)
+                    subprocess.run(
+                        args=("/usr/bin/git", "status"), check=True
+                    )
+            """,
+            "app/variable.py": """
+                import subprocess
+
+
+                def run(command):
+                    subprocess.run(["/usr/bin/git", command], check=True)
+            """,
+        }
+    )
+
+    result = scan(run_gate, root)
+
+    assert sites(result) == ["app/variable.py:1 B404", "app/variable.py:5 B603"]
+    assert result.metrics["notes_left_out"] == 3
+
+
+def test_a_weak_hash_used_as_an_hmac_digest_is_low(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    """flask 3.1.3 signs its session cookie with HMAC-SHA1 through a lazy
+    ``hashlib.sha1`` wrapper (``digest_method = staticmethod(_lazy_sha1)``);
+    bandit's B324 called it High. A bare SHA-1 digest stays High."""
+    root = make_repo(
+        {
+            "pyproject.toml": PYPROJECT,
+            "app/__init__.py": """
+                import hashlib
+                import hmac
+
+
+                def _lazy_sha1(string=b""):
+                    return hashlib.sha1(string)
+
+
+                class Sessions:
+                    digest_method = staticmethod(_lazy_sha1)
+
+
+                def sign(key, message):
+                    return hmac.new(key, message, hashlib.md5()).digest()
+
+
+                def fingerprint(data):
+                    return hashlib.sha1(data).hexdigest()
+            """,
+        }
+    )
+
+    result = scan(run_gate, root)
+
+    assert [(f.location, f.severity) for f in result.findings] == [
+        ("app/__init__.py:6", Severity.LOW),
+        ("app/__init__.py:14", Severity.LOW),
+        ("app/__init__.py:18", Severity.HIGH),
+    ]
+    hmac_finding = result.findings[0]
+    assert hmac_finding.priority is Priority.P2
+    assert hmac_finding.message.endswith("; here it is an HMAC digest")
+    assert hmac_finding.details["hmac"] is True
+    assert result.metrics["high"] == 1
 
 
 def test_a_dot_bandit_file_is_passed_to_bandit(

@@ -95,6 +95,8 @@ class Script:
     reason: str | None = None
     #: The entry point names a module or attribute of the target that does not exist.
     missing: bool = False
+    #: The extras the entry point says it needs (``blackd:patched_main [d]``).
+    extras: tuple[str, ...] = ()
 
 
 def unique_options(options: Sequence[Option]) -> tuple[Option, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from importlib.metadata import EntryPoint
 
 from readiness.clistatic.argparsing import Interpreter
 from readiness.clistatic.clicktyper import ClickTyper
@@ -20,8 +21,7 @@ class Static:
         self.clicktyper = ClickTyper(self.project)
 
     def script(self, name: str, entry: str) -> Script:
-        module, _, attr = entry.partition(":")
-        module, attr = module.strip(), attr.strip().split(".")[0]
+        module, attr, extras = parse_entry(entry)
         own = module.split(".")[0] in set(self.project.target.package_names)
         if self.project.tree(module) is None:
             where = "is not in the repository" if not own else "does not exist"
@@ -35,6 +35,7 @@ class Static:
                     else f"module {module} cannot be parsed"
                 ),
                 missing=own and self.project.find(module) is None,
+                extras=extras,
             )
         if not attr or attr not in self.project.bindings(module):
             return Script(
@@ -43,6 +44,7 @@ class Static:
                 root=None,
                 reason=f"{module} defines no {attr or 'attribute'!r}",
                 missing=True,
+                extras=extras,
             )
         self.clicktyper.scan()
         ref = self.project.resolve(module, ast.Name(id=attr))
@@ -53,8 +55,11 @@ class Static:
                 entry=entry,
                 root=None,
                 reason=f"no click, typer or argparse command line found for {entry}",
+                extras=extras,
             )
-        return Script(name=name, entry=entry, root=freeze(node, name, root=True))
+        return Script(
+            name=name, entry=entry, root=freeze(node, name, root=True), extras=extras
+        )
 
     def main_module(self, package: str) -> Script | None:
         """``python -m package``: what its ``__main__`` module runs, if anything."""
@@ -87,6 +92,18 @@ class Static:
         interpreter = Interpreter(self.clicktyper, ref.module)
         interpreter.call(ref, [], {})
         return interpreter.result()
+
+
+def parse_entry(entry: str) -> tuple[str, str, tuple[str, ...]]:
+    """``module``, the first part of ``attr`` and the extras of an entry point
+    (``blackd:patched_main [d]``), as the entry points specification reads it."""
+    point = EntryPoint(name="", value=entry, group="console_scripts")
+    try:
+        module, attr, extras = point.module, point.attr, tuple(point.extras)
+    except AttributeError:  # not the specification's syntax: read it loosely
+        module, _, attr = entry.partition(":")
+        extras = ()
+    return module.strip(), (attr or "").strip().split(".")[0], extras
 
 
 def discover(target: Target) -> tuple[Script, ...]:

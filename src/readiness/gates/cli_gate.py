@@ -33,7 +33,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from readiness import clistatic, clitree, command, helpwalk, prodenv
+from packaging.utils import canonicalize_name
+
+from readiness import clistatic, clitree, command, helpwalk, prodenv, requirements
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import Evaluation, Gate, GateContext, GateSkipped
 from readiness.target import Target
@@ -70,10 +72,34 @@ MISSING = Rule(
     ),
     fix="fix the entry point in [project.scripts] or register the command",
 )
+NEEDS_EXTRA = Rule(
+    id="CL004",
+    title="a command needs an optional extra",
+    explanation=(
+        "`--help` fails in the prod environment, which installs no extra, because"
+        " the command needs a package that only one of the project's extras"
+        " declares (the entry point names the extra, the failure names a module"
+        " of it, or says to install it): a user who installs that extra has it."
+    ),
+    fix=(
+        "nothing, if the extra is documented; a clearer message than a traceback"
+        " helps users who installed without it"
+    ),
+)
 #: readiness's own rules, for renderers and documentation.
-RULES = (CRASH, HANG, MISSING)
+RULES = (CRASH, HANG, MISSING, NEEDS_EXTRA)
 
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
+_NO_MODULE = re.compile(r"No module named '(?P<module>[\w.]+)'")
+#: Extras that install a development stack, not an optional feature: a command
+#: that needs one of them is broken in production (the seed's gitpython case).
+DEV_EXTRAS = frozenset(
+    {
+        *("dev", "devel", "develop", "development", "test", "tests", "testing"),
+        *("doc", "docs", "lint", "linting", "typing", "types", "mypy", "style"),
+        *("qa", "ci", "check", "checks", "coverage", "cov", "all"),
+    }
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,6 +111,8 @@ class Failure:
     returncode: int | None
     command: clitree.Command | None
     location: tuple[str, int] | None
+    #: The extras the command needs, when that is why it fails.
+    extras: tuple[str, ...] = ()
 
 
 class CliGate(Gate):
@@ -151,15 +179,21 @@ class CliGate(Gate):
                         returncode=run.returncode,
                         command=known,
                         location=traceback_location(project, run.output),
+                        extras=(
+                            ()
+                            if run.timed_out
+                            else needed_extras(ctx.target, script, run.output)
+                        ),
                     )
                 )
             undiscovered += count_undiscovered(script.root, tree)
-        findings += grouped(failures)
+        optional = [f for f in failures if f.extras]
+        findings += grouped([f for f in failures if not f.extras])
+        findings += grouped_by_extra(optional)
         missing = sum(1 for f in findings if f.rule == MISSING.id)
         hung = sum(1 for f in failures if f.returncode is None)
-        helped = f"{passed} of {total}"
-        if not_run:
-            helped += f"; not run: {unchecked(not_run)}"
+        total -= len(optional)
+        helped = helped_text(passed, total, optional, not_run)
         return Evaluation(
             criteria=(
                 Criterion(
@@ -177,7 +211,8 @@ class CliGate(Gate):
                 "scripts": len(scripts),
                 "commands": total,
                 "help_ok": passed,
-                "help_failed": len(failures) - hung,
+                "help_failed": len(failures) - hung - len(optional),
+                "needs_extra": len(optional),
                 "help_timeouts": hung,
                 "missing": missing,
                 "not_run": len(not_run),
@@ -185,6 +220,20 @@ class CliGate(Gate):
                 "environment": "reused" if env.reused else "built",
             },
         )
+
+
+def helped_text(
+    passed: int, total: int, optional: Sequence[Failure], not_run: Sequence[str]
+) -> str:
+    """``2 of 3``, then the commands needing an extra and those not run."""
+    text = f"{passed} of {total}"
+    if optional:
+        text += "; needs an extra: " + ", ".join(
+            f"{f.shown} [{','.join(f.extras)}]" for f in optional
+        )
+    if not_run:
+        text += f"; not run: {unchecked(not_run)}"
+    return text
 
 
 def unchecked(modules: Sequence[str]) -> str:
@@ -199,6 +248,72 @@ def failure_reason(run: clitree.HelpRun, timeout: float) -> str:
     if run.timed_out:
         return f"no answer within {timeout:g} s"
     return f"exit {run.returncode}, {command.last_line(run.output)}"
+
+
+def needed_extras(
+    target: Target, script: clitree.Script, output: str
+) -> tuple[str, ...]:
+    """The extras a failed ``--help`` needs, or ``()`` when the failure is not
+    about one: the output says to install ``project[extra]`` (or "the '[extra]'
+    extra"), or names a missing module that only extras declare; the extras of
+    the entry point itself count when the output names any missing module."""
+    features = [extra for extra in target.extras if extra.lower() not in DEV_EXTRAS]
+    said = {
+        extra
+        for extra in features
+        if f"{target.name}[{extra}]" in output or f"'[{extra}]'" in output
+    }
+    if said:
+        return tuple(sorted(said))
+    modules = [match["module"] for match in _NO_MODULE.finditer(output)]
+    if not modules:
+        return ()
+    base = requirements.names(requirements.declared(target))
+    wanted = {canonicalize_name(module.partition(".")[0]) for module in modules}
+    by_extra = {
+        extra
+        for extra in features
+        if wanted
+        & (requirements.names(requirements.declared(target, extras=[extra])) - base)
+    }
+    if by_extra:
+        return tuple(sorted(by_extra))
+    return tuple(extra for extra in script.extras if extra in features)
+
+
+def grouped_by_extra(failures: Sequence[Failure]) -> list[Finding]:
+    """One CL004 per cause: the same reason and the same extras."""
+    by_cause: dict[tuple[str, tuple[str, ...]], list[Failure]] = {}
+    for failure in failures:
+        by_cause.setdefault((failure.reason, failure.extras), []).append(failure)
+    return [extra_finding(group) for group in by_cause.values()]
+
+
+def extra_finding(group: Sequence[Failure]) -> Finding:
+    """CL004 for the commands that fail for want of the same extras."""
+    first = group[0]
+    extras = ", ".join(f"[{extra}]" for extra in first.extras)
+    subject = f"`{first.shown} --help`"
+    if len(group) > 1:
+        subject += f" and {len(group) - 1} more command{'s' if len(group) > 2 else ''}"
+    verb = "need" if len(group) > 1 else "needs"
+    location = next((f.location for f in group if f.location), None)
+    return Finding(
+        rule=NEEDS_EXTRA.id,
+        severity=Severity.LOW,
+        priority=Priority.P2,
+        message=(
+            f"{subject} {verb} the extra {extras}, which the prod environment"
+            f" does not install: {first.reason}"
+        ),
+        path=location[0] if location else None,
+        line=location[1] if location else None,
+        fix=NEEDS_EXTRA.fix,
+        details={
+            "commands": ", ".join(f.shown for f in group),
+            "extras": ",".join(first.extras),
+        },
+    )
 
 
 def node_at(

@@ -13,7 +13,13 @@ gate does) and importing the target's code is never safe.
 Rules:
 
 * ``MK001`` a marker is used but not registered where pytest reads it;
-* ``MK002`` a test module or conftest does not parse, so collection breaks.
+* ``MK002`` a test module or conftest does not parse, so collection breaks;
+  only files pytest collects, imports for them or loads count (a formatter's
+  input cases under ``tests/data`` are data: counted in ``not_collected``);
+* ``MK003`` (Low) a marker no static registration names while a conftest or
+  plugin registers markers under computed names (black's ``tests/optional.py``
+  builds them from an ini option): it may well be registered when pytest
+  runs, so it neither fails the gate nor goes to the markers fixer.
 
 What the tests use and what is registered comes from the static survey in
 :mod:`readiness.pytest_survey`, which the ``tests`` gate reads too; its known
@@ -34,9 +40,10 @@ from readiness.gates.interface import (
     GateContext,
     GateSkipped,
 )
-from readiness.pytest_survey.files import files_to_scan
+from readiness.pytest_survey.files import test_files
 from readiness.pytest_survey.marks import (
     BUILTIN_MARKERS,
+    Dynamic,
     ParseError,
     Use,
     active_markers,
@@ -44,6 +51,7 @@ from readiness.pytest_survey.marks import (
     scan,
 )
 from readiness.target import PytestConfig, Target, list_of_str
+from readiness.wording import plural
 
 UNDEFINED = Rule(
     id="MK001",
@@ -65,8 +73,22 @@ UNPARSABLE = Rule(
     ),
     fix="fix the syntax error",
 )
+POSSIBLY_REGISTERED = Rule(
+    id="MK003",
+    title="pytest marker may be registered only at run time",
+    explanation=(
+        "No configuration file or conftest names the marker, but a conftest or"
+        " plugin registers markers whose names are computed when pytest runs"
+        " (config.addinivalue_line with a variable or an f-string); readiness"
+        " cannot tell statically whether this marker is among them."
+    ),
+    fix=(
+        "check that the computed registration covers it (pytest --markers);"
+        " if not, register it in the markers option of the file pytest reads"
+    ),
+)
 #: readiness's own rules, for renderers and documentation.
-RULES = (UNDEFINED, UNPARSABLE)
+RULES = (UNDEFINED, UNPARSABLE, POSSIBLY_REGISTERED)
 
 ALL_REGISTERED = "every pytest marker the tests use is registered"
 ALL_PARSE = "every test module and conftest.py parses"
@@ -91,10 +113,10 @@ class MarkersGate(Gate):
 
     def run(self, ctx: GateContext) -> Evaluation:
         target = ctx.target
-        tests, conftests = files_to_scan(target)
-        if not tests:
+        files = test_files(target)
+        if not files.collected:
             raise GateSkipped("no test files found")
-        survey = scan(target, tests, conftests)
+        survey = scan(target, files.modules, files.conftests)
         config = target.pytest_config
         registered = (
             active_markers(config)
@@ -102,20 +124,27 @@ class MarkersGate(Gate):
             | plugin_markers(target.declared_requirements())
         )
         used = {use.marker for use in survey.uses}
-        undefined = sorted(used - registered - BUILTIN_MARKERS)
-        sites = [use for use in survey.uses if use.marker in undefined]
-        findings = [undefined_finding(target, use) for use in sites]
+        unknown = sorted(used - registered - BUILTIN_MARKERS)
+        sites = [use for use in survey.uses if use.marker in unknown]
+        if survey.dynamic:
+            undefined: list[str] = []
+            findings = [possible_finding(target, use, survey.dynamic) for use in sites]
+        else:
+            undefined = unknown
+            findings = [undefined_finding(target, use) for use in sites]
         findings.extend(parse_finding(error) for error in survey.errors)
         findings.sort(key=lambda f: (f.path or "", f.line or 0, f.rule))
         return Evaluation(
-            criteria=criteria(undefined, survey.errors),
+            criteria=criteria(undefined, len(sites), survey.errors),
             findings=tuple(findings),
             metrics={
                 "markers_used": len(used),
                 "markers_registered": len(registered - BUILTIN_MARKERS),
                 "undefined": len(undefined),
+                "possibly_registered": len(unknown) - len(undefined),
                 "use_sites": len(sites),
                 "files_scanned": survey.files,
+                "not_collected": files.not_collected,
                 "parse_errors": len(survey.errors),
                 "strict_markers": "yes" if config and config.strict_markers else "no",
             },
@@ -169,6 +198,32 @@ def undefined_finding(target: Target, use: Use) -> Finding:
         line=use.line,
         fix=f'register it in {path} [{section}] markers: "{use.marker}: <description>"',
         details=details,
+    )
+
+
+def possible_finding(target: Target, use: Use, dynamic: Sequence[Dynamic]) -> Finding:
+    """MK003: ``use`` names a marker only a computed registration may cover."""
+    config = target.pytest_config
+    path = config.path if config else "pyproject.toml"
+    where = ", ".join(f"{d.path}:{d.line}" for d in dynamic[:3])
+    if len(dynamic) > 3:
+        where += f" and {len(dynamic) - 3} more"
+    ini = next((d.ini for d in dynamic if d.ini), None)
+    source = f" from ini option {ini!r}" if ini else ""
+    return Finding(
+        rule=POSSIBLY_REGISTERED.id,
+        severity=Severity.LOW,
+        priority=Priority.P0,
+        message=(
+            f"marker {use.marker!r} is not registered in {path} or by a constant"
+            f" name; {where} {'registers' if len(dynamic) == 1 else 'register'}"
+            f" markers computed at run time{source},"
+            " which may include it"
+        ),
+        path=use.path,
+        line=use.line,
+        fix=POSSIBLY_REGISTERED.fix,
+        details={"marker": use.marker, "config": path, "computed_at": where},
     )
 
 
@@ -259,11 +314,15 @@ def parse_finding(error: ParseError) -> Finding:
 
 
 def criteria(
-    undefined: Sequence[str], errors: Sequence[ParseError]
+    undefined: Sequence[str], sites: int, errors: Sequence[ParseError]
 ) -> tuple[Criterion, ...]:
+    """The two P0 criteria, counted as a person counts: markers, then sites."""
     text = ALL_REGISTERED
     if undefined:
-        text += f" ({len(undefined)} undefined: {', '.join(undefined)})"
+        text += (
+            f" ({plural(len(undefined), 'undefined marker')}"
+            f" at {plural(sites, 'site')}: {', '.join(undefined)})"
+        )
     found = [Criterion(text=text, met=not undefined)]
     if errors:
         paths = sorted({error.path for error in errors})

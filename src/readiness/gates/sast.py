@@ -12,11 +12,22 @@ honoured are checked too, with bandit's own syntax (``bandit/core/manager.py``):
 ``#\\s*nosec:?`` followed by test IDs or test names up to the next ``#``. A
 comment naming no known test silences every check on its line; one naming
 tests must also say why.
+
+Projects that run bandit's checks through ruff (flake8-bandit, ``S`` + bandit's
+number) justify a line with ``# noqa: S324`` (or a file with
+``# ruff: noqa: S101``): such a result is counted in ``noqa_justified`` and not
+reported again. Results with nothing to act on are counted in ``notes_left_out``
+instead of reported: B603 on a literal argument list of constants (and
+``sys.executable``), and B404 ("import subprocess") in a file where no other
+subprocess result remains. B324 on a weak hash used as an HMAC digest (flask's
+HMAC-SHA1 session signature) is Low: HMAC-SHA1 is not broken as SHA-1 is.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import dataclasses
 import io
 import json
 import re
@@ -25,7 +36,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from readiness.bandit_advice import advice
+from readiness import pysource
+from readiness.bandit_advice import advice, fixed_command, hmac_digest
 from readiness.command import last_line
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import (
@@ -96,6 +108,33 @@ FIXES = {
 }
 DEFAULT_FIX = "review; fix or annotate `# nosec {id}` with a reason"
 
+#: ruff's flake8-bandit rules (``crates/ruff_linter/src/codes.rs``): ``S`` and
+#: the number of the bandit test each one reimplements.
+RUFF_BANDIT = frozenset(
+    {
+        *(101, 102, 103, 104, 105, 106, 107, 108, 110, 112, 113, 201, 202),
+        *range(301, 309),
+        *range(310, 322),
+        *(323, 324),
+        *range(401, 414),
+        415,
+        *range(501, 510),
+        *range(601, 613),
+        *(701, 702, 704),
+    }
+)
+_CODES = r"(?P<codes>[A-Z]+\d+(?:[\s,]+[A-Z]+\d+)*)"
+NOQA = re.compile(r"#\s*noqa\s*:\s*" + _CODES, re.IGNORECASE)
+FILE_NOQA = re.compile(r"#\s*(?:ruff|flake8)\s*:\s*noqa\s*:\s*" + _CODES, re.IGNORECASE)
+_CODE = re.compile(r"S(\d{3})", re.IGNORECASE)
+#: bandit's subprocess tests, whose import note B404 goes with.
+SUBPROCESS_TESTS = frozenset({"B602", "B603", "B604", "B605", "B606", "B607"})
+HMAC_FIX = (
+    "used as an HMAC digest, where SHA-1 is not broken: nothing to fix for"
+    " security; prefer SHA-256 for new signatures (changing it invalidates"
+    " existing ones)"
+)
+
 SEVERITIES = {"HIGH": Severity.HIGH, "MEDIUM": Severity.MEDIUM, "LOW": Severity.LOW}
 
 #: bandit's own patterns (``bandit/core/manager.py``): the comment, then its tests.
@@ -147,9 +186,9 @@ class SastGate(Gate):
             )
         report = read_report(report_path)
 
-        results = ordered(
-            result_finding(ctx.target, item) for item in report["results"]
-        )
+        sources = Sources(ctx.target)
+        kept, justified, notes = reassess(sources, report["results"])
+        results = ordered(reassessed(sources, item) for item in kept)
         unscanned = ordered(
             error_finding(ctx.target, item) for item in report["errors"]
         )
@@ -189,11 +228,121 @@ class SastGate(Gate):
                 "low": counts[Severity.LOW],
                 "nosec_without_id": without_id,
                 "nosec_without_reason": without_reason,
+                "noqa_justified": justified,
+                "notes_left_out": notes,
                 "files_scanned": len(scanned),
                 "files_unparsable": len(unscanned),
                 "loc": loc if isinstance(loc, int) else 0,
             },
         )
+
+
+class Sources:
+    """Each scanned file read once: its ruff justifications and its syntax tree."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self._noqa: dict[str, tuple[dict[int, set[str]], set[str]]] = {}
+        self._trees: dict[str, ast.Module | None] = {}
+
+    def path(self, filename: str) -> Path:
+        return self.target.root / self.target.rel(filename)
+
+    def justified(self, item: Mapping[str, Any]) -> bool:
+        """Whether a ``# noqa: S###`` on the result's lines names its test."""
+        filename = str(item["filename"])
+        if filename not in self._noqa:
+            self._noqa[filename] = ruff_justifications(self.path(filename))
+        by_line, whole_file = self._noqa[filename]
+        lines = item.get("line_range")
+        if not (isinstance(lines, list) and lines):
+            lines = [item["line_number"]]
+        test_id = str(item["test_id"])
+        return test_id in whole_file or any(
+            test_id in by_line.get(line, ()) for line in lines
+        )
+
+    def tree(self, filename: str) -> ast.Module | None:
+        if filename not in self._trees:
+            path = self.path(filename)
+            try:
+                self._trees[filename] = pysource.parse(
+                    path.read_bytes(), filename=str(path)
+                )
+            except (OSError, SyntaxError, ValueError):
+                self._trees[filename] = None
+        return self._trees[filename]
+
+
+def ruff_justifications(path: Path) -> tuple[dict[int, set[str]], set[str]]:
+    """bandit test IDs justified per line by ``# noqa: S###``, and for the
+    whole file by ``# ruff: noqa: S###``."""
+    by_line: dict[int, set[str]] = {}
+    whole_file: set[str] = set()
+    for line, comment in comments(path):
+        for match in FILE_NOQA.finditer(comment):
+            whole_file.update(bandit_ids(match["codes"]))
+        for match in NOQA.finditer(comment):
+            by_line.setdefault(line, set()).update(bandit_ids(match["codes"]))
+    return by_line, whole_file
+
+
+def bandit_ids(codes: str) -> set[str]:
+    """``"S324, E501"`` -> ``{"B324"}``: the ruff codes that are bandit tests."""
+    return {
+        f"B{match[1]}"
+        for match in map(_CODE.fullmatch, re.split(r"[\s,]+", codes.strip()))
+        if match and int(match[1]) in RUFF_BANDIT
+    }
+
+
+def reassess(
+    sources: Sources, items: Iterable[Mapping[str, Any]]
+) -> tuple[list[Mapping[str, Any]], int, int]:
+    """The results to report, how many ruff justified, and how many are notes
+    with nothing to act on (see the module docstring)."""
+    kept: list[Mapping[str, Any]] = []
+    justified = notes = 0
+    for item in items:
+        tree = sources.tree(str(item["filename"]))
+        if sources.justified(item):
+            justified += 1
+        elif (
+            item["test_id"] == "B603"
+            and tree is not None
+            and fixed_command(tree, int(item["line_number"]))
+        ):
+            notes += 1
+        else:
+            kept.append(item)
+    calls = {str(i["filename"]) for i in kept if i["test_id"] in SUBPROCESS_TESTS}
+    left = [
+        item
+        for item in kept
+        if item["test_id"] != "B404" or str(item["filename"]) in calls
+    ]
+    return left, justified, notes + len(kept) - len(left)
+
+
+def reassessed(sources: Sources, item: Mapping[str, Any]) -> Finding:
+    """bandit's result as a finding; B324 on an HMAC digest is Low."""
+    finding = result_finding(sources.target, item)
+    tree = sources.tree(str(item["filename"]))
+    if (
+        finding.rule == "B324"
+        and finding.line is not None
+        and tree is not None
+        and hmac_digest(tree, finding.line)
+    ):
+        return dataclasses.replace(
+            finding,
+            severity=Severity.LOW,
+            priority=Priority.P2,
+            message=finding.message + "; here it is an HMAC digest",
+            fix=HMAC_FIX,
+            details={**finding.details, "hmac": True},
+        )
+    return finding
 
 
 def ordered(findings: Iterable[Finding]) -> list[Finding]:

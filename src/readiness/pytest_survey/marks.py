@@ -6,11 +6,15 @@ Uses are read with :mod:`ast` (``pytest.mark.NAME`` under any alias,
 (and the local modules their ``pytest_plugins`` name), pytest itself and the
 test plugins the target declares.
 
+A registration with a computed name (``addinivalue_line("markers", x)``) is
+resolved when ``x`` is, or starts with, the variable of a loop over an ini
+option (``for x in config.getini("K")``), whose values are read from the
+configuration; any other is kept as a :class:`Dynamic` registration, which
+makes every marker it might name *possibly* registered.
+
 Known limits, on purpose: names are resolved per module without scopes (a local
 variable called ``mark`` that shadows ``from pytest import mark`` still counts),
-markers registered through computed strings (``addinivalue_line("markers", x)``
-with ``x`` a variable) are not seen, and plugins are known from the table below
-rather than from what is installed.
+and plugins are known from the table below rather than from what is installed.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pathlib import Path
 
 from readiness.pytest_survey.files import parse
 from readiness.requirements import name_of
-from readiness.target import PytestConfig, Target
+from readiness.target import PytestConfig, Target, list_of_str
 
 #: The markers pytest itself registers (``pytest --markers`` in an empty
 #: folder, pytest 9.2: ``_pytest/mark``, ``skipping``, ``python``,
@@ -103,6 +107,16 @@ class ParseError:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Dynamic:
+    """A marker registration whose name is computed when pytest runs."""
+
+    path: str
+    line: int
+    #: The ini option the names come from, when the module reads one.
+    ini: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Survey:
     """What the scanned files say: uses, conftest registrations, parse errors."""
 
@@ -110,6 +124,7 @@ class Survey:
     uses: tuple[Use, ...]
     registered: frozenset[str]
     errors: tuple[ParseError, ...]
+    dynamic: tuple[Dynamic, ...] = ()
 
 
 def scan(target: Target, tests: Sequence[Path], conftests: Sequence[Path]) -> Survey:
@@ -128,7 +143,12 @@ def scan(target: Target, tests: Sequence[Path], conftests: Sequence[Path]) -> Su
         tree = scanner.module(path)
         if tree is None:
             continue
-        scanner.registered.update(registrations(tree))
+        found = registrations(tree, target.pytest_config)
+        scanner.registered.update(found.names)
+        rel = target.rel(path)
+        scanner.dynamic.extend(
+            Dynamic(path=rel, line=line, ini=found.ini) for line in found.computed
+        )
         pending.extend(
             plugin
             for name in plugin_modules(tree)
@@ -146,6 +166,7 @@ class Scanner:
         self.uses: list[Use] = []
         self.registered: set[str] = set()
         self.errors: list[ParseError] = []
+        self.dynamic: list[Dynamic] = []
 
     def module(self, path: Path) -> ast.Module | None:
         """The parsed file, or ``None`` when it does not parse (recorded once)."""
@@ -174,6 +195,7 @@ class Scanner:
             uses=tuple(sorted(self.uses, key=lambda u: (u.path, u.line, u.marker))),
             registered=frozenset(self.registered),
             errors=tuple(self.errors),
+            dynamic=tuple(sorted(set(self.dynamic), key=lambda d: (d.path, d.line))),
         )
 
 
@@ -253,21 +275,143 @@ def string_marker(call: ast.Call) -> str | None:
     return None
 
 
-def registrations(tree: ast.Module) -> Iterator[str]:
-    """Names registered with ``config.addinivalue_line("markers", "NAME: ...")``."""
+@dataclass(frozen=True, kw_only=True)
+class Registrations:
+    """What a module registers: names known statically, and the lines of
+    registrations computed at run time that could not be resolved."""
+
+    names: frozenset[str]
+    computed: tuple[int, ...]
+    ini: str | None
+
+
+def registrations(tree: ast.Module, config: PytestConfig | None) -> Registrations:
+    """Names registered with ``config.addinivalue_line("markers", "NAME: ...")``.
+
+    A computed line whose name is the variable of a loop over an ini option
+    (``for line in config.getini("K"): addinivalue_line("markers", line)``,
+    or ``f"{name}: ..."``) registers the names of that option's lines.
+    """
+    loops = ini_loops(tree)
+    constants = module_constants(tree)
+    names: set[str] = set()
+    computed: list[int] = []
     for node in ast.walk(tree):
         if not (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
             and node.func.attr == "addinivalue_line"
             and len(node.args) >= 2
+            and constant_str(node.args[0]) == "markers"
         ):
             continue
-        key, line = (constant_str(argument) for argument in node.args[:2])
-        if key == "markers" and line is not None:
-            name = marker_name(line)
-            if name:
-                yield name
+        argument = node.args[1]
+        line = constant_str(argument)
+        if isinstance(argument, ast.Name):
+            line = constants.get(argument.id)
+        if line is not None:
+            names.add(marker_name(line))
+            continue
+        variable = leading_name(argument)
+        if variable is not None and (variable, node.lineno) in loops:
+            ini = loops[variable, node.lineno]
+            names.update(marker_name(value) for value in ini_lines(config, ini))
+        else:
+            computed.append(node.lineno)
+    keys = [key for _, key in sorted(ini_reads(tree))]
+    return Registrations(
+        names=frozenset(name for name in names if name),
+        computed=tuple(computed),
+        ini=keys[0] if keys else None,
+    )
+
+
+def module_constants(tree: ast.Module) -> dict[str, str]:
+    """``NAME = "text"`` at module level, assigned once."""
+    found: dict[str, str] = {}
+    seen: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    value = constant_str(node.value) if node.value else None
+                    top = node in tree.body and isinstance(node, ast.Assign)
+                    if target.id in seen or value is None or not top:
+                        found.pop(target.id, None)
+                    else:
+                        found[target.id] = value
+                    seen.add(target.id)
+    return found
+
+
+def ini_loops(tree: ast.Module) -> dict[tuple[str, int], str]:
+    """``(variable, line) -> ini option`` for every line in the body of a loop
+    ``for variable in <x>.getini("option")``."""
+    found: dict[tuple[str, int], str] = {}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.For) and isinstance(node.target, ast.Name)):
+            continue
+        key = ini_key(node.iter)
+        if key is None:
+            continue
+        for statement in node.body:
+            for child in ast.walk(statement):
+                if isinstance(child, ast.expr | ast.stmt):
+                    found[node.target.id, child.lineno] = key
+    return found
+
+
+def ini_reads(tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """``(line, option)`` for every ini option the module reads."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.expr):
+            key = ini_key(node)
+            if key is not None:
+                yield node.lineno, key
+
+
+def ini_key(node: ast.expr) -> str | None:
+    """The option in ``x.getini("K")``, ``x.inicfg.get("K")`` or ``x.inicfg["K"]``."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.args
+    ):
+        owner = node.func.value
+        if node.func.attr == "getini" or (
+            node.func.attr == "get"
+            and isinstance(owner, ast.Attribute)
+            and owner.attr == "inicfg"
+        ):
+            return constant_str(node.args[0])
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == "inicfg"
+    ):
+        return constant_str(node.slice)
+    return None
+
+
+def leading_name(node: ast.expr) -> str | None:
+    """``x`` for ``x`` and for ``f"{x}..."``: the variable that starts the line."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.JoinedStr) and node.values:
+        first = node.values[0]
+        if isinstance(first, ast.FormattedValue) and isinstance(first.value, ast.Name):
+            return first.value.id
+    return None
+
+
+def ini_lines(config: PytestConfig | None, key: str) -> list[str]:
+    """The lines of ini option ``key`` as pytest's ``linelist`` reads them."""
+    raw = config.options.get(key) if config else None
+    if raw is None:
+        return []
+    lines = raw.splitlines() if isinstance(raw, str) else list_of_str(raw)
+    return [line.strip() for line in lines if line.strip()]
 
 
 def constant_str(node: ast.expr) -> str | None:
