@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from readiness import cli
+from readiness import cli, command
 from readiness.findings import Finding, GateResult, Priority, Severity, Status
 from readiness.gates import registry
 from readiness.gates.deps import DEFAULT_DEV_STACKS, DepsGate
@@ -575,3 +575,291 @@ def test_the_example_has_the_planted_advisory_in_its_dev_lock_only(
     ]
     assert found[SNAPSHOTS[1]] == found[SNAPSHOTS[0]]
     assert not (EXAMPLE / "constraints").exists()
+
+
+# --- regressions from the field corpus (issue 12 item 5, issue 11) -----------
+
+#: A pytest plugin's prod lock as uv writes it: pytest split by marker.
+PLUGIN_PROD = """\
+execnet==2.1.1 \\
+    --hash=sha256:1111
+    # via plug (pyproject.toml)
+pytest==8.4.2 ; python_full_version < '3.10' \\
+    --hash=sha256:2222
+    # via plug (pyproject.toml)
+pytest==9.2.0 ; python_full_version >= '3.10' \\
+    --hash=sha256:3333
+    # via plug (pyproject.toml)
+"""
+
+
+def plugin_repo(make_repo: MakeRepo, project: str, prod: str = PLUGIN_PROD) -> Path:
+    """A committed prod lock pulling in pytest (twice: one entry per marker),
+    and a ``[project]`` table that does or does not make the target a plugin."""
+    return make_repo(
+        {
+            "pyproject.toml": f'[project]\nversion = "1"\n{project}\n'
+            '[tool.readiness.deps]\nadvisory-db = "osv"\n',
+            "constraints/prod.txt": prod,
+            "constraints/test.txt": prod,
+            "constraints/dev.txt": prod,
+            "osv/UNRELATED-1.json": osv("UNRELATED-1", "unrelated", "1.0", HIGH),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "project",
+    [
+        'name = "pytest-plug"',
+        'name = "plug"\n[project.entry-points.pytest11]\nplug = "plug.plugin"',
+        'name = "plug"\nclassifiers = ["Framework :: Pytest"]',
+    ],
+    ids=["its-name", "pytest11-entry-point", "classifier"],
+)
+def test_a_pytest_plugin_depending_on_pytest_is_no_dev_stack(
+    make_repo: MakeRepo, project: str
+) -> None:
+    """pytest-xdist was failed with DP001 for depending on pytest, its runtime."""
+    result = audit(plugin_repo(make_repo, project))
+
+    assert result.status is Status.PASS
+    assert result.findings == ()
+    assert result.metrics["dev_stacks"] == 0
+
+
+def test_a_plugin_declared_in_setup_cfg_is_known(make_repo: MakeRepo) -> None:
+    """The same, for a plugin that declares its entry point in setup.cfg."""
+    root = plugin_repo(make_repo, 'name = "plug"')
+    (root / "setup.cfg").write_text(
+        "[options.entry_points]\npytest11 =\n    plug = plug.plugin\n"
+    )
+
+    assert audit(root).findings == ()
+
+
+def test_a_dev_stack_is_reported_once_whatever_its_marker_split_versions(
+    make_repo: MakeRepo,
+) -> None:
+    """pytest-xdist's DP001 came twice, once per marker-split pytest version;
+    an application (not a plugin) pulling pytest in gets one finding."""
+    result = audit(plugin_repo(make_repo, 'name = "plug"'))
+
+    assert result.status is Status.FAIL
+    message = (
+        "the prod lock pulls in pytest 8.4.2, 9.2.0 (a dev stack) through"
+        f" plug{ARROW}pytest"
+    )
+    assert [(f.rule, f.location, f.message) for f in result.findings] == [
+        ("DP001", "constraints/prod.txt:4", message)
+    ]
+
+
+def test_pytest_pulled_in_through_a_plugin_of_an_application_is_reported(
+    make_repo: MakeRepo,
+) -> None:
+    """A plugin is exempt only up to a target that is one: an application whose
+    prod lock pulls in pytest-foo (and so pytest) still gets DP001."""
+    prod = (
+        "pytest-foo==1.0\n    # via app (pyproject.toml)\n"
+        "pytest==9.2.0\n    # via pytest-foo\n"
+    )
+    result = audit(plugin_repo(make_repo, 'name = "app"', prod=prod))
+
+    chain = ARROW.join(("app", "pytest-foo", "pytest"))
+    assert [f.message for f in result.findings] == [
+        f"the prod lock pulls in pytest 9.2.0 (a dev stack) through {chain}"
+    ]
+    assert result.findings[0].fix.startswith("move pytest-foo to an extra")
+
+
+def test_an_unscored_advisory_outside_prod_never_fails(make_repo: MakeRepo) -> None:
+    """pip-audit's dev lock holds py 1.11.0 with PYSEC-2022-42969, disputed,
+    unscored and unfixed: counted as high, said so, and no failure even in a
+    failing dev lock."""
+    record = osv("PY-1", "gitpython", "9.0")
+    config = 'fail-locks = ["prod", "dev"]\n'
+    result = audit(repo(make_repo, record, config=config))
+
+    assert result.status is Status.PASS
+    (finding,) = result.findings
+    assert (finding.rule, finding.severity, finding.location) == (
+        "PY-1",
+        "high",
+        "constraints/dev.txt:10",
+    )
+    assert "unscored (no CVSS score, no severity in the database; counted as high)" in (
+        finding.message
+    )
+    assert [(c.text, c.met) for c in result.criteria][:2] == [
+        ("no High/Critical advisory in the prod lock (0 found)", True),
+        ("no High/Critical advisory in the dev lock (0 found)", True),
+    ]
+
+
+SMMAP_OLD = osv("SMMAP-1", "smmap", "5.0.2", HIGH)
+
+
+def lock_repo(make_repo: MakeRepo, files: dict[str, str]) -> Path:
+    return make_repo(
+        {
+            "pyproject.toml": """
+                [project]
+                name = "tiny"
+                version = "0"
+                requires-python = ">=3.11"
+                dependencies = ["smmap>=5"]
+
+                [tool.readiness.deps]
+                advisory-db = "osv"
+            """,
+            "osv/S.json": SMMAP_OLD,
+            **files,
+        }
+    )
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("pylock.toml", '[[packages]]\nname = "smmap"\nversion = "5.0.1"\n'),
+        ("poetry.lock", '[[package]]\nname = "smmap"\nversion = "5.0.1"\n'),
+        ("pdm.lock", '[[package]]\nname = "smmap"\nversion = "5.0.1"\n'),
+    ],
+)
+def test_a_committed_lock_of_another_tool_is_a_lock(
+    make_repo: MakeRepo, name: str, text: str
+) -> None:
+    """DP002 said "no committed lock" to projects that commit one; the audited
+    locks now follow the versions the committed lock pins."""
+    result = audit(lock_repo(make_repo, {name: text}))
+
+    assert result.status is Status.FAIL
+    assert rules(result) == [
+        ("SMMAP-1", "high", "P1", name),
+        ("SMMAP-1", "high", "P2", name),
+        ("SMMAP-1", "high", "P2", name),
+    ]
+    assert result.findings[0].message.startswith("smmap 5.0.1 in the prod lock")
+    assert result.metrics["generated_from"] == (
+        f"pyproject.toml, preferring the versions of {name}"
+    )
+
+
+@pytest.mark.tools
+def test_a_committed_uv_lock_is_a_lock(make_repo: MakeRepo) -> None:
+    """flask commits uv.lock and still got DP002."""
+    root = lock_repo(make_repo, {})
+    text = (root / "pyproject.toml").read_text().replace("smmap>=5", "smmap==5.0.1")
+    (root / "pyproject.toml").write_text(text)
+    command.run(["uv", "lock", "--quiet"], cwd=root, timeout_s=300)
+
+    result = audit(root)
+
+    assert rules(result) == [
+        ("SMMAP-1", "high", "P1", "uv.lock"),
+        ("SMMAP-1", "high", "P2", "uv.lock"),
+        ("SMMAP-1", "high", "P2", "uv.lock"),
+    ]
+    assert result.metrics["generated_from"] == "uv.lock"
+    assert [c[:2] for c in result.commands][:2] == [("uv", "export")] * 2
+
+
+UNREACHABLE = "nowhere @ https://nowhere.invalid/nowhere-1.0.zip"
+
+
+@pytest.mark.tools
+def test_an_unreachable_url_in_an_optional_group_leaves_that_lock_out_of_scope(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """black's `diff-shades @ https://...zip` (a dependency group) turned the
+    whole gate into an error: now prod and test are audited, dev is out of
+    scope with uv's reason."""
+    monkeypatch.setenv("UV_HTTP_RETRIES", "0")
+    root = lock_repo(
+        make_repo, {"pylock.toml": '[[packages]]\nname = "smmap"\nversion = "5.0.1"\n'}
+    )
+    text = (root / "pyproject.toml").read_text()
+    (root / "pyproject.toml").write_text(
+        text + f'\n[dependency-groups]\nshades = ["{UNREACHABLE}"]\n'
+    )
+
+    result = audit(root)
+
+    assert result.status is Status.FAIL  # smmap 5.0.1 in prod, as planted
+    assert [f.details["lock"] for f in result.findings] == ["prod", "test"]
+    reason = str(result.metrics["dev_lock"])
+    assert reason.startswith(
+        "out of scope: uv could not resolve it: Failed to download and build"
+        f" `{UNREACHABLE}`: "
+    )
+    said = reason.removeprefix("out of scope: ")
+    assert (f"the dev lock is out of scope, not audited: {said}", True) in [
+        (c.text, c.met) for c in result.criteria
+    ]
+
+
+@pytest.mark.tools
+def test_an_unreachable_url_in_prod_is_an_error(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the prod lock must be produced: without it the gate cannot judge."""
+    monkeypatch.setenv("UV_HTTP_RETRIES", "0")
+    root = lock_repo(make_repo, {})
+    text = (root / "pyproject.toml").read_text().replace("smmap>=5", UNREACHABLE)
+    (root / "pyproject.toml").write_text(text)
+
+    result = audit(root)
+
+    assert result.status is Status.ERROR
+    assert result.reason is not None
+    assert result.reason.startswith(
+        "cannot produce the prod lock: uv could not resolve it: Failed to download"
+    )
+
+
+@pytest.mark.tools
+def test_a_setup_cfg_project_is_locked_from_its_metadata(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """httpie declares everything in setup.cfg and was skipped ("no [project]
+    table to lock"); its dependencies and extras come from the backend."""
+    root = make_repo(
+        {
+            "setup.cfg": """
+                [metadata]
+                name = cfgapp
+                version = 1.0
+
+                [options]
+                py_modules = cfgapp
+                install_requires = smmap==5.0.3
+
+                [options.extras_require]
+                test = gitdb==4.0.12
+            """,
+            "setup.py": "from setuptools import setup\nsetup()\n",
+            "cfgapp.py": "",
+            "osv/G.json": osv("GITDB-1", "gitdb", "5.0", CRITICAL),
+        }
+    )
+    monkeypatch.setenv("READINESS_ADVISORY_DB", str(root / "osv"))
+
+    result = audit(root)
+
+    assert result.status is Status.PASS
+    assert rules(result) == [
+        ("GITDB-1", "critical", "P2", "setup.cfg"),
+        ("GITDB-1", "critical", "P2", "setup.cfg"),
+        ("DP002", "low", "P1", "setup.cfg"),
+    ]
+    assert result.findings[0].message.endswith(f"pulled in by cfgapp{ARROW}gitdb")
+    assert (result.metrics["prod_packages"], result.metrics["test_packages"]) == (1, 2)
+    assert result.metrics["generated_from"] == "setup.cfg"
+    assert sorted(p.name for p in root.iterdir()) == [
+        "cfgapp.py",
+        "osv",
+        "setup.cfg",
+        "setup.py",
+    ]

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import tomlkit
 
-from readiness import environments, locks, metadata, pins
+from readiness import command, environments, locks, metadata, pins
 from readiness.errors import ReadinessError
 from readiness.gates.interface import GateContext, GateError, GateSkipped
 from readiness.target import Target
@@ -107,6 +107,7 @@ def scope(ctx: GateContext) -> Scope:
     generated: dict[str, Path] = {}
     out_of_scope: dict[str, str] = {}
     source = ""
+    project = target.name
     if missing and not target.installable:
         if not present:
             raise GateSkipped(
@@ -115,6 +116,7 @@ def scope(ctx: GateContext) -> Scope:
             )
     elif missing:
         resolvable = lockable(ctx)
+        project = resolvable.name
         out = ctx.scratch / locks.CONSTRAINTS
         source = "uv.lock" if locks.uses_uv_lock(target) else declared_in(target)
         if committed is not None and source != "uv.lock":
@@ -127,8 +129,9 @@ def scope(ctx: GateContext) -> Scope:
                 )
             except locks.LockError as error:
                 if name == "prod":
-                    raise GateError(f"cannot produce the prod lock: {error}") from None
-                out_of_scope[name] = str(error).removeprefix(f"the {name} lock: ")
+                    reason = uv_reason(error, name)
+                    raise GateError(f"cannot produce the prod lock: {reason}") from None
+                out_of_scope[name] = uv_reason(error, name)
                 continue
             generated[name] = written.path
     audited = []
@@ -139,7 +142,7 @@ def scope(ctx: GateContext) -> Scope:
             path, shown, is_file = generated[name], source.split(",")[0], False
         else:
             continue
-        lock = locks.read(path, name=name, root=target.name)
+        lock = locks.read(path, name=name, root=project)
         audited.append(AuditedLock(lock=lock, shown=shown, committed=is_file))
     return Scope(
         audited=tuple(audited),
@@ -147,6 +150,22 @@ def scope(ctx: GateContext) -> Scope:
         generated_from=source,
         committed_lock=committed is not None,
     )
+
+
+def uv_reason(error: locks.LockError, name: str) -> str:
+    """What uv said went wrong, in one line: its ``error:`` line and its last
+    ``cause:`` (the lock error itself only keeps the last)."""
+    failed = error.__context__
+    output = failed.output if isinstance(failed, command.ToolFailed) else ""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    first = next((line for line in lines if line.lower().startswith("error:")), "")
+    causes = [line for line in lines if line.startswith("cause:")]
+    if not first:
+        return str(error).removeprefix(f"the {name} lock: ")
+    said = first.removeprefix("error:").removeprefix("Error:").strip()
+    if causes:
+        said += ": " + causes[-1].removeprefix("cause:").strip()
+    return f"uv could not resolve it: {said}"
 
 
 def _prefer(out: Path, names: list[str], versions: Mapping[str, str]) -> None:
