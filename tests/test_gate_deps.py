@@ -763,7 +763,8 @@ def test_a_committed_uv_lock_is_a_lock(make_repo: MakeRepo) -> None:
         ("SMMAP-1", "high", "P2", "uv.lock"),
     ]
     assert result.metrics["generated_from"] == "uv.lock"
-    assert [c[:2] for c in result.commands][:2] == [("uv", "export")] * 2
+    # each export, then the resolution that finds the extras its lines need
+    assert [c[:2] for c in result.commands] == [("uv", "export"), ("uv", "pip")] * 3
 
 
 UNREACHABLE = "nowhere @ https://nowhere.invalid/nowhere-1.0.zip"

@@ -106,7 +106,7 @@ def scope(ctx: GateContext) -> Scope:
     committed = pins.locked_versions(target.root)
     generated: dict[str, Path] = {}
     out_of_scope: dict[str, str] = {}
-    source = ""
+    source = generated_shown = ""
     project = target.name
     if missing and not target.installable:
         if not present:
@@ -119,9 +119,11 @@ def scope(ctx: GateContext) -> Scope:
         project = resolvable.name
         out = ctx.scratch / locks.CONSTRAINTS
         source = "uv.lock" if locks.uses_uv_lock(target) else declared_in(target)
+        generated_shown = source
         if committed is not None and source != "uv.lock":
             _prefer(out, missing, committed.versions)
             source = f"{source}, preferring the versions of {committed.path}"
+            generated_shown = committed.path
         for name in missing:
             try:
                 (written,) = locks.generate(
@@ -139,7 +141,7 @@ def scope(ctx: GateContext) -> Scope:
         if name in present:
             path, shown, is_file = present[name], target.rel(present[name]), True
         elif name in generated:
-            path, shown, is_file = generated[name], source.split(",")[0], False
+            path, shown, is_file = generated[name], generated_shown, False
         else:
             continue
         lock = locks.read(path, name=name, root=project)
@@ -148,7 +150,9 @@ def scope(ctx: GateContext) -> Scope:
         audited=tuple(audited),
         out_of_scope=out_of_scope,
         generated_from=source,
-        committed_lock=committed is not None,
+        # the split locks themselves count only when all three are there
+        committed_lock=committed is not None
+        and not committed.path.startswith(f"{locks.CONSTRAINTS}/"),
     )
 
 
@@ -157,7 +161,12 @@ def uv_reason(error: locks.LockError, name: str) -> str:
     ``cause:`` (the lock error itself only keeps the last)."""
     failed = error.__context__
     output = failed.output if isinstance(failed, command.ToolFailed) else ""
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    lines: list[str] = []
+    for line in (line.strip() for line in output.splitlines()):
+        if lines and line and not line.lower().startswith(("error:", "cause:")):
+            lines[-1] += " " + line  # uv wraps long lines
+        elif line:
+            lines.append(line)
     first = next((line for line in lines if line.lower().startswith("error:")), "")
     causes = [line for line in lines if line.startswith("cause:")]
     if not first:
