@@ -113,12 +113,11 @@ def advisory_finding(
     )
 
 
-def no_lock_findings(audited: Sequence[AuditedLock], *, source: str) -> list[Finding]:
-    """DP002 when locks had to be generated and the target commits no lock at
-    all (``source``: the file they were generated from). Low, whatever the
-    target: a library's users resolve its ranges themselves, its lock pins only
-    what its own tests and releases ran with."""
-    missing = [a.lock.name for a in audited if not a.committed]
+def no_lock_findings(missing: Sequence[str], *, source: str) -> list[Finding]:
+    """DP002 when split locks are ``missing`` and the target commits no lock at
+    all (``source``: the file the audited ones were generated from). Low,
+    whatever the target: a library's users resolve its ranges themselves, its
+    lock pins only what its own tests and releases ran with."""
     if not missing:
         return []
     files = ", ".join(f"constraints/{name}.txt" for name in missing)

@@ -79,8 +79,10 @@ class DepsGate(Gate):
             findings.extend(unaudited_findings(item, result))
         stacks = dev_stack_findings(audited, config, ctx.target)
         findings.extend(stacks)
-        if not in_scope.committed_lock:
-            findings.extend(no_lock_findings(audited, source=in_scope.generated_from))
+        if not in_scope.committed_lock and in_scope.generated_from:
+            findings.extend(
+                no_lock_findings(in_scope.missing, source=in_scope.generated_from)
+            )
         if in_scope.generated_from:
             metrics["generated_from"] = in_scope.generated_from
         for name, reason in in_scope.out_of_scope.items():

@@ -44,6 +44,8 @@ class Scope:
     generated_from: str
     #: Whether the target commits a lock of any kind (so DP002 does not apply).
     committed_lock: bool
+    #: The split locks the target lacks (generated, or out of scope).
+    missing: tuple[str, ...] = ()
 
 
 def declared_in(target: Target) -> str:
@@ -153,6 +155,7 @@ def scope(ctx: GateContext) -> Scope:
         # the split locks themselves count only when all three are there
         committed_lock=committed is not None
         and not committed.path.startswith(f"{locks.CONSTRAINTS}/"),
+        missing=tuple(missing),
     )
 
 
