@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from readiness import cli
+from readiness import cli, command
 from readiness.findings import Finding, GateResult, Priority, Severity, Status
 from readiness.gates import registry
 from readiness.gates.deps import DEFAULT_DEV_STACKS, DepsGate
@@ -153,7 +153,7 @@ def test_a_high_advisory_in_prod_fails_and_dev_is_only_reported(
         "test_advisories": 1,
         "dev_packages": 4,
         "dev_advisories": 2,
-        "records_skipped": 0,
+        "unreadable_records": 0,
         "waived": 0,
         "waivers_expired": 0,
         "dev_stacks": 0,
@@ -181,7 +181,8 @@ def test_an_unscored_advisory_counts_as_high_by_default(make_repo: MakeRepo) -> 
     assert result.status is Status.FAIL
     assert result.findings[0].severity is Severity.HIGH
     assert (
-        "DEEP-2 (CVE-DEEP-2), unknown (counted as high):" in result.findings[0].message
+        "DEEP-2 (CVE-DEEP-2), unscored (no CVSS score, no severity in the database;"
+        " counted as high): DEEP-2 summary" in result.findings[0].message
     )
     assert result.findings[0].details["advisory_severity"] == "unknown"
 
@@ -194,7 +195,7 @@ def test_what_unknown_counts_as_is_a_setting(make_repo: MakeRepo) -> None:
     result = audit(root)
 
     assert result.status is Status.PASS
-    assert "unknown (counted as medium)" in result.findings[0].message
+    assert "counted as medium)" in result.findings[0].message
 
 
 def test_the_failing_locks_and_severities_are_settings(make_repo: MakeRepo) -> None:
@@ -327,17 +328,20 @@ def test_unpinned_entries_and_unreadable_lines_are_reported(
     )
 
 
-def test_unreadable_records_are_reported_and_the_rest_matched(
+def test_unreadable_records_are_in_the_scope_not_the_findings(
     make_repo: MakeRepo,
 ) -> None:
+    """Every field project (requests, flask, ...) got a DP003 finding for the two
+    records of readiness's own snapshot it cannot read: a fact about the
+    database, which the target can do nothing about."""
     result = audit(repo(make_repo, GIT_CRITICAL, '{"id": ', "[]", "{}", "{}"))
 
-    assert result.metrics["records_skipped"] == 4
-    assert rules(result)[0][0] == "GIT-1"
-    (skipped,) = [f for f in result.findings if f.rule == "DP003"]
-    assert skipped.message.startswith("4 records of osv could not be read and were")
-    assert skipped.message.endswith(" and 1 more")
-    assert skipped.path is None
+    assert result.metrics["unreadable_records"] == 4
+    assert rules(result) == [("GIT-1", "critical", "P2", "constraints/dev.txt:10")]
+    assert result.criteria[0].text == (
+        "no High/Critical advisory in the prod lock (0 found; 4 unreadable records"
+        " of the advisory database skipped)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -431,7 +435,8 @@ def test_an_online_source_answers_when_no_database_is_given(
     assert result.status is Status.FAIL  # unscored advisories count as high in prod
     assert result.findings[0].message.startswith(
         "gitpython 3.1.30 in the prod lock: PYSEC-9999-1 (GHSA-aaaa-bbbb-cccc,"
-        " CVE-9999-0001), unknown (counted as high): Untrusted search path"
+        " CVE-9999-0001), unscored (no CVSS score, no severity in the database;"
+        " counted as high): Untrusted search path"
     )
     assert result.findings[0].location == "constraints/prod.txt"  # not in that lock
     assert result.commands[0][0] == "pip-audit"
@@ -441,7 +446,10 @@ def test_nothing_to_audit_skips_the_gate(make_repo: MakeRepo) -> None:
     result = audit(make_repo({"README.md": "no project here\n"}))
 
     assert result.status is Status.SKIPPED
-    assert result.reason == "no constraints/ locks and no [project] table to lock"
+    assert result.reason == (
+        "no constraints/ locks and no project metadata (pyproject.toml, setup.cfg,"
+        " setup.py) to lock"
+    )
 
 
 def test_the_advisory_db_option_of_the_command_line(
@@ -504,8 +512,9 @@ def test_locks_are_generated_when_the_target_commits_none(make_repo: MakeRepo) -
     assert result.findings[0].message.endswith(f"pulled in by tiny{ARROW}gitdb")
     assert result.findings[1].message == (
         "no committed lock: constraints/prod.txt, constraints/test.txt,"
-        " constraints/dev.txt missing; audited locks generated from pyproject.toml"
-        " instead"
+        " constraints/dev.txt missing, and no uv.lock, pylock.toml, poetry.lock,"
+        " pdm.lock or pinned requirements file; audited locks generated from"
+        " pyproject.toml instead"
     )
     assert result.metrics["prod_packages"] == 1
     assert [c[:3] for c in result.commands] == [("uv", "pip", "compile")] * 3
@@ -548,8 +557,7 @@ def test_the_example_has_the_planted_advisory_in_its_dev_lock_only(
         }
         assert chains == {f"legacy-app{ARROW}gitpython"}
         assert [f["rule"] for f in gate["findings"] if "lock" not in f["details"]] == [
-            "DP002",
-            "DP003",
+            "DP002"
         ]
         assert (
             gate["metrics"]["prod_advisories"],
@@ -567,3 +575,292 @@ def test_the_example_has_the_planted_advisory_in_its_dev_lock_only(
     ]
     assert found[SNAPSHOTS[1]] == found[SNAPSHOTS[0]]
     assert not (EXAMPLE / "constraints").exists()
+
+
+# --- regressions from the field corpus (issue 12 item 5, issue 11) -----------
+
+#: A pytest plugin's prod lock as uv writes it: pytest split by marker.
+PLUGIN_PROD = """\
+execnet==2.1.1 \\
+    --hash=sha256:1111
+    # via plug (pyproject.toml)
+pytest==8.4.2 ; python_full_version < '3.10' \\
+    --hash=sha256:2222
+    # via plug (pyproject.toml)
+pytest==9.2.0 ; python_full_version >= '3.10' \\
+    --hash=sha256:3333
+    # via plug (pyproject.toml)
+"""
+
+
+def plugin_repo(make_repo: MakeRepo, project: str, prod: str = PLUGIN_PROD) -> Path:
+    """A committed prod lock pulling in pytest (twice: one entry per marker),
+    and a ``[project]`` table that does or does not make the target a plugin."""
+    return make_repo(
+        {
+            "pyproject.toml": f'[project]\nversion = "1"\n{project}\n'
+            '[tool.readiness.deps]\nadvisory-db = "osv"\n',
+            "constraints/prod.txt": prod,
+            "constraints/test.txt": prod,
+            "constraints/dev.txt": prod,
+            "osv/UNRELATED-1.json": osv("UNRELATED-1", "unrelated", "1.0", HIGH),
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    "project",
+    [
+        'name = "pytest-plug"',
+        'name = "plug"\n[project.entry-points.pytest11]\nplug = "plug.plugin"',
+        'name = "plug"\nclassifiers = ["Framework :: Pytest"]',
+    ],
+    ids=["its-name", "pytest11-entry-point", "classifier"],
+)
+def test_a_pytest_plugin_depending_on_pytest_is_no_dev_stack(
+    make_repo: MakeRepo, project: str
+) -> None:
+    """pytest-xdist was failed with DP001 for depending on pytest, its runtime."""
+    result = audit(plugin_repo(make_repo, project))
+
+    assert result.status is Status.PASS
+    assert result.findings == ()
+    assert result.metrics["dev_stacks"] == 0
+
+
+def test_a_plugin_declared_in_setup_cfg_is_known(make_repo: MakeRepo) -> None:
+    """The same, for a plugin that declares its entry point in setup.cfg."""
+    root = plugin_repo(make_repo, 'name = "plug"')
+    (root / "setup.cfg").write_text(
+        "[options.entry_points]\npytest11 =\n    plug = plug.plugin\n"
+    )
+
+    assert audit(root).findings == ()
+
+
+def test_a_dev_stack_is_reported_once_whatever_its_marker_split_versions(
+    make_repo: MakeRepo,
+) -> None:
+    """pytest-xdist's DP001 came twice, once per marker-split pytest version;
+    an application (not a plugin) pulling pytest in gets one finding."""
+    result = audit(plugin_repo(make_repo, 'name = "plug"'))
+
+    assert result.status is Status.FAIL
+    message = (
+        "the prod lock pulls in pytest 8.4.2, 9.2.0 (a dev stack) through"
+        f" plug{ARROW}pytest"
+    )
+    assert [(f.rule, f.location, f.message) for f in result.findings] == [
+        ("DP001", "constraints/prod.txt:4", message)
+    ]
+
+
+def test_pytest_pulled_in_through_a_plugin_of_an_application_is_reported(
+    make_repo: MakeRepo,
+) -> None:
+    """A plugin is exempt only up to a target that is one: an application whose
+    prod lock pulls in pytest-foo (and so pytest) still gets DP001."""
+    prod = (
+        "pytest-foo==1.0\n    # via app (pyproject.toml)\n"
+        "pytest==9.2.0\n    # via pytest-foo\n"
+    )
+    result = audit(plugin_repo(make_repo, 'name = "app"', prod=prod))
+
+    chain = ARROW.join(("app", "pytest-foo", "pytest"))
+    assert [f.message for f in result.findings] == [
+        f"the prod lock pulls in pytest 9.2.0 (a dev stack) through {chain}"
+    ]
+    assert result.findings[0].fix.startswith("move pytest-foo to an extra")
+
+
+def test_an_unscored_advisory_outside_prod_never_fails(make_repo: MakeRepo) -> None:
+    """pip-audit's dev lock holds py 1.11.0 with PYSEC-2022-42969, disputed,
+    unscored and unfixed: counted as high, said so, and no failure even in a
+    failing dev lock."""
+    record = osv("PY-1", "gitpython", "9.0")
+    config = 'fail-locks = ["prod", "dev"]\n'
+    result = audit(repo(make_repo, record, config=config))
+
+    assert result.status is Status.PASS
+    (finding,) = result.findings
+    assert (finding.rule, finding.severity, finding.location) == (
+        "PY-1",
+        "high",
+        "constraints/dev.txt:10",
+    )
+    assert "unscored (no CVSS score, no severity in the database; counted as high)" in (
+        finding.message
+    )
+    assert [(c.text, c.met) for c in result.criteria][:2] == [
+        ("no High/Critical advisory in the prod lock (0 found)", True),
+        ("no High/Critical advisory in the dev lock (0 found)", True),
+    ]
+
+
+SMMAP_OLD = osv("SMMAP-1", "smmap", "5.0.2", HIGH)
+
+
+def lock_repo(make_repo: MakeRepo, files: dict[str, str]) -> Path:
+    return make_repo(
+        {
+            "pyproject.toml": """
+                [project]
+                name = "tiny"
+                version = "0"
+                requires-python = ">=3.11"
+                dependencies = ["smmap>=5"]
+
+                [tool.readiness.deps]
+                advisory-db = "osv"
+            """,
+            "osv/S.json": SMMAP_OLD,
+            **files,
+        }
+    )
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("pylock.toml", '[[packages]]\nname = "smmap"\nversion = "5.0.1"\n'),
+        ("poetry.lock", '[[package]]\nname = "smmap"\nversion = "5.0.1"\n'),
+        ("pdm.lock", '[[package]]\nname = "smmap"\nversion = "5.0.1"\n'),
+    ],
+)
+def test_a_committed_lock_of_another_tool_is_a_lock(
+    make_repo: MakeRepo, name: str, text: str
+) -> None:
+    """DP002 said "no committed lock" to projects that commit one; the audited
+    locks now follow the versions the committed lock pins."""
+    result = audit(lock_repo(make_repo, {name: text}))
+
+    assert result.status is Status.FAIL
+    assert rules(result) == [
+        ("SMMAP-1", "high", "P1", name),
+        ("SMMAP-1", "high", "P2", name),
+        ("SMMAP-1", "high", "P2", name),
+    ]
+    assert result.findings[0].message.startswith("smmap 5.0.1 in the prod lock")
+    assert result.metrics["generated_from"] == (
+        f"pyproject.toml, preferring the versions of {name}"
+    )
+
+
+@pytest.mark.tools
+def test_a_committed_uv_lock_is_a_lock(make_repo: MakeRepo) -> None:
+    """flask commits uv.lock and still got DP002."""
+    root = lock_repo(make_repo, {})
+    text = (root / "pyproject.toml").read_text().replace("smmap>=5", "smmap==5.0.1")
+    (root / "pyproject.toml").write_text(text)
+    command.run(["uv", "lock", "--quiet"], cwd=root, timeout_s=300)
+
+    result = audit(root)
+
+    assert rules(result) == [
+        ("SMMAP-1", "high", "P1", "uv.lock"),
+        ("SMMAP-1", "high", "P2", "uv.lock"),
+        ("SMMAP-1", "high", "P2", "uv.lock"),
+    ]
+    assert result.metrics["generated_from"] == "uv.lock"
+    # each export, then the resolution that finds the extras its lines need
+    assert [c[:2] for c in result.commands] == [("uv", "export"), ("uv", "pip")] * 3
+
+
+UNREACHABLE = "nowhere @ https://nowhere.invalid/nowhere-1.0.zip"
+
+
+@pytest.mark.tools
+def test_an_unreachable_url_in_an_optional_group_leaves_that_lock_out_of_scope(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """black's `diff-shades @ https://...zip` (a dependency group) turned the
+    whole gate into an error: now prod and test are audited, dev is out of
+    scope with uv's reason."""
+    monkeypatch.setenv("UV_HTTP_RETRIES", "0")
+    root = lock_repo(
+        make_repo, {"pylock.toml": '[[packages]]\nname = "smmap"\nversion = "5.0.1"\n'}
+    )
+    text = (root / "pyproject.toml").read_text()
+    (root / "pyproject.toml").write_text(
+        text + f'\n[dependency-groups]\nshades = ["{UNREACHABLE}"]\n'
+    )
+
+    result = audit(root)
+
+    assert result.status is Status.FAIL  # smmap 5.0.1 in prod, as planted
+    assert [f.details["lock"] for f in result.findings] == ["prod", "test"]
+    reason = str(result.metrics["dev_lock"])
+    assert reason.startswith(
+        "out of scope: uv could not resolve it: Failed to download and build"
+        f" `{UNREACHABLE}`: "
+    )
+    said = reason.removeprefix("out of scope: ")
+    assert (f"the dev lock is out of scope, not audited: {said}", True) in [
+        (c.text, c.met) for c in result.criteria
+    ]
+
+
+@pytest.mark.tools
+def test_an_unreachable_url_in_prod_is_an_error(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the prod lock must be produced: without it the gate cannot judge."""
+    monkeypatch.setenv("UV_HTTP_RETRIES", "0")
+    root = lock_repo(make_repo, {})
+    text = (root / "pyproject.toml").read_text().replace("smmap>=5", UNREACHABLE)
+    (root / "pyproject.toml").write_text(text)
+
+    result = audit(root)
+
+    assert result.status is Status.ERROR
+    assert result.reason is not None
+    assert result.reason.startswith(
+        "cannot produce the prod lock: uv could not resolve it: Failed to download"
+    )
+
+
+@pytest.mark.tools
+def test_a_setup_cfg_project_is_locked_from_its_metadata(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """httpie declares everything in setup.cfg and was skipped ("no [project]
+    table to lock"); its dependencies and extras come from the backend."""
+    root = make_repo(
+        {
+            "setup.cfg": """
+                [metadata]
+                name = cfgapp
+                version = 1.0
+
+                [options]
+                py_modules = cfgapp
+                install_requires = smmap==5.0.3
+
+                [options.extras_require]
+                test = gitdb==4.0.12
+            """,
+            "setup.py": "from setuptools import setup\nsetup()\n",
+            "cfgapp.py": "",
+            "osv/G.json": osv("GITDB-1", "gitdb", "5.0", CRITICAL),
+        }
+    )
+    monkeypatch.setenv("READINESS_ADVISORY_DB", str(root / "osv"))
+
+    result = audit(root)
+
+    assert result.status is Status.PASS
+    assert rules(result) == [
+        ("GITDB-1", "critical", "P2", "setup.cfg"),
+        ("GITDB-1", "critical", "P2", "setup.cfg"),
+        ("DP002", "low", "P1", "setup.cfg"),
+    ]
+    assert result.findings[0].message.endswith(f"pulled in by cfgapp{ARROW}gitdb")
+    assert (result.metrics["prod_packages"], result.metrics["test_packages"]) == (1, 2)
+    assert result.metrics["generated_from"] == "setup.cfg"
+    assert sorted(p.name for p in root.iterdir()) == [
+        "cfgapp.py",
+        "osv",
+        "setup.cfg",
+        "setup.py",
+    ]

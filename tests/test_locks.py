@@ -130,7 +130,13 @@ def test_uv_pip_compile_without_a_uv_lock(make_repo: MakeRepo) -> None:
 
     assert locks.uv_command(target, dev, "3.11") == [
         *("uv", "pip", "compile", "pyproject.toml", "--universal"),
-        *("--python-version", "3.11", "--generate-hashes", "--no-header"),
+        *(
+            "--python-version",
+            "3.11",
+            "--generate-hashes",
+            "--no-strip-extras",
+            "--no-header",
+        ),
         *("--extra", "docs", "--extra", "tests", "--group", "lint"),
         *("--group", "testing"),
     ]
@@ -159,7 +165,7 @@ def test_the_header_names_the_command_that_regenerates_the_file(
         "#    readiness lock .\n"
         "# which runs:\n"
         "#    uv pip compile pyproject.toml --universal --python-version 3.11"
-        " --generate-hashes --no-header\n"
+        " --generate-hashes --no-strip-extras --no-header\n"
     )
 
 

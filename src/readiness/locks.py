@@ -40,7 +40,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from readiness import command
+from readiness import command, lockextras
 from readiness.atomicio import write_text_atomic
 from readiness.errors import ConfigError, UsageError
 from readiness.target import Target
@@ -177,6 +177,7 @@ def uv_command(target: Target, spec: LockSpec, python: str) -> list[str]:
             "--python-version",
             python,
             "--generate-hashes",
+            "--no-strip-extras",
             "--no-header",
         ]
     for extra in spec.extras:
@@ -281,6 +282,16 @@ def _content(
     try:
         if uses_uv_lock(target):
             body = run(args, cwd=target.root).require_complete().stdout
+            exported = parse(body, name=spec.name)
+            extras = lockextras.required(
+                target.root,
+                project=target.name,
+                selected=(spec.extras, spec.groups),
+                python=python,
+                pinned=pins(exported),
+                run=run,
+            )
+            body = lockextras.with_extras(body, extras)
         else:
             # uv prefers the pins of an existing output file: copy ours there,
             # dated 1970 so that uv's own write can be told from the copy.

@@ -1,0 +1,154 @@
+"""The findings of the deps gate: one per advisory per lock, and its notes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from readiness.advisories.interface import Advisory, AdvisorySeverity, AuditResult
+from readiness.findings import Finding, Priority, Severity
+from readiness.locks import Lock
+
+from .config import ARROW, MAX_LISTED, SEVERITIES, DepsConfig
+from .rules import NO_LOCK, NOT_AUDITED
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditedLock:
+    lock: Lock
+    shown: str
+    """Where findings point: ``constraints/prod.txt``, or the file the gate
+    generated the lock from (``uv.lock``, ``pyproject.toml``, ``setup.cfg``)."""
+    committed: bool
+    """Whether ``shown`` is the lock itself, so that its line numbers hold."""
+
+
+def fails(lock: str, advisory: Advisory, config: DepsConfig) -> bool:
+    """Whether the advisory fails the gate (before waivers).
+
+    An unscored advisory counts as ``unknown-severity`` in the prod lock only:
+    in a test or dev lock nothing says it matters (PYSEC-2022-42969, the
+    disputed ReDoS in ``py``, has neither a score nor a fix).
+    """
+    if lock not in config.fail_locks:
+        return False
+    if advisory.severity is AdvisorySeverity.UNKNOWN and lock != "prod":
+        return False
+    return config.counted(advisory.severity) in config.fail_severities
+
+
+def advisory_finding(
+    item: AuditedLock, advisory: Advisory, config: DepsConfig, today: date
+) -> tuple[Finding, bool]:
+    """The finding for one advisory in one lock, and whether it fails the gate."""
+    lock = item.lock
+    package = lock.get(advisory.package)
+    chain = lock.chain(advisory.package) or (lock.root, advisory.package)
+    counted = config.counted(advisory.severity)
+    if advisory.severity is AdvisorySeverity.UNKNOWN:
+        rating = (
+            "unscored (no CVSS score, no severity in the database;"
+            f" counted as {counted.value})"
+        )
+    else:
+        rating = advisory.severity.value
+        if advisory.score is not None:
+            rating += f" {advisory.score:.1f}"
+    aliases = f" ({', '.join(advisory.aliases)})" if advisory.aliases else ""
+    fixed = (
+        f"fixed in {', '.join(advisory.fixed)}" if advisory.fixed else "no fix released"
+    )
+    message = (
+        f"{advisory.package} {advisory.version} in the {lock.name} lock:"
+        f" {advisory.id}{aliases}, {rating}"
+        + (f": {advisory.summary}" if advisory.summary else "")
+        + f"; {fixed}; pulled in by {ARROW.join(chain)}"
+    )
+    failing = fails(lock.name, advisory, config)
+    severity = SEVERITIES[counted]
+    priority = Priority.P1 if lock.name in config.fail_locks else Priority.P2
+    waiver = config.waiver_for(advisory)
+    if waiver is not None and waiver.active(today):
+        until = f" until {waiver.expires}" if waiver.expires else ""
+        message = f"waived{until} ({waiver.reason}): {message}"
+        failing, severity, priority = False, Severity.INFO, Priority.P2
+    elif waiver is not None:
+        message += f"; its waiver expired on {waiver.expires} and no longer applies"
+    if advisory.fixed:
+        fix = (
+            f"upgrade {advisory.package} to {advisory.fixed[0]} or later, then"
+            " `readiness lock .`"
+        )
+    else:
+        fix = (
+            f"no fixed release: drop {chain[1] if len(chain) > 1 else advisory.package}"
+            f" or waive {advisory.id} with a reason and an expiry"
+        )
+    details: dict[str, str | int | float | bool] = {
+        "lock": lock.name,
+        "package": advisory.package,
+        "version": advisory.version,
+        "fixed": ", ".join(advisory.fixed),
+        "chain": ARROW.join(chain),
+        "advisory_severity": advisory.severity.value,
+        "aliases": ", ".join(advisory.aliases),
+        "link": advisory.link,
+        "waived": waiver is not None and waiver.active(today),
+    }
+    if advisory.score is not None:
+        details["score"] = advisory.score
+    return (
+        Finding(
+            rule=advisory.id,
+            severity=severity,
+            priority=priority,
+            message=message,
+            path=item.shown,
+            line=package.line if package is not None and item.committed else None,
+            fix=fix,
+            details=details,
+        ),
+        failing,
+    )
+
+
+def no_lock_findings(missing: Sequence[str], *, source: str) -> list[Finding]:
+    """DP002 when split locks are ``missing`` and the target commits no lock at
+    all (``source``: the file the audited ones were generated from). Low,
+    whatever the target: a library's users resolve its ranges themselves, its
+    lock pins only what its own tests and releases ran with."""
+    if not missing:
+        return []
+    files = ", ".join(f"constraints/{name}.txt" for name in missing)
+    return [
+        Finding(
+            rule=NO_LOCK.id,
+            severity=Severity.LOW,
+            priority=Priority.P1,
+            message=f"{NO_LOCK.title}: {files} missing, and no uv.lock,"
+            " pylock.toml, poetry.lock, pdm.lock or pinned requirements file;"
+            f" audited locks generated from {source} instead",
+            path=source,
+            fix=NO_LOCK.fix,
+        )
+    ]
+
+
+def unaudited_findings(item: AuditedLock, result: AuditResult) -> list[Finding]:
+    notes = [*item.lock.problems, *result.notes]
+    if not notes:
+        return []
+    listed = "; ".join(notes[:MAX_LISTED])
+    more = f" and {len(notes) - MAX_LISTED} more" if len(notes) > MAX_LISTED else ""
+    return [
+        Finding(
+            rule=NOT_AUDITED.id,
+            severity=Severity.LOW,
+            priority=Priority.P2,
+            message=f"{len(notes)} entries of the {item.lock.name} lock were not"
+            f" audited: {listed}{more}",
+            path=item.shown,
+            fix=NOT_AUDITED.fix,
+        )
+    ]
