@@ -20,7 +20,6 @@ scope with the reason, and the others are still audited.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,7 @@ import tomlkit
 from readiness import command, environments, locks, metadata, pins
 from readiness.errors import ReadinessError
 from readiness.gates.interface import GateContext, GateError, GateSkipped
-from readiness.target import Target
+from readiness.target import Target, discover
 
 from .findings import AuditedLock
 
@@ -89,15 +88,8 @@ def lockable(ctx: GateContext) -> Target:
     if isinstance(groups, Mapping) and groups:
         document["dependency-groups"] = dict(groups)
     (folder / "pyproject.toml").write_text(tomlkit.dumps(document), encoding="utf-8")
-    return dataclasses.replace(
-        target,
-        root=folder,
-        name=prepared.name,
-        pyproject=document,
-        requires_python=prepared.requires_python,
-        dependencies=prepared.dependencies,
-        extras=prepared.extras,
-    )
+    # the scratch project is static and complete: discovery reads it as is
+    return discover(folder)
 
 
 def scope(ctx: GateContext) -> Scope:
