@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from readiness import command, environments
 from readiness.findings import Finding, Priority, Rule, Severity
@@ -14,8 +15,10 @@ from readiness.target import Target
 
 from .config import Config
 from .imports import WELL_KNOWN, Undeclared
+from .machine import cause
 from .rules import (
     COLLECTION_ERROR,
+    ENVIRONMENT_FAILURE,
     CONFTEST_CRASH,
     ERRORING_TEST,
     FAILING_TEST,
@@ -231,17 +234,37 @@ def error_line(text: str) -> str:
     return command.last_line(text) if text.strip() else "(no details)"
 
 
-def test_findings(cases: Sequence[Case]) -> list[Finding]:
-    failing = [case for case in cases if case.outcome in {"failed", "error"}]
+def split_failures(
+    cases: Sequence[Case], root: Path
+) -> tuple[list[Case], list[tuple[Case, str]]]:
+    """Failing cases: those the code explains, and those the machine explains."""
+    code: list[Case] = []
+    machine: list[tuple[Case, str]] = []
+    for case in cases:
+        if case.outcome not in {"failed", "error"}:
+            continue
+        reason = cause(case, root)
+        if reason is None:
+            code.append(case)
+        else:
+            machine.append((case, reason))
+    return code, machine
+
+
+def deselection(cases: Iterable[Case]) -> str:
+    """pytest options that leave ``cases`` out of the run."""
+    return " ".join(f'--deselect "{case.nodeid}"' for case in cases)
+
+
+def test_findings(failing: Sequence[Case]) -> list[Finding]:
+    """One finding per failing or erroring test the code explains (capped)."""
+    failing = [case for case in failing if case.outcome in {"failed", "error"}]
     findings = []
     for case in failing[:MAX_TEST_FINDINGS]:
         rule = FAILING_TEST if case.outcome == "failed" else ERRORING_TEST
         first = first_line(case.message) or error_line(case.text)
         verb = "failed" if case.outcome == "failed" else "errored"
-        path, line = case.path, case.line
-        location = _last_location(case.text, path)
-        if location is not None:
-            line = location
+        path, line = _where(case)
         findings.append(
             _finding(
                 rule,
@@ -259,6 +282,45 @@ def test_findings(cases: Sequence[Case]) -> list[Finding]:
             )
         )
     return findings
+
+
+def machine_findings(failing: Sequence[tuple[Case, str]]) -> list[Finding]:
+    """Failures the machine explains: Low, P2, each with its deselection."""
+    findings = []
+    for case, reason in failing[:MAX_TEST_FINDINGS]:
+        verb = "failed" if case.outcome == "failed" else "errored"
+        path, line = _where(case)
+        findings.append(
+            Finding(
+                rule=ENVIRONMENT_FAILURE.id,
+                severity=Severity.LOW,
+                priority=Priority.P2,
+                message=f"{case.nodeid} {verb} because of the machine: {reason}",
+                path=path,
+                line=line,
+                fix=f"run it where that exists, or leave it out here:"
+                f" {deselection([case])}",
+                details={"test": case.nodeid, "cause": "environment"},
+            )
+        )
+    rest = [case for case, _ in failing[MAX_TEST_FINDINGS:]]
+    if rest:
+        findings.append(
+            Finding(
+                rule=ENVIRONMENT_FAILURE.id,
+                severity=Severity.LOW,
+                priority=Priority.P2,
+                message=f"... and {len(rest)} more tests failed because of the"
+                " machine",
+                fix=f"leave them out here: {deselection(rest)}",
+            )
+        )
+    return findings
+
+
+def _where(case: Case) -> tuple[str | None, int | None]:
+    location = _last_location(case.text, case.path)
+    return case.path, case.line if location is None else location
 
 
 def _last_location(text: str, path: str | None) -> int | None:
@@ -315,16 +377,36 @@ def exit_findings(
 
 
 def coverage_findings(config: Config, coverage: Coverage) -> list[Finding]:
+    """The modules furthest below the threshold, worst first.
+
+    Only while the total is below the threshold when the threshold is
+    readiness's default (the project sets none): a project at 92 % overall
+    has not agreed to 90 % per module. The caller leaves this out when no test
+    ran: the per-module figures would only repeat that.
+    """
+    default = config.threshold_source == "default"
+    if default and coverage.percent >= config.threshold:
+        return []
     below = sorted(
         (f for f in coverage.files if f.percent < config.threshold and f.statements),
         key=lambda f: (f.percent, f.path),
     )
-    severity = Severity.MEDIUM if coverage.percent < config.threshold else Severity.LOW
+    severity = (
+        Severity.MEDIUM
+        if coverage.percent < config.threshold and not default
+        else Severity.LOW
+    )
+    whose = (
+        f"readiness's default of {config.threshold:g} % (the project sets no"
+        " coverage target)"
+        if default
+        else f"{config.threshold:g} % ({config.threshold_source})"
+    )
     return [
         _finding(
             LOW_COVERAGE,
             f"{entry.percent:.2f} % covered ({entry.missing} of {entry.statements}"
-            f" statements missed), below {config.threshold:g} %",
+            f" statements missed), below {whose}",
             path=entry.path,
             line=entry.first_missing,
             severity=severity,
