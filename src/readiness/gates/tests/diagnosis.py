@@ -13,13 +13,13 @@ from readiness.pytest_survey.imports import ImportSite, local_modules
 from readiness.pytest_survey.marks import Survey
 from readiness.target import Target
 
-from .config import Config
+from .config import Config, declare_in
 from .imports import WELL_KNOWN, Undeclared
 from .machine import cause
 from .rules import (
     COLLECTION_ERROR,
-    ENVIRONMENT_FAILURE,
     CONFTEST_CRASH,
+    ENVIRONMENT_FAILURE,
     ERRORING_TEST,
     FAILING_TEST,
     LOW_COVERAGE,
@@ -108,7 +108,7 @@ def diagnose(
                 return []  # the static finding for that import says it, see below
             site = ImportSite(module=module, path=path, line=line or 0)
             guess = Undeclared(
-                site=site, distribution=WELL_KNOWN.get(top, top), installed=False
+                site=site, distribution=WELL_KNOWN.get(top), installed=False
             )
             return [undeclared_finding(inputs, guess, aborted=True)]
     syntax = _SYNTAX.search(item.text)
@@ -177,38 +177,43 @@ def marker_findings(inputs: Inputs, item: Broken, marker: str) -> list[Finding]:
 
 
 def undeclared_finding(inputs: Inputs, item: Undeclared, *, aborted: bool) -> Finding:
-    config = inputs.config
+    """TS002, as severe as its evidence: High only when pytest could not import
+    the file; Medium for a module-level import of a module the test environment
+    has only through readiness (or lacks while pytest did not get that far);
+    Low for an import inside a test function or of a module no known
+    distribution provides."""
     site = item.site
-    if config.extras:
-        extra = config.extras[0]
-        where = f"[project.optional-dependencies] {extra} (the {extra} extra)"
-        declare = {"extra": extra}
-    elif config.groups:
-        group = config.groups[0]
-        where = f"[dependency-groups] {group} (the {group} dependency group)"
-        declare = {"group": group}
-    else:
-        where = "[project.optional-dependencies] test (a new test extra)"
-        declare = {"extra": "test"}
+    where, declare = declare_in(inputs.target, inputs.config)
     if aborted:
         consequence = f"pytest could not import {site.path}"
+        severity = Severity.HIGH
     elif item.installed:
         consequence = (
             "only the packages readiness adds to the test environment provide it"
         )
+        severity = Severity.LOW if site.in_function else Severity.MEDIUM
     else:
         consequence = "the test environment does not have it"
+        weak = site.in_function or item.distribution is None
+        severity = Severity.LOW if weak else Severity.MEDIUM
+    if item.distribution is not None:
+        provider = f" ({item.distribution})"
+        fix = f'add "{item.distribution}" to {where}'
+    else:
+        provider = ""
+        consequence += "; no known distribution provides it"
+        fix = f"declare the distribution that provides {site.top!r} in {where}"
     return _finding(
         UNDECLARED_IMPORT,
         f"the tests import {site.module!r} but no declared dependency provides"
-        f" it ({item.distribution}); {consequence}",
+        f" it{provider}; {consequence}",
         path=site.path,
         line=site.line or None,
-        severity=Severity.MEDIUM if item.installed and not aborted else Severity.HIGH,
-        fix=f'add "{item.distribution}" to {where} in pyproject.toml',
+        severity=severity,
+        fix=fix,
         details={
             "module": site.top,
-            "distribution": item.distribution,
+            "distribution": item.distribution or "",
             "installed": item.installed,
             **declare,
         },

@@ -11,13 +11,13 @@ from readiness.pytest_survey.files import files_to_scan
 from readiness.pytest_survey.imports import import_sites
 from readiness.pytest_survey.marks import scan
 
-from .config import Config, configure, environment_spec
+from .config import Config, configure, environment_spec, with_backend_metadata
 from .diagnosis import (
     Broken,
     Inputs,
     coverage_findings,
-    diagnose,
     deselection,
+    diagnose,
     exit_findings,
     machine_findings,
     split_failures,
@@ -25,7 +25,7 @@ from .diagnosis import (
     test_findings,
     undeclared_finding,
 )
-from .imports import undeclared_imports
+from .imports import collected_files, undeclared_imports
 from .probe import declared_closure, probe
 from .rules import RULES
 from .run import (
@@ -59,6 +59,7 @@ class TestsGate(Gate):
                 "this tests gate runs inside the suite of the same repository;"
                 " starting it again would run the suite inside itself"
             )
+        target = with_backend_metadata(target)
         config = configure(target, ctx.options)
         tests, conftests = files_to_scan(target)
         survey = scan(target, tests, conftests)
@@ -72,8 +73,14 @@ class TestsGate(Gate):
                 ctx.record_tool(tool, installed.versions[tool])
         selection = marker_selection(config, target, survey, installed)
         declared = declared_closure(target, config, installed)
+        collected, written = collected_files(target, tests, conftests)
         undeclared = undeclared_imports(
-            target, import_sites(target, [*tests, *conftests]), installed, declared
+            target,
+            import_sites(target, [*tests, *conftests]),
+            installed,
+            declared,
+            collected=collected,
+            written=written,
         )
         outcome = run_pytest(
             ctx, env, config, selection, plugin=installed.is_plugin(target.name)
@@ -147,6 +154,7 @@ def evaluate(inputs: Inputs, outcome: Outcome) -> Evaluation:
         "coverage_threshold": inputs.config.threshold,
         "coverage_measured_by": outcome.coverage_mode,
         "undeclared_imports": len({item.site.top for item in inputs.undeclared}),
+        "test_requirements": inputs.config.source,
         "duration_s": outcome.duration_s,
         "python": str(inputs.environment.interpreter.version),
         "environment": "reused" if inputs.environment.reused else "built",
