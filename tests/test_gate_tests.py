@@ -245,8 +245,7 @@ def test_a_missing_extra_names_the_module_distribution_and_extra(
         " (freezegun); pytest could not import tests/test_clock.py"
     )
     assert freezegun.fix == (
-        'add "freezegun" to [project.optional-dependencies] test (the test extra)'
-        " in pyproject.toml"
+        'add "freezegun" to pyproject.toml [project.optional-dependencies] test'
     )
     assert dict(freezegun.details) == {
         "module": "freezegun",

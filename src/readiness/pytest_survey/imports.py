@@ -58,9 +58,11 @@ def _imports(tree: ast.Module) -> list[tuple[str, int, bool]]:
     def visit(node: ast.AST, *, guarded: bool, nested: bool) -> None:
         if isinstance(node, ast.Try | ast.TryStar):
             catches = any(_catches_import_error(h) for h in node.handlers)
-            for statement in node.body:
+            # the handler's imports are the fallback (requests' BaseHTTPServer
+            # after http.server): they run only where the first choice fails
+            for statement in (*node.body, *node.handlers):
                 visit(statement, guarded=guarded or catches, nested=nested)
-            for other in (*node.handlers, *node.orelse, *node.finalbody):
+            for other in (*node.orelse, *node.finalbody):
                 visit(other, guarded=guarded, nested=nested)
             return
         if isinstance(node, ast.With | ast.AsyncWith) and any(
@@ -183,7 +185,8 @@ def local_modules(target: Target, files: Iterable[Path]) -> frozenset[str]:
     mistaken for a missing package.
     """
     folders = {target.root, target.root / "src"}
-    folders.update(path.parent for path in python_files(target.root))
+    for path in python_files(target.root):
+        folders.update(p for p in path.parents if p.is_relative_to(target.root))
     for path in files:
         folders.update(p for p in path.parents if p.is_relative_to(target.root))
     config = target.pytest_config

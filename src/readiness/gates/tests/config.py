@@ -80,15 +80,13 @@ def configure(target: Target, options: GateOptions) -> Config:
     packages: tuple[str, ...] = ()
     configured = "extras" in values or "groups" in values
     if configured:
-        source = "[tool.readiness.tests] " + " ".join(
-            [f"extras={list(extras)}"] * bool(extras)
-            + [f"groups={list(groups)}"] * bool(groups)
-        )
+        parts = [f"extras={list(extras)}"] if extras else []
+        parts += [f"groups={list(groups)}"] if groups else []
+        source = "[tool.readiness.tests] " + " ".join(parts)
     elif extras or groups:
-        source = " and ".join(
-            [_extra_source(target, extras[0])] * bool(extras)
-            + [f"pyproject.toml [dependency-groups] {groups[0]}"] * bool(groups)
-        )
+        places = [_extra_source(target, extras[0])] if extras else []
+        places += [f"pyproject.toml [dependency-groups] {groups[0]}"] if groups else []
+        source = " and ".join(places)
     else:
         name, packages = _pdm_test_group(target)
         if name:
