@@ -12,13 +12,13 @@ import pytest
 
 from readiness import command, metadata
 from readiness import settings as settings_module
-from readiness.findings import Priority, Severity
+from readiness.findings import Priority, Severity, Status
 from readiness.gates.interface import GateContext, GateError
+from readiness.gates.tests import TestsGate, machine
 from readiness.gates.tests import config as tests_config
 from readiness.gates.tests import diagnosis as tests_diagnosis
 from readiness.gates.tests import gate as tests_gate
 from readiness.gates.tests import imports as tests_imports
-from readiness.gates.tests import machine
 from readiness.gates.tests import probe as tests_probe
 from readiness.gates.tests import run as tests_run
 from readiness.gates.tests.imports import Undeclared
@@ -27,7 +27,7 @@ from readiness.pytest_survey import imports as survey_imports
 from readiness.pytest_survey.files import files_to_scan
 from readiness.pytest_survey.imports import ImportSite
 from readiness.target import discover
-from tests.conftest import MakeRepo
+from tests.conftest import MakeRepo, RunGate
 from tests.gate_tests_support import (
     APP_PYPROJECT,
     app_repo,
@@ -529,3 +529,53 @@ def test_the_run_keeps_its_temporary_files_and_caches_in_scratch(
     assert args[1:7] == ["-m", "coverage", "run", "--source", "app", "-m"]
     assert "--no-cov" in args
     assert not any(a.startswith("--cov=") for a in args)
+
+
+PLUGIN_PROJECT = {
+    "pyproject.toml": """
+        [build-system]
+        requires = ["hatchling"]
+        build-backend = "hatchling.build"
+
+        [project]
+        name = "plugapp"
+        version = "1"
+
+        [project.entry-points.pytest11]
+        plugapp = "plugapp"
+
+        [tool.pytest.ini_options]
+        testpaths = ["tests"]
+    """,
+    "src/plugapp/__init__.py": """
+        VALUE = 1
+        OTHER = 2
+
+
+        def helper():
+            return VALUE + OTHER
+    """,
+    "tests/test_plugin.py": """
+        from plugapp import helper
+
+
+        def test_helper():
+            assert helper() == 3
+    """,
+}
+
+
+@pytest.mark.tools
+def test_a_pytest_plugin_is_measured_from_its_import(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    """pytest-xdist's ``xdist/__init__.py`` read 0 % and the plugin 69 %: pytest
+    imports a ``pytest11`` plugin before pytest-cov starts, so its module-level
+    lines were never counted. Planted: a plugin whose only test calls one
+    function; every one of its 5 statements runs."""
+    result = run_gate(TestsGate(), make_repo(PLUGIN_PROJECT))
+    assert result.status is Status.PASS, result.reason
+    assert result.metrics["coverage"] == 100.0
+    assert result.metrics["coverage_measured_by"] == "coverage run"
+    assert result.metrics["passed"] == 1
+    assert result.findings == ()
