@@ -38,7 +38,7 @@ from .run import Case
 _DNS = re.compile(
     r"gaierror|Name or service not known|Temporary failure in name resolution"
     r"|nodename nor servname provided|getaddrinfo failed|NameResolutionError"
-    r"|Failed to resolve|No address associated with hostname",
+    r"|No address associated with hostname",
 )
 _UNREACHABLE = re.compile(
     r"Network is unreachable|No route to host|\[Errno 10[01]\]|\[Errno 113\]"
