@@ -123,7 +123,7 @@ def test_registered_as_a_p0_gate_with_its_description() -> None:
         "The target's test suite passes in its own test environment, with coverage."
     )
     assert [rule.id for rule in tests_package.RULES] == [
-        f"TS{number:03d}" for number in range(1, 11)
+        f"TS{number:03d}" for number in range(1, 12)
     ]
 
 
@@ -245,8 +245,7 @@ def test_a_missing_extra_names_the_module_distribution_and_extra(
         " (freezegun); pytest could not import tests/test_clock.py"
     )
     assert freezegun.fix == (
-        'add "freezegun" to [project.optional-dependencies] test (the test extra)'
-        " in pyproject.toml"
+        'add "freezegun" to pyproject.toml [project.optional-dependencies] test'
     )
     assert dict(freezegun.details) == {
         "module": "freezegun",
@@ -370,7 +369,10 @@ def test_a_passing_suite_below_the_coverage_threshold(
     ]
     (low,) = by_rule(result, "TS010")
     assert low.location == "src/sample_app/__init__.py:6"
-    assert low.message == "50.00 % covered (3 of 6 statements missed), below 80 %"
+    assert low.message == (
+        "50.00 % covered (3 of 6 statements missed), below 80 %"
+        " (pyproject.toml [tool.coverage.report] fail_under)"
+    )
     assert low.severity is Severity.MEDIUM
 
 

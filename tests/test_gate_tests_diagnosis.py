@@ -5,6 +5,7 @@ and the run.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -135,9 +136,26 @@ def test_read_coverage_and_the_modules_below_the_threshold(
         386,
         13,
     )
-    config = tests_config.configure(target, options())
+    config = tests_config.configure(target, options(fail_under=90))
     (low,) = tests_diagnosis.coverage_findings(config, coverage)
     assert (low.location, low.severity) == ("src/app/bundles.py:12", Severity.LOW)
+    assert low.message == (
+        "55.00 % covered (9 of 20 statements missed), below 90 %"
+        " ([tool.readiness.tests] fail_under)"
+    )
+    # requests sets no coverage target: readiness's default of 90 % names
+    # modules only while the total is below it, and says whose target it is
+    default = tests_config.configure(target, options())
+    assert tests_diagnosis.coverage_findings(default, coverage) == []
+    below = dataclasses.replace(coverage, percent=87.82)
+    (named,) = tests_diagnosis.coverage_findings(default, below)
+    assert (named.severity, named.message) == (
+        Severity.LOW,
+        (
+            "55.00 % covered (9 of 20 statements missed), below readiness's default"
+            " of 90 % (the project sets no coverage target)"
+        ),
+    )
     assert tests_run.read_coverage(tmp_path / "absent.json", target) is None
     report.write_text("{")
     with pytest.raises(GateError, match="not JSON"):
@@ -398,8 +416,8 @@ def test_undeclared_imports_without_a_test_extra_suggest_one(
     )
     assert finding.severity is Severity.MEDIUM
     assert finding.fix == (
-        'add "responses" to [project.optional-dependencies] test (a new test extra)'
-        " in pyproject.toml"
+        'add "responses" to pyproject.toml [project.optional-dependencies] test'
+        " (a new test extra)"
     )
     assert "only the packages readiness adds" in finding.message
     grouped = make_repo(
@@ -413,9 +431,7 @@ def test_undeclared_imports_without_a_test_extra_suggest_one(
     )
     assert finding.severity is Severity.HIGH
     assert finding.details["group"] == "test"
-    assert finding.fix.startswith(
-        'add "responses" to [dependency-groups] test (the test dependency group)'
-    )
+    assert finding.fix == 'add "responses" to pyproject.toml [dependency-groups] test'
 
 
 def test_startup_failures_split_several_conftests(app_root: Path) -> None:

@@ -58,6 +58,7 @@ def test_configure_defaults_come_from_the_target(make_repo: MakeRepo) -> None:
         threshold=80.0,
         threshold_source="pyproject.toml [tool.coverage.report] fail_under",
         args=(),
+        source="pyproject.toml [project.optional-dependencies] test",
     )
     (root / "constraints").mkdir()
     (root / "constraints" / "test.txt").write_text("pytest==9.2.0\n")
@@ -368,7 +369,7 @@ def test_undeclared_imports_leave_out_stdlib_own_and_local_modules(
     assert [(u.site.module, u.distribution, u.installed) for u in found] == [
         ("coverage", "coverage", True),
         ("PIL", "Pillow", False),
-        ("totally_unknown", "totally_unknown", False),
+        ("totally_unknown", None, False),
     ]
     ancient = installed(providers={}, requires={}, versions={})
     sites = survey_imports.import_sites(target, [root / "tests/test_a.py"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,10 +10,10 @@ from typing import Any
 
 from packaging.requirements import Requirement
 
-from readiness import environments, requirements
+from readiness import environments, metadata, requirements
 from readiness.errors import ConfigError
 from readiness.settings import GateOptions
-from readiness.target import Target, load_ini
+from readiness.target import Target, list_of_str, load_ini
 
 DEFAULT_THRESHOLD = 90.0
 TEST_NAMES = ("test", "tests", "testing")
@@ -47,6 +48,11 @@ class Config:
     threshold: float
     threshold_source: str
     args: tuple[str, ...]
+    #: requirement strings installed besides the extras and groups (pdm's
+    #: ``[tool.pdm.dev-dependencies]``, which no installer reads itself)
+    packages: tuple[str, ...] = ()
+    #: where the test requirements came from, for the metrics and the advice
+    source: str = "none declared"
 
 
 def configure(target: Target, options: GateOptions) -> Config:
@@ -71,8 +77,29 @@ def configure(target: Target, options: GateOptions) -> Config:
                 f"[tool.readiness.tests] groups: {target.name} has no dependency"
                 f" group {group!r}"
             )
-    threshold, source = coverage_threshold(target, values)
+    packages: tuple[str, ...] = ()
+    configured = "extras" in values or "groups" in values
+    if configured:
+        parts = [f"extras={list(extras)}"] if extras else []
+        parts += [f"groups={list(groups)}"] if groups else []
+        source = "[tool.readiness.tests] " + " ".join(parts)
+    elif extras or groups:
+        places = [_extra_source(target, extras[0])] if extras else []
+        places += [f"pyproject.toml [dependency-groups] {groups[0]}"] if groups else []
+        source = " and ".join(places)
+    else:
+        name, packages = _pdm_test_group(target)
+        if name:
+            source = f"pyproject.toml [tool.pdm.dev-dependencies] {name}"
+        elif "dev" in target.dependency_groups:
+            groups = ("dev",)
+            source = "pyproject.toml [dependency-groups] dev (no test group)"
+        else:
+            source = "none declared: only the pytest and pytest-cov readiness adds"
+    threshold, threshold_source = coverage_threshold(target, values)
     return Config(
+        packages=packages,
+        source=source,
         extras=extras,
         groups=groups,
         constraints=_constraints(target, _string(values, "constraints")),
@@ -81,8 +108,87 @@ def configure(target: Target, options: GateOptions) -> Config:
         keywords=_string(values, "keywords") or "",
         coverage=options.strings("coverage", target.package_names),
         threshold=threshold,
-        threshold_source=source,
+        threshold_source=threshold_source,
         args=options.strings("args"),
+    )
+
+
+def _extra_source(target: Target, extra: str) -> str:
+    """Where the extra is declared: ``[project]``, else setup.cfg, else the backend."""
+    project = target.pyproject.get("project", {})
+    optional = (
+        project.get("optional-dependencies", {}) if isinstance(project, Mapping) else {}
+    )
+    if isinstance(optional, Mapping) and extra in optional:
+        return f"pyproject.toml [project.optional-dependencies] {extra}"
+    setup_cfg = target.root / "setup.cfg"
+    if setup_cfg.is_file() and load_ini(setup_cfg).has_option(
+        "options.extras_require", extra
+    ):
+        return f"setup.cfg [options.extras_require] {extra}"
+    return f"the {extra} extra of the build backend's metadata"
+
+
+def declare_in(target: Target, config: Config) -> tuple[str, dict[str, str]]:
+    """Where a missing test requirement belongs, and that place's kind and name."""
+    if config.extras:
+        extra = config.extras[0]
+        return _extra_source(target, extra), {"extra": extra}
+    if config.groups:
+        group = config.groups[0]
+        return f"pyproject.toml [dependency-groups] {group}", {"group": group}
+    if config.packages:
+        return config.source, {"group": config.source.rpartition(" ")[2]}
+    project = target.pyproject.get("project")
+    if project is None and (target.root / "setup.cfg").is_file():
+        return "setup.cfg [options.extras_require] test (a new test extra)", {
+            "extra": "test"
+        }
+    return "pyproject.toml [project.optional-dependencies] test (a new test extra)", {
+        "extra": "test"
+    }
+
+
+def _pdm_test_group(target: Target) -> tuple[str | None, tuple[str, ...]]:
+    """pdm's own dev groups (``[tool.pdm.dev-dependencies]``): the test one."""
+    pdm = target.tool.get("pdm", {})
+    table = pdm.get("dev-dependencies", {}) if isinstance(pdm, Mapping) else {}
+    if not isinstance(table, Mapping):
+        return None, ()
+    for name in TEST_NAMES:
+        if name in table:
+            entries = list_of_str(table[name])
+            return name, tuple(e for e in entries if requirements.parse(e) is not None)
+    return None, ()
+
+
+def with_backend_metadata(target: Target) -> Target:
+    """``target`` with the dependencies and extras its build backend declares.
+
+    Only when ``[project]`` does not say them statically (setup.cfg, setup.py,
+    ``dynamic``): httpie's ``test`` extra lives in setup.cfg's
+    ``[options.extras_require]``, which the static reading misses. Prepared
+    once per content of the backend's inputs (cached under readiness's cache);
+    a backend that cannot prepare leaves the target as read statically, and
+    the environment build then reports why.
+    """
+    project = target.pyproject.get("project", {})
+    if not target.installable or (
+        isinstance(project, Mapping) and metadata.static_complete(project)
+    ):
+        return target
+    try:
+        prepared = metadata.prepared(
+            target.root, target.pyproject, cache_root=environments.cache_root()
+        )
+    except metadata.MetadataError:
+        return target
+    return dataclasses.replace(
+        target,
+        name=prepared.name or target.name,
+        requires_python=target.requires_python or prepared.requires_python,
+        dependencies=prepared.dependencies,
+        extras={**prepared.extras, **target.extras},
     )
 
 
@@ -145,7 +251,7 @@ def _percent(value: object, where: str) -> tuple[float, str]:
 
 def environment_spec(target: Target, config: Config) -> environments.Spec:
     """The test environment: target with its test extra/group, pytest-cov, pytest."""
-    packages = ["pytest-cov"]
+    packages = [*config.packages, "pytest-cov"]
     if "pytest" not in declared_names(target, config):
         packages.insert(0, "pytest")
     return environments.Spec(
@@ -159,8 +265,10 @@ def environment_spec(target: Target, config: Config) -> environments.Spec:
 
 
 def declared_requirements(target: Target, config: Config) -> list[Requirement]:
-    """Dependencies, the test extras and groups; the target's own extras expanded."""
-    return requirements.declared(target, extras=config.extras, groups=config.groups)
+    """Dependencies, the test extras, groups and packages; own extras expanded."""
+    found = requirements.declared(target, extras=config.extras, groups=config.groups)
+    found.extend(r for r in map(requirements.parse, config.packages) if r is not None)
+    return found
 
 
 def declared_names(target: Target, config: Config) -> frozenset[str]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from readiness import command, environments
 from readiness.findings import Finding, Priority, Rule, Severity
@@ -12,11 +13,13 @@ from readiness.pytest_survey.imports import ImportSite, local_modules
 from readiness.pytest_survey.marks import Survey
 from readiness.target import Target
 
-from .config import Config
+from .config import Config, declare_in
 from .imports import WELL_KNOWN, Undeclared
+from .machine import cause
 from .rules import (
     COLLECTION_ERROR,
     CONFTEST_CRASH,
+    ENVIRONMENT_FAILURE,
     ERRORING_TEST,
     FAILING_TEST,
     LOW_COVERAGE,
@@ -105,7 +108,7 @@ def diagnose(
                 return []  # the static finding for that import says it, see below
             site = ImportSite(module=module, path=path, line=line or 0)
             guess = Undeclared(
-                site=site, distribution=WELL_KNOWN.get(top, top), installed=False
+                site=site, distribution=WELL_KNOWN.get(top), installed=False
             )
             return [undeclared_finding(inputs, guess, aborted=True)]
     syntax = _SYNTAX.search(item.text)
@@ -174,38 +177,43 @@ def marker_findings(inputs: Inputs, item: Broken, marker: str) -> list[Finding]:
 
 
 def undeclared_finding(inputs: Inputs, item: Undeclared, *, aborted: bool) -> Finding:
-    config = inputs.config
+    """TS002, as severe as its evidence: High only when pytest could not import
+    the file; Medium for a module-level import of a module the test environment
+    has only through readiness (or lacks while pytest did not get that far);
+    Low for an import inside a test function or of a module no known
+    distribution provides."""
     site = item.site
-    if config.extras:
-        extra = config.extras[0]
-        where = f"[project.optional-dependencies] {extra} (the {extra} extra)"
-        declare = {"extra": extra}
-    elif config.groups:
-        group = config.groups[0]
-        where = f"[dependency-groups] {group} (the {group} dependency group)"
-        declare = {"group": group}
-    else:
-        where = "[project.optional-dependencies] test (a new test extra)"
-        declare = {"extra": "test"}
+    where, declare = declare_in(inputs.target, inputs.config)
     if aborted:
         consequence = f"pytest could not import {site.path}"
+        severity = Severity.HIGH
     elif item.installed:
         consequence = (
             "only the packages readiness adds to the test environment provide it"
         )
+        severity = Severity.LOW if site.in_function else Severity.MEDIUM
     else:
         consequence = "the test environment does not have it"
+        weak = site.in_function or item.distribution is None
+        severity = Severity.LOW if weak else Severity.MEDIUM
+    if item.distribution is not None:
+        provider = f" ({item.distribution})"
+        fix = f'add "{item.distribution}" to {where}'
+    else:
+        provider = ""
+        consequence += "; no known distribution provides it"
+        fix = f"declare the distribution that provides {site.top!r} in {where}"
     return _finding(
         UNDECLARED_IMPORT,
         f"the tests import {site.module!r} but no declared dependency provides"
-        f" it ({item.distribution}); {consequence}",
+        f" it{provider}; {consequence}",
         path=site.path,
         line=site.line or None,
-        severity=Severity.MEDIUM if item.installed and not aborted else Severity.HIGH,
-        fix=f'add "{item.distribution}" to {where} in pyproject.toml',
+        severity=severity,
+        fix=fix,
         details={
             "module": site.top,
-            "distribution": item.distribution,
+            "distribution": item.distribution or "",
             "installed": item.installed,
             **declare,
         },
@@ -231,17 +239,37 @@ def error_line(text: str) -> str:
     return command.last_line(text) if text.strip() else "(no details)"
 
 
-def test_findings(cases: Sequence[Case]) -> list[Finding]:
-    failing = [case for case in cases if case.outcome in {"failed", "error"}]
+def split_failures(
+    cases: Sequence[Case], root: Path
+) -> tuple[list[Case], list[tuple[Case, str]]]:
+    """Failing cases: those the code explains, and those the machine explains."""
+    code: list[Case] = []
+    machine: list[tuple[Case, str]] = []
+    for case in cases:
+        if case.outcome not in {"failed", "error"}:
+            continue
+        reason = cause(case, root)
+        if reason is None:
+            code.append(case)
+        else:
+            machine.append((case, reason))
+    return code, machine
+
+
+def deselection(cases: Iterable[Case]) -> str:
+    """pytest options that leave ``cases`` out of the run."""
+    return " ".join(f'--deselect "{case.nodeid}"' for case in cases)
+
+
+def test_findings(failing: Sequence[Case]) -> list[Finding]:
+    """One finding per failing or erroring test the code explains (capped)."""
+    failing = [case for case in failing if case.outcome in {"failed", "error"}]
     findings = []
     for case in failing[:MAX_TEST_FINDINGS]:
         rule = FAILING_TEST if case.outcome == "failed" else ERRORING_TEST
         first = first_line(case.message) or error_line(case.text)
         verb = "failed" if case.outcome == "failed" else "errored"
-        path, line = case.path, case.line
-        location = _last_location(case.text, path)
-        if location is not None:
-            line = location
+        path, line = _where(case)
         findings.append(
             _finding(
                 rule,
@@ -259,6 +287,45 @@ def test_findings(cases: Sequence[Case]) -> list[Finding]:
             )
         )
     return findings
+
+
+def machine_findings(failing: Sequence[tuple[Case, str]]) -> list[Finding]:
+    """Failures the machine explains: Low, P2, each with its deselection."""
+    findings = []
+    for case, reason in failing[:MAX_TEST_FINDINGS]:
+        verb = "failed" if case.outcome == "failed" else "errored"
+        path, line = _where(case)
+        findings.append(
+            Finding(
+                rule=ENVIRONMENT_FAILURE.id,
+                severity=Severity.LOW,
+                priority=Priority.P2,
+                message=f"{case.nodeid} {verb} because of the machine: {reason}",
+                path=path,
+                line=line,
+                fix=f"run it where that exists, or leave it out here:"
+                f" {deselection([case])}",
+                details={"test": case.nodeid, "cause": "environment"},
+            )
+        )
+    rest = [case for case, _ in failing[MAX_TEST_FINDINGS:]]
+    if rest:
+        findings.append(
+            Finding(
+                rule=ENVIRONMENT_FAILURE.id,
+                severity=Severity.LOW,
+                priority=Priority.P2,
+                message=f"... and {len(rest)} more tests failed because of the"
+                " machine",
+                fix=f"leave them out here: {deselection(rest)}",
+            )
+        )
+    return findings
+
+
+def _where(case: Case) -> tuple[str | None, int | None]:
+    location = _last_location(case.text, case.path)
+    return case.path, case.line if location is None else location
 
 
 def _last_location(text: str, path: str | None) -> int | None:
@@ -315,16 +382,36 @@ def exit_findings(
 
 
 def coverage_findings(config: Config, coverage: Coverage) -> list[Finding]:
+    """The modules furthest below the threshold, worst first.
+
+    Only while the total is below the threshold when the threshold is
+    readiness's default (the project sets none): a project at 92 % overall
+    has not agreed to 90 % per module. The caller leaves this out when no test
+    ran: the per-module figures would only repeat that.
+    """
+    default = config.threshold_source == "default"
+    if default and coverage.percent >= config.threshold:
+        return []
     below = sorted(
         (f for f in coverage.files if f.percent < config.threshold and f.statements),
         key=lambda f: (f.percent, f.path),
     )
-    severity = Severity.MEDIUM if coverage.percent < config.threshold else Severity.LOW
+    severity = (
+        Severity.MEDIUM
+        if coverage.percent < config.threshold and not default
+        else Severity.LOW
+    )
+    whose = (
+        f"readiness's default of {config.threshold:g} % (the project sets no"
+        " coverage target)"
+        if default
+        else f"{config.threshold:g} % ({config.threshold_source})"
+    )
     return [
         _finding(
             LOW_COVERAGE,
             f"{entry.percent:.2f} % covered ({entry.missing} of {entry.statements}"
-            f" statements missed), below {config.threshold:g} %",
+            f" statements missed), below {whose}",
             path=entry.path,
             line=entry.first_missing,
             severity=severity,

@@ -11,18 +11,21 @@ from readiness.pytest_survey.files import files_to_scan
 from readiness.pytest_survey.imports import import_sites
 from readiness.pytest_survey.marks import scan
 
-from .config import Config, configure, environment_spec
+from .config import Config, configure, environment_spec, with_backend_metadata
 from .diagnosis import (
     Broken,
     Inputs,
     coverage_findings,
+    deselection,
     diagnose,
     exit_findings,
+    machine_findings,
+    split_failures,
     startup_failures,
     test_findings,
     undeclared_finding,
 )
-from .imports import undeclared_imports
+from .imports import collected_files, undeclared_imports
 from .probe import declared_closure, probe
 from .rules import RULES
 from .run import (
@@ -56,6 +59,7 @@ class TestsGate(Gate):
                 "this tests gate runs inside the suite of the same repository;"
                 " starting it again would run the suite inside itself"
             )
+        target = with_backend_metadata(target)
         config = configure(target, ctx.options)
         tests, conftests = files_to_scan(target)
         survey = scan(target, tests, conftests)
@@ -69,10 +73,18 @@ class TestsGate(Gate):
                 ctx.record_tool(tool, installed.versions[tool])
         selection = marker_selection(config, target, survey, installed)
         declared = declared_closure(target, config, installed)
+        collected, written = collected_files(target, tests, conftests)
         undeclared = undeclared_imports(
-            target, import_sites(target, [*tests, *conftests]), installed, declared
+            target,
+            import_sites(target, [*tests, *conftests]),
+            installed,
+            declared,
+            collected=collected,
+            written=written,
         )
-        outcome = run_pytest(ctx, env, config, selection)
+        outcome = run_pytest(
+            ctx, env, config, selection, plugin=installed.is_plugin(target.name)
+        )
         return evaluate(
             Inputs(
                 target=target,
@@ -110,14 +122,17 @@ def evaluate(inputs: Inputs, outcome: Outcome) -> Evaluation:
         )
         for item in inputs.undeclared
     )
-    findings.extend(test_findings(cases))
+    code_failures, machine_failures = split_failures(cases, inputs.target.root)
+    findings.extend(test_findings(code_failures))
+    findings.extend(machine_findings(machine_failures))
     findings.extend(exit_findings(inputs, outcome, cases))
-    if outcome.coverage is not None:
-        findings.extend(coverage_findings(inputs.config, outcome.coverage))
     counts = {
         outcome_name: sum(1 for case in cases if case.outcome == outcome_name)
         for outcome_name in ("passed", "failed", "error", "skipped", "xfailed")
     }
+    ran = counts["passed"] + counts["failed"] + counts["error"] > 0
+    if outcome.coverage is not None and ran:
+        findings.extend(coverage_findings(inputs.config, outcome.coverage))
     meaning = exit_meaning(outcome.returncode, collection_errors=len(broken))
     metrics: dict[str, int | float | str] = {
         "selection": str(inputs.selection),
@@ -127,6 +142,7 @@ def evaluate(inputs: Inputs, outcome: Outcome) -> Evaluation:
         "failed": counts["failed"],
         "errors": counts["error"] + len(broken),
         "collection_errors": len(broken),
+        "environment_failures": len(machine_failures),
         "skipped": counts["skipped"],
         "xfailed": counts["xfailed"],
         "deselected": outcome.progress.deselected,
@@ -136,24 +152,38 @@ def evaluate(inputs: Inputs, outcome: Outcome) -> Evaluation:
             else "not measured"
         ),
         "coverage_threshold": inputs.config.threshold,
+        "coverage_measured_by": outcome.coverage_mode,
         "undeclared_imports": len({item.site.top for item in inputs.undeclared}),
+        "test_requirements": inputs.config.source,
         "duration_s": outcome.duration_s,
         "python": str(inputs.environment.interpreter.version),
         "environment": "reused" if inputs.environment.reused else "built",
     }
+    if machine_failures:
+        metrics["environment_deselect"] = deselection(c for c, _ in machine_failures)
+    only_machine = bool(machine_failures) and not code_failures and not broken
     return Evaluation(
-        criteria=criteria(inputs, outcome, meaning),
+        criteria=criteria(inputs, outcome, meaning, machine_only=only_machine),
         findings=tuple(findings),
         metrics=metrics,
     )
 
 
-def criteria(inputs: Inputs, outcome: Outcome, meaning: str) -> tuple[Criterion, ...]:
+def criteria(
+    inputs: Inputs, outcome: Outcome, meaning: str, *, machine_only: bool = False
+) -> tuple[Criterion, ...]:
+    """The P0 criteria. Failures the machine explains (TS011) alone do not
+    break "pytest passes": they say nothing about the code."""
     config = inputs.config
+    passes_text = (
+        f"pytest passes with the agreed selection ({inputs.selection})"
+        f" (exit {outcome.returncode}: {meaning})"
+    )
+    if machine_only and outcome.returncode == 1:
+        passes_text += "; every failure is the machine's (TS011), none the code's"
     passes = Criterion(
-        text=f"pytest passes with the agreed selection ({inputs.selection})"
-        f" (exit {outcome.returncode}: {meaning})",
-        met=outcome.returncode == 0,
+        text=passes_text,
+        met=outcome.returncode == 0 or (machine_only and outcome.returncode == 1),
     )
     wanted = f"coverage >= {config.threshold:g} %"
     if outcome.coverage is not None:

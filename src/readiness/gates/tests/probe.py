@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from packaging.markers import Marker, UndefinedComparison, UndefinedEnvironmentName
@@ -73,8 +73,10 @@ if metadata is not None:
         name = dist.metadata["Name"]
         if not name:
             continue
+        plugins = [ep.value for ep in dist.entry_points if ep.group == "pytest11"]
         result["distributions"].append(
-            {"name": name, "version": dist.version, "requires": dist.requires or []}
+            {"name": name, "version": dist.version, "requires": dist.requires or [],
+             "pytest11": plugins}
         )
         if providers is None:
             for top in top_levels(dist):
@@ -97,6 +99,12 @@ class Installed:
     requires: Mapping[str, tuple[str, ...]]
     versions: Mapping[str, str]
     environment: Mapping[str, str]
+    #: canonical distribution name -> its ``pytest11`` entry points (plugins)
+    plugins: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def is_plugin(self, name: str) -> bool:
+        """Whether the distribution ``name`` is a pytest plugin (``pytest11``)."""
+        return bool(self.plugins.get(canonicalize_name(name)))
 
 
 def probe(ctx: GateContext, env: environments.Environment) -> Installed:
@@ -112,11 +120,15 @@ def probe(ctx: GateContext, env: environments.Environment) -> Installed:
 def parse_probe(data: Mapping[str, Any]) -> Installed:
     requires: dict[str, tuple[str, ...]] = {}
     versions: dict[str, str] = {}
+    plugins: dict[str, tuple[str, ...]] = {}
     for dist in data["distributions"]:
         name = canonicalize_name(str(dist["name"]))
         if name not in versions:
             versions[name] = str(dist["version"])
             requires[name] = tuple(str(r) for r in dist["requires"])
+            entries = tuple(str(entry) for entry in dist.get("pytest11", ()))
+            if entries:
+                plugins[name] = entries
     return Installed(
         python=str(data["python"]),
         stdlib=frozenset(data["stdlib"]) or frozenset(sys.stdlib_module_names),
@@ -127,6 +139,7 @@ def parse_probe(data: Mapping[str, Any]) -> Installed:
         requires=requires,
         versions=versions,
         environment={str(k): str(v) for k, v in data["environment"].items()},
+        plugins=plugins,
     )
 
 

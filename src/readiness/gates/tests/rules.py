@@ -81,6 +81,18 @@ LOW_COVERAGE = Rule(
     explanation="The modules furthest below the coverage threshold, worst first.",
     fix="add tests that exercise the missing lines",
 )
+ENVIRONMENT_FAILURE = Rule(
+    id="TS011",
+    title="a test fails because of the machine, not the code",
+    explanation=(
+        "The failure names a cause outside the project: no DNS or no route to a"
+        " remote host, a missing interpreter or executable, an operation the"
+        " sandbox forbids. It says nothing about the code, so it is listed apart"
+        " and does not block the verdict; run the test where that resource"
+        " exists, or leave it out on this machine."
+    ),
+    fix="run it where the resource exists, or deselect it on this machine",
+)
 #: readiness's own rules, for renderers and documentation.
 RULES = (
     UNREGISTERED_MARKER,
@@ -93,4 +105,5 @@ RULES = (
     PYTEST_UNUSABLE,
     NO_TESTS,
     LOW_COVERAGE,
+    ENVIRONMENT_FAILURE,
 )

@@ -134,6 +134,8 @@ class Outcome:
     cases: tuple[Case, ...] | None
     coverage: Coverage | None
     progress: Progress
+    #: how coverage was measured: "pytest-cov" or "coverage run" (a pytest plugin)
+    coverage_mode: str = "pytest-cov"
 
 
 def run_pytest(
@@ -141,41 +143,55 @@ def run_pytest(
     env: environments.Environment,
     config: Config,
     selection: Selection,
+    *,
+    plugin: bool = False,
 ) -> Outcome:
-    """Run the suite; kill it at the gate's deadline, naming what was running."""
+    """Run the suite; kill it at the gate's deadline, naming what was running.
+
+    ``plugin``: the target is a pytest plugin (a ``pytest11`` entry point), which
+    pytest imports while it loads plugins, before pytest-cov starts measuring;
+    its coverage is then measured by ``coverage run -m pytest`` (the way
+    pytest-cov's documentation advises for plugins), so the import counts.
+    """
     scratch = ctx.scratch
     junit = scratch / "junit.xml"
     coverage = scratch / "coverage.json"
     progress = scratch / "progress.jsonl"
-    for stale in (junit, coverage, progress):
+    for stale in (junit, coverage, progress, scratch / ".coverage"):
         stale.unlink(missing_ok=True)
     plugin_dir = scratch / "plugin"
     plugin_dir.mkdir(exist_ok=True)
     (plugin_dir / f"{PLUGIN}.py").write_text(PLUGIN_SOURCE, encoding="utf-8")
     addopts = ctx.target.pytest_config.addopts if ctx.target.pytest_config else ()
-    args = [str(env.python), "-m", "pytest"]
+    by_coverage_run = plugin and bool(config.coverage)
+    args = [str(env.python), "-m"]
+    if by_coverage_run:
+        args += ["coverage", "run", "--source", ",".join(config.coverage), "-m"]
+    args += ["pytest"]
     if CACHE_OPTIONS.intersection(option.partition("=")[0] for option in addopts):
         args += ["-o", f"cache_dir={scratch / 'pytest-cache'}"]
     else:
         args += ["-p", "no:cacheprovider"]
     args += ["-p", PLUGIN, f"--junitxml={junit}", "-o", "junit_family=xunit1"]
-    if config.coverage:
+    given = (*addopts, *config.args)
+    if not any(option.partition("=")[0] == "--basetemp" for option in given):
+        args += [f"--basetemp={scratch / 'basetemp'}"]
+    if by_coverage_run:
+        args += ["--no-cov"]
+    elif config.coverage:
         args += [f"--cov={source}" for source in config.coverage]
         args += [f"--cov-report=json:{coverage}", "--cov-report=", "--cov-fail-under=0"]
     args += [*selection.args, *config.args]
-    variables = {
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONUNBUFFERED": "1",
-        "PYTEST_ADDOPTS": "",
-        "COVERAGE_FILE": str(scratch / ".coverage"),
-        # hypothesis keeps its example database in ./.hypothesis otherwise
-        "HYPOTHESIS_STORAGE_DIRECTORY": str(scratch / "hypothesis"),
-        "PYTHONPATH": _joined(str(plugin_dir), os.environ.get("PYTHONPATH", "")),
-        PROGRESS_ENV: str(progress),
-        GUARD_ENV: _joined(os.environ.get(GUARD_ENV, ""), str(ctx.target.root)),
-        "VIRTUAL_ENV": str(env.path),
-        "PATH": _joined(str(env.path / "bin"), os.environ.get("PATH", "")),
-    }
+    variables = private_variables(scratch)
+    variables.update(
+        {
+            "PYTHONPATH": _joined(str(plugin_dir), os.environ.get("PYTHONPATH", "")),
+            PROGRESS_ENV: str(progress),
+            GUARD_ENV: _joined(os.environ.get(GUARD_ENV, ""), str(ctx.target.root)),
+            "VIRTUAL_ENV": str(env.path),
+            "PATH": _joined(str(env.path / "bin"), os.environ.get("PATH", "")),
+        }
+    )
     # pytest is the gate's main command: first, before the uv builds.
     ctx.record_command(args, first=True)
     try:
@@ -184,14 +200,81 @@ def run_pytest(
         raise GateError(
             timeout_reason(str(timeout), read_progress(progress), timeout.output)
         ) from None
+    cases = read_junit(junit, ctx.target)
+    check_complete(completed, cases, junit)
+    if by_coverage_run:
+        coverage_json(ctx, env, coverage, variables)
     return Outcome(
         returncode=completed.returncode,
         stdout=completed.stdout,
         stderr=completed.stderr,
         duration_s=round(completed.duration_s, 3),
-        cases=read_junit(junit, ctx.target),
+        cases=cases,
         coverage=read_coverage(coverage, ctx.target) if config.coverage else None,
         progress=read_progress(progress),
+        coverage_mode="coverage run" if by_coverage_run else "pytest-cov",
+    )
+
+
+def private_variables(scratch: Path) -> dict[str, str]:
+    """Environment variables that keep the run's files in ``scratch``.
+
+    pytest's default base temp folder (``$TMPDIR/pytest-of-<user>``) is shared
+    by every pytest on the machine, which prunes the old ones: pytest-xdist's
+    suite lost 130 tests' temporary folders to another run that way. So the
+    temporary folder, the caches under ``$XDG_CACHE_HOME``, coverage's data
+    file and hypothesis's database all live in the gate's scratch folder.
+    """
+    tmp = scratch / "tmp"
+    cache = scratch / "cache"
+    for folder in (tmp, cache):
+        folder.mkdir(parents=True, exist_ok=True)
+    return {
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+        "PYTEST_ADDOPTS": "",
+        "TMPDIR": str(tmp),
+        "TEMP": str(tmp),
+        "TMP": str(tmp),
+        "XDG_CACHE_HOME": str(cache),
+        "COVERAGE_FILE": str(scratch / ".coverage"),
+        # hypothesis keeps its example database in ./.hypothesis otherwise
+        "HYPOTHESIS_STORAGE_DIRECTORY": str(scratch / "hypothesis"),
+    }
+
+
+def check_complete(
+    completed: command.Completed, cases: tuple[Case, ...] | None, junit: Path
+) -> None:
+    """Refuse a result that cannot be trusted: no JUnit file where pytest must
+    write one, or a cut terminal output when nothing else explains the exit."""
+    code = completed.returncode
+    if cases is None and code in {0, 1, 5}:
+        raise GateError(
+            f"pytest exited {code} ({exit_meaning(code)}) but wrote no JUnit report"
+            f" ({junit.name}), so which tests ran is unknown; check that the"
+            " target's configuration or a plugin does not disable --junitxml"
+        )
+    if cases is None and completed.truncated:
+        try:
+            completed.require_complete()
+        except command.ToolError as exc:
+            raise GateError(str(exc)) from None
+
+
+def coverage_json(
+    ctx: GateContext,
+    env: environments.Environment,
+    out: Path,
+    variables: dict[str, str],
+) -> None:
+    """``coverage combine`` (a no-op unless parallel) then ``coverage json``."""
+    python = str(env.python)
+    ctx.run([python, "-m", "coverage", "combine"], ok_codes=ANY_EXIT, env=variables)
+    ctx.run(
+        [python, "-m", "coverage", "json", "-o", str(out), "--fail-under=0"],
+        ok_codes=ANY_EXIT,
+        env=variables,
     )
 
 
