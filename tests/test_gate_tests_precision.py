@@ -119,7 +119,6 @@ def test_undeclared_imports_only_where_pytest_imports_and_nothing_creates_them(
     assert sorted(collected) == [
         "tests/conftest.py",
         "tests/helpers.py",
-        "tests/test_apps/cliapp/__init__.py",
         "tests/test_config.py",
     ]
     assert {"config_module_app", "x = 1"} & written == {"config_module_app"}
@@ -236,9 +235,8 @@ def test_a_setup_cfg_test_extra_comes_from_the_backend_metadata(
         source="setuptools.build_meta:__legacy__ (prepared metadata)",
     )
     cache.write_text(json.dumps(metadata._to_json(prepared)), encoding="utf-8")
-    static = discover(root)
-    assert static.extras == {}
-    target = tests_config.with_backend_metadata(static)
+    # discovery reads the project model from the build backend's metadata
+    target = discover(root)
     assert (target.name, target.dependencies, dict(target.extras)) == (
         "cfgapp",
         ("requests",),
@@ -251,7 +249,7 @@ def test_a_setup_cfg_test_extra_comes_from_the_backend_metadata(
     )
     # a complete static [project] is read as is, without the backend
     plain = discover(make_repo({"pyproject.toml": APP_PYPROJECT}))
-    assert tests_config.with_backend_metadata(plain) is plain
+    assert plain.metadata_source == "pyproject.toml [project]"
 
 
 # --- failures whose cause is the machine -------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +9,7 @@ from typing import Any
 
 from packaging.requirements import Requirement
 
-from readiness import environments, metadata, requirements
+from readiness import environments, requirements
 from readiness.errors import ConfigError
 from readiness.settings import GateOptions
 from readiness.target import Target, list_of_str, load_ini
@@ -160,36 +159,6 @@ def _pdm_test_group(target: Target) -> tuple[str | None, tuple[str, ...]]:
             entries = list_of_str(table[name])
             return name, tuple(e for e in entries if requirements.parse(e) is not None)
     return None, ()
-
-
-def with_backend_metadata(target: Target) -> Target:
-    """``target`` with the dependencies and extras its build backend declares.
-
-    Only when ``[project]`` does not say them statically (setup.cfg, setup.py,
-    ``dynamic``): httpie's ``test`` extra lives in setup.cfg's
-    ``[options.extras_require]``, which the static reading misses. Prepared
-    once per content of the backend's inputs (cached under readiness's cache);
-    a backend that cannot prepare leaves the target as read statically, and
-    the environment build then reports why.
-    """
-    project = target.pyproject.get("project", {})
-    if not target.installable or (
-        isinstance(project, Mapping) and metadata.static_complete(project)
-    ):
-        return target
-    try:
-        prepared = metadata.prepared(
-            target.root, target.pyproject, cache_root=environments.cache_root()
-        )
-    except metadata.MetadataError:
-        return target
-    return dataclasses.replace(
-        target,
-        name=prepared.name or target.name,
-        requires_python=target.requires_python or prepared.requires_python,
-        dependencies=prepared.dependencies,
-        extras={**prepared.extras, **target.extras},
-    )
 
 
 def _first(names: Iterable[str], declared: Mapping[str, object]) -> tuple[str, ...]:

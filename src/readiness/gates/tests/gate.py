@@ -11,7 +11,7 @@ from readiness.pytest_survey.files import files_to_scan
 from readiness.pytest_survey.imports import import_sites
 from readiness.pytest_survey.marks import scan
 
-from .config import Config, configure, environment_spec, with_backend_metadata
+from .config import Config, configure, environment_spec
 from .diagnosis import (
     Broken,
     Inputs,
@@ -59,7 +59,6 @@ class TestsGate(Gate):
                 "this tests gate runs inside the suite of the same repository;"
                 " starting it again would run the suite inside itself"
             )
-        target = with_backend_metadata(target)
         config = configure(target, ctx.options)
         tests, conftests = files_to_scan(target)
         survey = scan(target, tests, conftests)
