@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from readiness import cli
@@ -20,9 +22,13 @@ def test_readiness_passes_its_own_audit(capsys: pytest.CaptureFixture[str]) -> N
     tests/test_gate_tests.py::test_self_check runs it on part of the suite.
     """
     skip = ["--skip", "tests"]
-    if not (REPO_ROOT.parent / "shared" / "advisory-db").is_dir():
-        # The deps gate reads the offline advisory snapshot beside the repository
-        # ([tool.readiness.deps]); without it these machines have no source.
+    snapshot = REPO_ROOT.parent / "shared" / "advisory-db" / "osv-pypi-2024-10-10.zip"
+    if os.environ.get("READINESS_ADVISORY_DB"):
+        pass  # the deps gate reads the database the environment names
+    elif snapshot.is_file():
+        skip += ["--advisory-db", str(snapshot)]
+    else:
+        # no offline database and no network on these machines: no source
         skip += ["--skip", "deps"]
     code = cli.main(["audit", str(REPO_ROOT), *skip])
     output = capsys.readouterr().out

@@ -167,7 +167,7 @@ def _pem(value: str) -> bool:
 
 
 #: Compared with a URL's host, never bound to.
-ANY_ADDRESS = "0.0.0.0"  # noqa: S104  # nosec B104
+ANY_ADDRESS = "0.0.0.0"  # noqa: S104  # nosec B104 - compared, never bound
 LOCAL_HOSTS = frozenset(
     {"localhost", "127.0.0.1", "::1", "[::1]", "host.docker.internal", ANY_ADDRESS}
 )

@@ -127,7 +127,7 @@ def _download(url: str, stream: BinaryIO) -> tuple[str, int]:
         url, headers={"User-Agent": "readiness"}
     )
     try:
-        with urllib.request.urlopen(  # noqa: S310  # nosec B310
+        with urllib.request.urlopen(  # noqa: S310  # nosec B310 - scheme checked
             request, timeout=DOWNLOAD_TIMEOUT_S
         ) as response:
             while chunk := response.read(_CHUNK):
