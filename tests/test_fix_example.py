@@ -107,9 +107,12 @@ def test_fix_p0_on_a_git_copy_of_the_example(
     assert ("SA001", Priority.P0) in rules  # named by the P1 suppression fixer
     assert sum(1 for rule, _ in rules if rule == "B113") == 0
 
-    # a second run right away: nothing to do, the diff unchanged
+    # a second run right away is refused before any gate runs (the tree holds
+    # the first run's edits); with --allow-dirty it has nothing to do
     before_second = git(root, "diff")
-    assert cli.main(["fix", str(root), "--priority", "P0"]) == 1
+    assert cli.main(["fix", str(root), "--priority", "P0"]) == 2
+    assert "uncommitted changes in 4 files" in capsys.readouterr().err
+    assert cli.main(["fix", str(root), "--priority", "P0", "--allow-dirty"]) == 1
     assert "nothing to do: no file needs a change" in capsys.readouterr().out
     assert git(root, "diff") == before_second
 

@@ -645,7 +645,7 @@ def test_self_check(tmp_path: Path) -> None:
     )
     assert result.status is Status.PASS, (result.reason, result.criteria)
     metrics = result.metrics
-    assert metrics["selection"] == '-m "not selfcheck"'
+    assert metrics["selection"] == '-m "not selfcheck and not field"'
     assert (metrics["failed"], metrics["errors"]) == (0, 0)
     assert isinstance(metrics["passed"], int)
     assert metrics["passed"] > 50

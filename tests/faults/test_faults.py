@@ -125,13 +125,17 @@ class Outcome:
 OUTCOMES: dict[tuple[str, str, Fault], Outcome] = {}
 
 
+#: How the deps gate names a lock it could not produce.
+PROD_LOCK = "cannot produce the prod lock: "
+
+
 def expected(gate: str, tool: str, fault: Fault) -> tuple[str, str]:
     """The status and reason (or findings) the gate must end with."""
     shown = {"uv-venv": "uv"}.get(tool, tool)
     if fault is Fault.ORPHAN:
         return WELL[gate]
     if fault is Fault.TIMEOUT:
-        lock = "the prod lock: " if gate == "deps" else ""
+        lock = PROD_LOCK if gate == "deps" else ""
         return (
             "error",
             f"{lock}{shown} did not finish within {TIMEOUT_S}s and was killed",
@@ -215,17 +219,16 @@ REASONS: dict[str, dict[Fault, str]] = {
         Fault.FLOOD: "cannot build the typing environment: " + "x" * 1023,
     },
     "uv": {
-        Fault.MISSING: "the prod lock: uv " + MISSING.format("uv"),
-        Fault.EXIT_CODE: "the prod lock: uv exited with code 7: boom: unexpected"
-        " failure",
-        Fault.TRACEBACK: "the prod lock: uv exited with code 1: RuntimeError: uv"
+        Fault.MISSING: f"{PROD_LOCK}uv " + MISSING.format("uv"),
+        Fault.EXIT_CODE: f"{PROD_LOCK}uv exited with code 7: boom: unexpected failure",
+        Fault.TRACEBACK: f"{PROD_LOCK}uv exited with code 1: RuntimeError: uv"
         " stand-in crashed",
-        Fault.SILENT: "the prod lock: uv exited with code 0 without writing the lock",
-        Fault.TRUNCATED: "the prod lock: uv wrote a lock readiness cannot read (line"
+        Fault.SILENT: f"{PROD_LOCK}uv exited with code 0 without writing the lock",
+        Fault.TRUNCATED: f"{PROD_LOCK}uv wrote a lock readiness cannot read (line"
         " 1: not a requirement: requests=)",
-        Fault.WRONG_SHAPE: "the prod lock: uv wrote a lock readiness cannot read"
+        Fault.WRONG_SHAPE: f"{PROD_LOCK}uv wrote a lock readiness cannot read"
         """ (line 1: not a requirement: {"packages": [{"name": "requests"}]})""",
-        Fault.FLOOD: "the prod lock: uv exited with code 1: " + "x" * 300,
+        Fault.FLOOD: f"{PROD_LOCK}uv exited with code 1: " + "x" * 300,
     },
     "git": {
         Fault.MISSING: "git " + MISSING.format("git") + "; the .env checks of a git"
