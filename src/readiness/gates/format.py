@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -199,7 +199,7 @@ def run_black(
     plan = memo.plan() if memo is not None else Plan(full=True)
     shown_config = config if own else "none (black defaults)"
     if not plan.full and not plan.rerun:
-        reformat, failed = _from_memo(ctx.target, plan.reused)
+        reformat, failed = _from_memo(plan.reused)
         ctx.record_command([tool.executable, "--check", "--config", config, *paths])
         return reformat, failed, shown_config
     verbose = ["-v"] if memo is not None else []
@@ -221,7 +221,7 @@ def run_black(
     if memo is not None:
         fresh = _per_file(ctx.target, output, reformat, failed)
         memo.save({**plan.reused, **fresh})
-        old_reformat, old_failed = _from_memo(ctx.target, plan.reused)
+        old_reformat, old_failed = _from_memo(plan.reused)
         reformat = sorted([*reformat, *old_reformat], key=lambda f: f.path or "")
         failed = sorted([*failed, *old_failed], key=lambda f: f.path or "")
     return reformat, failed, shown_config
@@ -268,16 +268,11 @@ def _per_file(
     return results
 
 
-def _from_memo(
-    target: Target, reused: Mapping[str, Any]
-) -> tuple[list[Finding], list[Finding]]:
-    reformat = would_reformat(
-        target,
-        [
-            f"would reformat {target.root / path}"
-            for path, data in sorted(reused.items())
-            if data.get("status") == "reformat"
-        ],
+def _from_memo(reused: Mapping[str, Any]) -> tuple[list[Finding], list[Finding]]:
+    reformat = reformat_findings(
+        WOULD_REFORMAT,
+        "black",
+        [path for path, data in reused.items() if data.get("status") == "reformat"],
     )
     failed = [
         Finding(
@@ -384,14 +379,19 @@ def ruff_text(
 
 
 def _ruff_reformat(paths: set[str]) -> list[Finding]:
+    return reformat_findings(RUFF_WOULD_REFORMAT, "ruff format", paths)
+
+
+def reformat_findings(rule: Rule, fixer: str, paths: Iterable[str]) -> list[Finding]:
+    """One finding per file the formatter would change, in path order."""
     return [
         Finding(
-            rule=RUFF_WOULD_REFORMAT.id,
+            rule=rule.id,
             severity=Severity.LOW,
             priority=Priority.P1,
-            message=RUFF_WOULD_REFORMAT.title,
+            message=rule.title,
             path=path,
-            fix=f"ruff format {path}",
+            fix=f"{fixer} {path}",
         )
         for path in sorted(paths)
     ]
@@ -444,20 +444,8 @@ def check_summary(
 
 
 def would_reformat(target: Target, lines: list[str]) -> list[Finding]:
-    paths = sorted(
-        {target.rel(m["path"]) for m in map(_WOULD_REFORMAT.match, lines) if m}
-    )
-    return [
-        Finding(
-            rule=WOULD_REFORMAT.id,
-            severity=Severity.LOW,
-            priority=Priority.P1,
-            message=WOULD_REFORMAT.title,
-            path=path,
-            fix=f"black {path}",
-        )
-        for path in paths
-    ]
+    paths = {target.rel(m["path"]) for m in map(_WOULD_REFORMAT.match, lines) if m}
+    return reformat_findings(WOULD_REFORMAT, "black", paths)
 
 
 def cannot_format(target: Target, lines: list[str]) -> list[Finding]:
