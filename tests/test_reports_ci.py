@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -13,6 +14,7 @@ from readiness.findings import Criterion, Status, Verdict
 from readiness.merge import merge, read
 from readiness.reports.json import JsonRenderer
 from readiness.reports.junit import JunitRenderer, case_name
+from tests.conftest import EXAMPLE
 from tests.test_report_sarif import sarif as checked_sarif
 from tests.test_reports import finding, gate, make_report, sample_report
 
@@ -303,3 +305,41 @@ def test_merge_refuses_conflicts_and_bad_files(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe")
     with pytest.raises(UsageError, match="not a UTF-8 text file"):
         read([binary])
+
+
+@pytest.mark.tools
+def test_one_partial_report_per_gate_merges_into_the_single_run_report(
+    tmp_path: Path,
+) -> None:
+    """The CI matrix's promise: a job per gate, merged, equals one audit."""
+    from readiness import cli  # noqa: PLC0415 - the end-to-end path
+
+    gates = ("markers", "lint", "sast", "secrets", "docs")
+    target = str(EXAMPLE)
+    whole = tmp_path / "whole"
+    selected = [arg for gate in gates for arg in ("--gate", gate)]
+    cli.main(["audit", target, *selected, "--format", "json", "--out", str(whole)])
+    partial = []
+    for name in gates:
+        out = tmp_path / name
+        cli.main(
+            ["audit", target, "--gate", name, "--format", "json", "--out", str(out)]
+        )
+        partial.append(out / "readiness-report.json")
+    merged_out = tmp_path / "merged"
+    files = [str(path) for path in partial]
+    cli.main(["report", "merge", *files, "--format", "json", "--out", str(merged_out)])
+
+    def comparable(path: Path) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        for key in ("generated_at", "summary"):
+            data.pop(key, None)
+        for result in data["gates"]:
+            result.pop("duration_s")
+            result.pop("cached")
+        return data
+
+    merged = comparable(merged_out / "readiness-report.json")
+    single = comparable(whole / "readiness-report.json")
+    assert [g["name"] for g in merged["gates"]] == list(gates)
+    assert merged == single

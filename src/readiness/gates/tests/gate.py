@@ -135,6 +135,8 @@ def evaluate(inputs: Inputs, outcome: Outcome) -> Evaluation:
     meaning = exit_meaning(outcome.returncode, collection_errors=len(broken))
     metrics: dict[str, int | float | str] = {
         "selection": str(inputs.selection),
+        # where the test environment's versions came from: the target's lock or not
+        "versions_from": inputs.environment.versions_from,
         "exit_code": outcome.returncode,
         "exit_meaning": meaning,
         "passed": counts["passed"],
