@@ -38,6 +38,13 @@ def readiness_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield folder
 
 
+@pytest.fixture(autouse=True)
+def no_machine_advisory_db(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The machine's default advisory database (CI sets one) stays out of the
+    tests: each test names the database it means, or none."""
+    monkeypatch.delenv("READINESS_ADVISORY_DB", raising=False)
+
+
 @pytest.fixture
 def make_repo(tmp_path: Path) -> MakeRepo:
     """Write ``{relative path: text}`` (text is dedented) into a fresh folder."""

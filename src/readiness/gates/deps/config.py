@@ -107,12 +107,13 @@ def load_config(ctx: GateContext) -> DepsConfig:
             f"[tool.readiness.deps] has unknown key {unknown[0]!r}; known keys: "
             + ", ".join(sorted(OPTION_KEYS))
         )
-    # --advisory-db, then READINESS_ADVISORY_DB, then the target's own setting
+    # --advisory-db, then the target's own setting, then READINESS_ADVISORY_DB
+    # (the machine's default database)
     database = ctx.settings.advisory_db
-    if database is None and os.environ.get(advisories_update.ENV_VAR):
-        database = Path(os.environ[advisories_update.ENV_VAR]).expanduser()
     if database is None and options.values.get("advisory-db") is not None:
         database = ctx.target.root / _string(options.values, "advisory-db")
+    if database is None and os.environ.get(advisories_update.ENV_VAR):
+        database = Path(os.environ[advisories_update.ENV_VAR]).expanduser()
     sources = options.strings("sources", tuple(SOURCES))
     _known("sources", sources, SOURCES)
     fail_locks = options.strings("fail-locks", ("prod",))
