@@ -407,8 +407,9 @@ def test_without_a_database_or_network_the_gate_says_what_it_tried(
         "no advisory source could run; tried uv audit (uv exited with code 2: cause:"
         " failed to lookup address information: Name or service not known);"
         " pip-audit (not installed); safety (not installed). Without network, point"
-        " the gate at an offline OSV database: --advisory-db FILE_OR_DIR or"
-        " [tool.readiness.deps] advisory-db"
+        " the gate at an offline OSV database: --advisory-db FILE_OR_DIR,"
+        " $READINESS_ADVISORY_DB, [tool.readiness.deps] advisory-db, or"
+        " `readiness advisories update`"
     )
     assert result.commands[0][:3] == ("uv", "audit", "--script")
 

@@ -123,7 +123,8 @@ class DepsGate(Gate):
             "no advisory source could run; tried "
             + "; ".join(tried)
             + ". Without network, point the gate at an offline OSV database:"
-            " --advisory-db FILE_OR_DIR or [tool.readiness.deps] advisory-db"
+            " --advisory-db FILE_OR_DIR, $READINESS_ADVISORY_DB,"
+            " [tool.readiness.deps] advisory-db, or `readiness advisories update`"
         )
 
 
