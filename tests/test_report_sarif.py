@@ -24,10 +24,10 @@ import pytest
 from readiness import cli
 from readiness.errors import UsageError
 from readiness.findings import Finding, Priority, Report, Severity, Status
+from readiness.reportfiles import SourceLines, uri_prefix
 from readiness.reports.interface import ReportError
 from readiness.reports.json import load
 from readiness.reports.sarif import FINGERPRINT_KEY, SarifRenderer, Snippet
-from readiness.reports.sources import SourceLines, uri_prefix
 from tests.conftest import EXAMPLE, REPO_ROOT
 from tests.test_reports import finding, gate, make_report, sample_report
 

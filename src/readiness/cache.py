@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from readiness import __version__, command
+from readiness.repofiles import walk
 from readiness.settings import Settings
 from readiness.target import Target
 
@@ -105,22 +106,13 @@ def _files(target: Target) -> list[str]:
             timeout_s=120,
         )
         names = [name for name in listed.stdout.split("\0") if name]
-    except command.ToolError:
-        names = [
-            path.relative_to(target.root).as_posix() for path in _walk(target.root)
-        ]
+    except command.ToolError:  # not a git repository: every file but the pruned
+        names = list(walk(target.root))
     return [
         name
         for name in dict.fromkeys(names)
         if not NEVER.intersection(name.split("/")[:-1])
     ]
-
-
-def _walk(root: Path) -> Iterable[Path]:
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(name for name in dirs if name not in NEVER)
-        for name in sorted(files):
-            yield Path(folder) / name
 
 
 def _file_hash(path: Path) -> str:

@@ -50,10 +50,10 @@ from readiness.findings import Priority, Report, Verdict
 from readiness.fixers import engine as fix_engine
 from readiness.fixresults import FixRequest
 from readiness.gates import registry
+from readiness.reportfiles import uri_prefix
 from readiness.reports import renderers, terminal
 from readiness.reports.fixsummary import summary as fix_summary
 from readiness.reports.gates import GateLine, gate_list
-from readiness.reports.sources import uri_prefix
 from readiness.reports.uptime import render as uptime_text
 from readiness.session import Session
 

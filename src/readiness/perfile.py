@@ -25,18 +25,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from readiness.atomicio import write_text_atomic
-
-#: Folders never holding the target's own sources.
-SKIPPED_DIRS = frozenset(
-    {".git", ".venv", "venv", ".nox", ".tox", "__pycache__", "node_modules", "build"}
-)
+from readiness.repofiles import walk
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,14 +45,10 @@ def python_files(root: Path, suffixes: Iterable[str] = (".py",)) -> dict[str, st
     """Every file with one of ``suffixes`` under ``root`` and its content hash."""
     wanted = tuple(suffixes)
     found: dict[str, str] = {}
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
-        for name in sorted(files):
-            if name.endswith(wanted):
-                path = Path(folder) / name
-                with contextlib.suppress(OSError):
-                    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-                    found[path.relative_to(root).as_posix()] = digest
+    for rel in walk(root):
+        if rel.endswith(wanted):
+            with contextlib.suppress(OSError):
+                found[rel] = hashlib.sha256((root / rel).read_bytes()).hexdigest()
     return found
 
 
