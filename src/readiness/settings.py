@@ -4,6 +4,7 @@
 [tool.readiness]
 timeout = 900                 # seconds each gate may run
 skip = ["typing"]             # gates left out unless named with --gate
+kind = "application"          # or "library"; default: from the evidence
 
 [tool.readiness.priorities]   # rule ID or ID prefix -> P0 | P1 | P2
 B101 = "P2"
@@ -29,7 +30,7 @@ from readiness.findings import Priority
 from readiness.target import Target
 
 DEFAULT_TIMEOUT_S = 900.0
-TOP_LEVEL_KEYS = frozenset({"timeout", "skip", "priorities", "fix", "waivers"})
+TOP_LEVEL_KEYS = frozenset({"timeout", "skip", "priorities", "fix", "waivers", "kind"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,6 +108,8 @@ def load(target: Target, gate_names: frozenset[str]) -> Settings:
             f"[tool.readiness] has unknown key {unknown[0]!r}; known keys: "
             + ", ".join(sorted(TOP_LEVEL_KEYS | gate_names))
         )
+    if raw.get("kind", "application") not in ("application", "library"):
+        raise ConfigError('[tool.readiness] kind must be "application" or "library"')
     top = GateOptions(gate="", values=raw)
     skip = tuple(top.strings("skip"))
     for name in skip:
