@@ -27,6 +27,7 @@ from typing import Any
 from readiness.accepted import Waiver, waivers
 from readiness.errors import ConfigError
 from readiness.findings import Priority
+from readiness.projectkind import KIND_ERROR
 from readiness.target import Target
 
 DEFAULT_TIMEOUT_S = 900.0
@@ -109,7 +110,7 @@ def load(target: Target, gate_names: frozenset[str]) -> Settings:
             + ", ".join(sorted(TOP_LEVEL_KEYS | gate_names))
         )
     if raw.get("kind", "application") not in ("application", "library"):
-        raise ConfigError('[tool.readiness] kind must be "application" or "library"')
+        raise ConfigError(KIND_ERROR)
     top = GateOptions(gate="", values=raw)
     skip = tuple(top.strings("skip"))
     for name in skip:
