@@ -290,6 +290,7 @@ def render_project(run: Run, judge: Judge, stubs: list[str]) -> tuple[list[str],
             f" | {cell(by_rule(gate['findings']), 120)}"
             f" | {gate['duration_s']:.1f} | {cell(gate['reason'] or '', 140)} |"
         )
+    lines += provenance(report)
     findings = findings_of(report)
     picked = sample(findings)
     picked_ids = {id(f) for f in picked}
@@ -332,6 +333,37 @@ def render_project(run: Run, judge: Judge, stubs: list[str]) -> tuple[list[str],
         "",
     ]
     return lines, tally
+
+
+#: Gate metrics that say where an environment, a configuration or a tool's
+#: version came from (the target's own, or readiness's default).
+PROVENANCE_KEYS = ("environment", "versions_from", "config", "formatter", "linter")
+
+
+def provenance(report: Mapping[str, Any]) -> list[str]:
+    """Where each gate's environment, configuration and tool versions came from."""
+    rows = []
+    for gate in report["gates"]:
+        metrics = gate.get("metrics")
+        if not isinstance(metrics, Mapping):
+            continue
+        said = [
+            f"{key} {metrics[key]}"
+            for key in sorted(metrics)
+            if key in PROVENANCE_KEYS or key.endswith(("_source", "_evidence"))
+        ]
+        if said:
+            rows.append(f"| {gate['name']} | {cell('; '.join(said), 300)} |")
+    if not rows:
+        return []
+    return [
+        "",
+        "Where the gates' environments, configurations and tool versions came from:",
+        "",
+        "| gate | from |",
+        "| --- | --- |",
+        *rows,
+    ]
 
 
 def stub(project: corpus.Project, finding: Mapping[str, Any]) -> str:
