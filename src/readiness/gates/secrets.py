@@ -279,7 +279,7 @@ def fixture_note(fixtures: Sequence[str]) -> str:
     shown = ", ".join(fixtures[:SHOWN_FIXTURES])
     more = len(fixtures) - SHOWN_FIXTURES
     return (
-        f"; {plural(len(fixtures), 'tracked fixture .env')} without credentials"
+        f"; {plural(len(fixtures), 'tracked fixture .env file')} without credentials"
         f" not reported: {shown}" + (f" and {more} more" if more > 0 else "")
     )
 
