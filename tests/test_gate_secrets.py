@@ -586,6 +586,8 @@ def test_env_file_names(name: str, expected: bool) -> None:  # noqa: FBT001
         ("password_field", False),
         ("SECRET_NAME", False),
         ("token_id", False),
+        ("TEST_PREFIX_TOKEN_COLOR", False),  # httpie: an ANSI colour for a token
+        ("password_style", False),
         ("monkey", False),
     ],
 )
