@@ -651,6 +651,7 @@ def test_these_test_files_hold_no_literal_secret() -> None:
     """The fixtures assemble their secrets; the scanner sees none in the sources."""
     here = Path(__file__).parent
     names = ["test_gate_secrets.py", "secrets_planted.py", "test_redact.py"]
+    names.append("test_secrets_precision.py")
     scan = scan_files(here, [n for n in names if (here / n).is_file()])
     assert scan.hits == ()
 
