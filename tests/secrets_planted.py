@@ -71,6 +71,13 @@ class Maker:
             ["-----BEGIN " + label + "-----", *lines, "-----END " + label + "-----"]
         )
 
+    def certificate(self) -> str:
+        """A certificate's PEM block: public, what a test PKI keeps beside its keys."""
+        lines = [self.of(ALNUM + "+/", 64) for _ in range(8)]
+        return "\n".join(
+            ["-----BEGIN CERTIFICATE-----", *lines, "-----END CERTIFICATE-----"]
+        )
+
     def jwt(self, claims: dict[str, object]) -> str:
         def part(data: dict[str, object]) -> str:
             raw = json.dumps(data, separators=(",", ":")).encode()
@@ -206,6 +213,14 @@ def files(m: Maker) -> dict[str, list[tuple[str, str | None, str | None]]]:
             (f'stripe.api_key = "{"sk" + "_test_"}{m.alnum(24)}"', None, "Stripe test-mode key"),
             (f'GH = "{gh}p_1234567890abcdefghijklmnopqrstuvwxyz"', None, "sequential token"),
             ('config = load(env={"BROKER_API_SECRET": "from-env"})', None, "short test value"),
+        ],
+        # a throw-away test CA (requests' tests/certs): its key beside its certificate
+        "tests/certs/ca/ca-private.key": [(m.pem(""), None, "test CA key beside its certificate")],
+        "tests/certs/ca/ca.crt": [(m.certificate(), None, None)],
+        # a tracked fixture .env with no credential (flask's tests/test_apps/.env)
+        "tests/test_apps/.env": [
+            ("FOO=env", None, "fixture .env"),
+            ("SPAM=1", None, None),
         ],
     }  # fmt: skip
 

@@ -45,7 +45,10 @@ if TYPE_CHECKING:  # tests/ is not a package; the fixtures' types are for mypy
 #: An AWS-shaped access key id and a keyword assignment, built from pieces.
 AWS_KEY = "AK" + "IA" + "Z7QW3MKJ5NPR2TYB"
 SECRET_VALUE = "q9Lm2" + "Zt7Wk4" + "#x"
-DOTENV_PROJECT = '[project]\nname = "a"\ndependencies = ["python-dotenv>=1"]\n'
+DOTENV_APPLICATION = (
+    '[project]\nname = "a"\ndependencies = ["python-dotenv>=1"]\n'
+    '[tool.readiness]\nkind = "application"\n'
+)
 API_SECRET = "_".join(["BROKER", "API", "SECRET"]) + "=" + SECRET_VALUE
 
 
@@ -88,9 +91,10 @@ def shown(result: GateResult) -> str:
 
 def test_the_planted_set_every_secret_found_and_no_decoy(tmp_path: Path) -> None:
     """27 real-format secrets (4 of them test fixtures or a local database, Low)
-    and 44 decoys of every false-alarm class seen on real projects."""
+    and 46 decoys of every false-alarm class seen on real projects; the test
+    CA's key is set apart as a test key."""
     planted, decoys = plant(tmp_path)
-    assert (len(planted), len(decoys)) == (27, 44)
+    assert (len(planted), len(decoys)) == (27, 46)
     scan = scan_files(tmp_path, list(walk(tmp_path)))
     found = [(h.path, h.line, h.shape.id, h.severity.value) for h in scan.hits]
     assert sorted(found) == sorted(
@@ -98,7 +102,10 @@ def test_the_planted_set_every_secret_found_and_no_decoy(tmp_path: Path) -> None
     )
     reported = {(h.path, h.line) for h in scan.hits}
     assert [d for d in decoys if (d.path, d.line) in reported] == []
-    assert (scan.scanned, scan.skipped) == (20, ())
+    assert (scan.scanned, scan.skipped) == (23, ())
+    assert [(h.path, h.line) for h in scan.test_keys] == [
+        ("tests/certs/ca/ca-private.key", 1)
+    ]
 
 
 def test_the_planted_set_per_rule_and_place(tmp_path: Path) -> None:
@@ -138,7 +145,7 @@ def test_the_planted_set_per_rule_and_place(tmp_path: Path) -> None:
 def test_the_gate_on_the_planted_set(tmp_path: Path, run_gate: RunGate) -> None:
     root = tmp_path / "planted"
     planted, _ = plant(root)
-    (root / ".gitignore").write_text(".env\n")
+    (root / ".gitignore").write_text("/.env\n")
     commit_all(root)
     result = run_gate(SecretsGate(), root)
     assert result.status is Status.FAIL
@@ -157,9 +164,20 @@ def test_the_gate_on_the_planted_set(tmp_path: Path, run_gate: RunGate) -> None:
     assert {f.priority for f in secrets if f.location not in low} == {Priority.P0}
     assert result.metrics["secrets"] == 23
     assert result.metrics["secrets_low"] == 4
-    assert result.criteria[-1].text == (
-        "no secret in the tracked files (23 found, 4 low-severity to review)"
-    )
+    assert result.metrics["test_keys"] == 1
+    assert [c.text for c in result.criteria] == [
+        (
+            "no .env file with credentials tracked by git (0 tracked; 1 tracked"
+            " fixture .env file without credentials not reported:"
+            " tests/test_apps/.env)"
+        ),
+        ".env and its variants ignored by git (0 not ignored)",
+        "untracked .env files owner-only, mode 0600 (0 readable by others)",
+        (
+            "no secret in the tracked files (23 found, 4 low-severity to review,"
+            " 1 test key beside certificates under tests/certs not reported)"
+        ),
+    ]
     by_location = {f.location: f for f in secrets}
     assert by_location["deploy/release.sh:2"].message == (
         "GitHub personal access token committed"
@@ -212,6 +230,7 @@ def test_the_examples_committed_env_is_a_critical_finding(
         "env_files": 1,
         "git": "yes",
         "env_tracked": 1,
+        "env_fixtures": 0,
         "env_not_ignored": 1,
         "dotenv": "env_file at src/legacy_app/config.py:11",
         "env_too_open": 0,
@@ -221,6 +240,7 @@ def test_the_examples_committed_env_is_a_critical_finding(
         "secrets": 0,
         "secrets_low": 0,
         "secrets_in_baseline": 0,
+        "test_keys": 0,
     }
     assert [c.met for c in result.criteria] == [False, False, True, True]
     values = [
@@ -281,7 +301,7 @@ def test_no_env_and_no_dotenv_use_means_no_ignore_finding(
     ("files", "evidence"),
     [
         (
-            {"pyproject.toml": DOTENV_PROJECT},
+            {"pyproject.toml": DOTENV_APPLICATION},
             "requires python-dotenv",
         ),
         (
@@ -295,9 +315,10 @@ def test_no_env_and_no_dotenv_use_means_no_ignore_finding(
     ],
 )
 @pytest.mark.tools
-def test_a_project_that_loads_a_dotenv_must_ignore_it(
+def test_an_application_that_loads_a_dotenv_must_ignore_it(
     make_repo: MakeRepo, run_gate: RunGate, files: dict[str, str], evidence: str
 ) -> None:
+    """An application by its declared kind, or by having no package at all."""
     root = make_repo({**files, "README.md": "Call load_dotenv() yourself.\n"})
     commit_all(root)
     result = run_gate(SecretsGate(), root)
@@ -306,27 +327,6 @@ def test_a_project_that_loads_a_dotenv_must_ignore_it(
     assert finding.message == (
         ".env is not ignored by git"
         f" (absent now, but the project loads one: {evidence})"
-    )
-
-
-@pytest.mark.tools
-def test_a_tracked_fixture_env_without_credentials_is_low(
-    make_repo: MakeRepo, run_gate: RunGate
-) -> None:
-    """flask's tests/test_apps/.env (``FOO=env``) was Critical before."""
-    root = make_repo({"tests/test_apps/.env": "FOO=env\n", "app.py": "x = 1\n"})
-    commit_all(root)
-    result = run_gate(SecretsGate(), root)
-    assert result.status is Status.PASS, result.findings
-    (finding,) = result.findings
-    assert (finding.rule, finding.severity, finding.priority) == (
-        ENV_TRACKED.id,
-        Severity.LOW,
-        Priority.P2,
-    )
-    assert finding.message == (
-        "tests/test_apps/.env is tracked by git; it assigns no credential-named"
-        " variable (a fixture?)"
     )
 
 
@@ -586,6 +586,8 @@ def test_env_file_names(name: str, expected: bool) -> None:  # noqa: FBT001
         ("password_field", False),
         ("SECRET_NAME", False),
         ("token_id", False),
+        ("TEST_PREFIX_TOKEN_COLOR", False),  # httpie: an ANSI colour for a token
+        ("password_style", False),
         ("monkey", False),
     ],
 )
@@ -649,6 +651,7 @@ def test_these_test_files_hold_no_literal_secret() -> None:
     """The fixtures assemble their secrets; the scanner sees none in the sources."""
     here = Path(__file__).parent
     names = ["test_gate_secrets.py", "secrets_planted.py", "test_redact.py"]
+    names.append("test_secrets_precision.py")
     scan = scan_files(here, [n for n in names if (here / n).is_file()])
     assert scan.hits == ()
 

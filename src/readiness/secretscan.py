@@ -16,7 +16,16 @@ are read and what a match means where it was found:
 * a database URL whose host is the local machine is Low;
 * a line marked ``pragma: allowlist secret`` (detect-secrets' marker, or the
   line before it marked ``pragma: allowlist nextline secret``) or
-  ``gitleaks:allow``, or matching an ``exclude_lines`` pattern, is skipped.
+  ``gitleaks:allow``, or matching an ``exclude_lines`` pattern, is skipped;
+* a test PKI's key is set apart, not reported (:attr:`Scan.test_keys`, counted
+  by the gate): a PEM private key in a test folder (a ``tests``, ``test`` or
+  ``testing`` folder, or under a path the target declares as its tests) whose
+  folder also holds a certificate (a ``-----BEGIN CERTIFICATE-----`` block in
+  a scanned file of that folder, the key's own file included). That is the
+  throw-away CA and server keys TLS tests need (requests' ``tests/certs``, made
+  by its Makefile and openssl configs; httpie's ``tests/client_certs``): there
+  is nothing to rotate. A private key anywhere else, or in a test folder with
+  no certificate beside it, stays reported (Low in tests).
 
 A hit records the secret's SHA-1 (what a detect-secrets baseline records)
 so that a baseline can accept it; never the secret itself.
@@ -75,6 +84,11 @@ DIGEST_FILES = (
 TEST_DIRS = frozenset(
     {"tests", "test", "testing", "fixtures", "testdata", "test_data", "__fixtures__"}
 )
+#: Folders whose keys beside a certificate are a test PKI's (narrower than
+#: TEST_DIRS: "fixtures" or "testdata" also name an application's data).
+PKI_TEST_DIRS = frozenset({"tests", "test", "testing"})
+CERTIFICATE = "-----BEGIN CERTIFICATE-----"
+PRIVATE_KEY = "private-key"
 TEST_FILES = ("test_*.py", "*_test.py", "conftest.py", "*_test.go", "*.test.[jt]s")
 DOC_DIRS = frozenset({"docs", "doc", "examples", "example", "samples"})
 DOC_SUFFIXES = frozenset({".md", ".rst", ".adoc", ".markdown"})
@@ -83,7 +97,7 @@ BARE_SUFFIXES = frozenset(
     {".ini", ".cfg", ".conf", ".properties", ".yaml", ".yml", ".sh", ".bash", ".env"}
 )
 #: Contexts that lower a weak-evidence match to Low.
-WEAK = frozenset({"private-key", "jwt", DATABASE_URL.id, KEYWORD.id})
+WEAK = frozenset({PRIVATE_KEY, "jwt", DATABASE_URL.id, KEYWORD.id})
 ALLOW = re.compile(r"pragma: ?allowlist[ -]secret|gitleaks:allow")
 ALLOW_NEXT = re.compile(r"pragma: ?allowlist[ -]nextline[ -]secret")
 
@@ -113,6 +127,8 @@ class Scan:
     hits: tuple[Hit, ...]
     skipped: tuple[Skipped, ...]
     scanned: int
+    #: test PKI keys (private keys beside a certificate in a test folder)
+    test_keys: tuple[Hit, ...] = ()
 
 
 def context_of(rel: str) -> str:
@@ -252,11 +268,17 @@ def scan_files(
     *,
     exclude_lines: Sequence[str] = (),
     max_bytes: int = MAX_BYTES,
+    test_paths: Sequence[str] = (),
 ) -> Scan:
-    """Scan ``files`` (relative to ``root``) in-process."""
+    """Scan ``files`` (relative to ``root``) in-process.
+
+    ``test_paths``: folders the target declares as its tests (beside the
+    ``tests``, ``test`` and ``testing`` folders), for the test PKI rule.
+    """
     patterns = [re.compile(p) for p in exclude_lines]
     hits: list[Hit] = []
     skipped: list[Skipped] = []
+    certified: set[PurePosixPath] = set()
     scanned = 0
     for rel in files:
         text = read_text(root / rel, max_bytes)
@@ -265,4 +287,38 @@ def scan_files(
             continue
         scanned += 1
         hits += scan_text(rel, text, patterns)
-    return Scan(hits=tuple(hits), skipped=tuple(skipped), scanned=scanned)
+        if CERTIFICATE in text:
+            certified.add(PurePosixPath(rel).parent)
+    keys = [h for h in hits if in_test_pki(h, certified, test_paths)]
+    return Scan(
+        hits=tuple(h for h in hits if h not in keys),
+        skipped=tuple(skipped),
+        scanned=scanned,
+        test_keys=tuple(keys),
+    )
+
+
+def folder_of_tests(rel: str, test_paths: Sequence[str] = ()) -> str:
+    """The test folder ``rel`` lies in, one level down (``tests/certs``), or ``""``.
+
+    One level down names the test PKI in a report (requests' keys are all
+    under ``tests/certs``), not each of its sub-folders.
+    """
+    parts = PurePosixPath(rel).parts[:-1]
+    declared = [PurePosixPath(p.strip("/")).parts for p in test_paths if p.strip("/.")]
+    for depth in range(len(parts)):
+        head = parts[: depth + 1]
+        if parts[depth] in PKI_TEST_DIRS or head in declared:
+            return "/".join(parts[: depth + 2])
+    return ""
+
+
+def in_test_pki(
+    hit: Hit, certified: set[PurePosixPath], test_paths: Sequence[str] = ()
+) -> bool:
+    """A private key in a test folder with a certificate beside it."""
+    return (
+        hit.shape.id == PRIVATE_KEY
+        and PurePosixPath(hit.path).parent in certified
+        and bool(folder_of_tests(hit.path, test_paths))
+    )

@@ -43,7 +43,8 @@ NAME_SUFFIX = re.compile(
     r"(?i)(?:_|-|\b)(?:env|env_?var|var|name|names|field|header|param|file|path|dir"
     r"|type|length|len|size|count|prefix|suffix|pattern|regex|label|hint|placeholder"
     r"|endpoint|url|uri|class|format|template|attr|setting|cmd|command|key_?name"
-    r"|id|ttl|timeout|expires?|expiry|max|min|mode|scheme|location|source)$"
+    r"|id|ttl|timeout|expires?|expiry|max|min|mode|scheme|location|source"
+    r"|colou?r|style)$"
 )
 #: Values that stand for a secret in documentation, templates and tests.
 PLACEHOLDER = re.compile(

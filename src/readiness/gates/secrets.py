@@ -1,18 +1,25 @@
 """The ``secrets`` gate: no credential committed, ``.env`` files out of git.
 
 The seed's "Configuration & Secrets": secrets are never committed and ``.env``
-has ``chmod 600`` semantics. Precision first: a maintainer acts on every line.
+has ``chmod 600`` semantics. Precision first: a maintainer acts on every line;
+what the gate leaves out is counted in its criteria, never silent.
 
 * SE001: a ``.env`` (or ``.env.*`` variant; templates such as ``.env.example``
-  excepted) is tracked (``git ls-files``). Critical when it assigns a value to a
-  credential-named variable or holds a secret shape; a tracked fixture with
-  neither (``FOO=env``) is Low, P2.
-* SE002: a ``.env`` that exists, or that the project loads (python-dotenv,
-  environs or django-environ among its requirements; ``load_dotenv``,
-  ``dotenv_values``, ``find_dotenv``, ``read_env`` or ``env_file`` in its
-  files), is not ignored: git answers (``git check-ignore --no-index``). A
-  project that never uses a ``.env`` gets no SE002; nor does a tracked fixture
-  without credentials (it is committed on purpose).
+  excepted) that assigns a value to a credential-named variable or holds a
+  secret shape is tracked (``git ls-files``): Critical. A tracked ``.env``
+  with neither (flask's ``tests/test_apps/.env``: ``FOO=env``) is a fixture,
+  committed on purpose: not a finding, counted and named in the criterion.
+* SE002: a ``.env`` is not ignored (git answers: ``git check-ignore
+  --no-index``). Checked for every ``.env`` that exists in the tree (fixtures
+  excepted), and for an absent root ``.env`` only when the project is an
+  application (:func:`readiness.projectkind.kind`) that loads one: python-dotenv,
+  environs or django-environ among its requirements, or its code calling
+  ``load_dotenv``, ``dotenv_values`` or ``read_env`` or naming an ``env_file``
+  (read by :mod:`readiness.dotenvfiles`: docstrings, comments and strings are
+  not code).
+  A library that loads ``.env`` (``flask run`` loads its user's, through the
+  optional python-dotenv) loads its users' file, not its own: the criterion
+  says so, with the evidence of the kind.
 * SE003: an *untracked* ``.env`` readable by group or others (git stores only
   644/755: a mode on a tracked file is not the repository's to fix).
 * SE004: a secret in the tracked files (every file outside git), found
@@ -21,10 +28,12 @@ has ``chmod 600`` semantics. Precision first: a maintainer acts on every line.
   rule set and not detect-secrets. Severity follows the evidence: a provider
   format is High (P0), a keyword assignment Medium (P0), and a private key,
   JWT, database password or keyword match in tests or docs is Low (P2, listed
-  for review, not failing the gate). Binary files and files over ``max_bytes``
-  are skipped and counted. A ``.secrets.baseline`` (detect-secrets' format) is
-  honoured: a secret recorded there (its SHA-1) is accepted unless audited as
-  real (``is_secret: true``).
+  for review, not failing the gate). A test PKI's keys (a private key beside a
+  certificate in a test folder: requests' ``tests/certs``) are counted, not
+  reported. Binary files and files over ``max_bytes`` are skipped and counted.
+  A ``.secrets.baseline`` (detect-secrets' format) is honoured: a secret
+  recorded there (its SHA-1) is accepted unless audited as real
+  (``is_secret: true``).
 
 A finding names the secret's type, file and line, never the secret (nor its
 hash). Outside a git repository the git checks are skipped, and the reason is
@@ -35,22 +44,27 @@ recorded in the ``git`` metric; a git that fails otherwise ends the gate as
 from __future__ import annotations
 
 import json
-import re
 import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
 from readiness import command
+from readiness.dotenvfiles import credentials, loading_evidence
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import Evaluation, Gate, GateContext, GateError
+from readiness.projectkind import kind
 from readiness.repofiles import excluded, in_checkout, outside_repository, walk
-from readiness.secretscan import MAX_BYTES, Hit, Scan, context_of, scan_files
-from readiness.secretshapes import KEYWORD, find_shapes, secret_key
+from readiness.secretscan import (
+    MAX_BYTES,
+    Hit,
+    Scan,
+    folder_of_tests,
+    scan_files,
+)
+from readiness.secretshapes import KEYWORD
+from readiness.wording import plural
 
 ENV_TRACKED = Rule(
     id="SE001",
@@ -105,13 +119,8 @@ DEFAULT_BASELINE = ".secrets.baseline"
 #: git must not take locks or write anything in the target; C locale: its
 #: "not a git repository" is read (repofiles.outside_repository).
 GIT_ENV = {"GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
-#: Distributions whose use means the project reads a ``.env`` file.
-DOTENV_PACKAGES = frozenset({"python-dotenv", "environs", "django-environ"})
-#: What loading a ``.env`` looks like in code and configuration.
-DOTENV_USE = re.compile(
-    r"\b(?:load_dotenv|dotenv_values|find_dotenv|read_env|env_file)\b"
-)
 SHOWN_SKIPPED = 5
+SHOWN_FIXTURES = 5
 CONTEXT_NOTE = {"test": " in a test file", "docs": " in documentation"}
 
 
@@ -153,6 +162,7 @@ class SecretsGate(Gate):
             files,
             exclude_lines=ctx.options.strings("exclude_lines"),
             max_bytes=max_bytes(ctx),
+            test_paths=ctx.target.test_paths,
         )
         findings: list[Finding] = []
         metrics: dict[str, int | float | str] = {"env_files": len(on_disk)}
@@ -166,35 +176,37 @@ class SecretsGate(Gate):
                 and not excluded(rel, exclude)
             ]
             holding = {rel: credentials(root / rel) for rel in tracked_env}
-            fixtures = {rel for rel, names in holding.items() if not names}
+            fixtures = [rel for rel in tracked_env if not holding[rel]]
+            committed = [rel for rel in tracked_env if holding[rel]]
             loads = dotenv_use(ctx, root, files)
+            library = users_dotenv(ctx, loads)
             candidates = sorted(
-                ({".env"} if loads else set())
-                | (set(on_disk) | set(tracked_env)) - fixtures
+                ({".env"} if loads and not library else set())
+                | (set(on_disk) | set(tracked_env)) - set(fixtures)
             )
             matched = ignored(ctx, candidates) if candidates else frozenset()
             not_ignored = [p for p in candidates if p not in matched]
-            findings += [tracked_finding(rel, holding[rel]) for rel in tracked_env]
+            findings += [tracked_finding(rel, holding[rel]) for rel in committed]
             findings += [
                 ignore_finding(rel, exists=rel in on_disk, loads=loads)
                 for rel in not_ignored
             ]
-            tracked_secrets = len(tracked_env) - len(fixtures)
             metrics |= {
                 "git": "yes",
-                "env_tracked": len(tracked_env),
+                "env_tracked": len(committed),
+                "env_fixtures": len(fixtures),
                 "env_not_ignored": len(not_ignored),
                 "dotenv": loads or "not used",
             }
             criteria += [
                 Criterion(
                     text="no .env file with credentials tracked by git"
-                    f" ({tracked_secrets} tracked)",
-                    met=not tracked_secrets,
+                    f" ({len(committed)} tracked{fixture_note(fixtures)})",
+                    met=not committed,
                 ),
                 Criterion(
                     text=".env and its variants ignored by git"
-                    f" ({len(not_ignored)} not ignored)",
+                    f" ({len(not_ignored)} not ignored{library})",
                     met=not not_ignored,
                 ),
             ]
@@ -225,11 +237,14 @@ class SecretsGate(Gate):
             "secrets": len(serious),
             "secrets_low": len(hits) - len(serious),
             "secrets_in_baseline": len(accepted),
+            "test_keys": len(scan.test_keys),
         }
         scope = "tracked files" if git.tracked is not None else "files"
         notes = [f"{len(accepted)} accepted in the baseline"] if accepted else []
         if len(hits) > len(serious):
             notes.append(f"{len(hits) - len(serious)} low-severity to review")
+        if scan.test_keys:
+            notes.append(test_key_note(scan.test_keys, ctx.target.test_paths))
         note = "".join(f", {n}" for n in notes)
         criteria.append(
             Criterion(
@@ -255,6 +270,44 @@ def scan_metrics(scan: Scan, listed: int) -> dict[str, int | float | str]:
     if shown:
         metrics["skipped"] = shown + (f" and {more} more" if more > 0 else "")
     return metrics
+
+
+def fixture_note(fixtures: Sequence[str]) -> str:
+    """What SE001 left out: tracked ``.env`` files that assign no credential."""
+    if not fixtures:
+        return ""
+    shown = ", ".join(fixtures[:SHOWN_FIXTURES])
+    more = len(fixtures) - SHOWN_FIXTURES
+    return (
+        f"; {plural(len(fixtures), 'tracked fixture .env file')} without credentials"
+        f" not reported: {shown}" + (f" and {more} more" if more > 0 else "")
+    )
+
+
+def test_key_note(keys: Sequence[Hit], test_paths: Sequence[str]) -> str:
+    """What SE004 left out: a test PKI's keys, by the test folder they are under."""
+    folders = sorted({folder_of_tests(h.path, test_paths) for h in keys})
+    return (
+        f"{plural(len(keys), 'test key')} beside certificates under"
+        f" {', '.join(folders)} not reported"
+    )
+
+
+def users_dotenv(ctx: GateContext, loads: str) -> str:
+    """Why an absent ``.env`` is not the project's own to ignore, or ``""``.
+
+    A library's ``.env`` loading (``flask run`` loading the application's
+    ``.env``) serves its users: the file is theirs, in their repositories.
+    """
+    if not loads:
+        return ""
+    project = kind(ctx.target)
+    if project.application:
+        return ""
+    return (
+        f"; an absent .env not checked: library ({project.evidence}):"
+        f" its .env loading ({loads}) serves its users"
+    )
 
 
 def max_bytes(ctx: GateContext) -> int:
@@ -345,52 +398,9 @@ def scan_list(
     ]
 
 
-def credentials(path: Path) -> list[str]:
-    """Credential-named variables a dotenv file assigns, and its secret shapes."""
-    if path.is_symlink():
-        return []
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    names = []
-    for line in text.splitlines():
-        key, sep, value = line.removeprefix("export ").partition("=")
-        value = value.strip().strip("'\"")
-        if sep and secret_key(key.strip()) and value and not value.startswith("$"):
-            names.append(key.strip())
-    names += sorted({m.shape.title for m in find_shapes(text)})
-    return names
-
-
 def dotenv_use(ctx: GateContext, root: Path, files: Iterable[str]) -> str:
     """Where the project shows it loads a ``.env`` file, or ``""``."""
-    for requirement in ctx.target.declared_requirements():
-        try:
-            name = canonicalize_name(Requirement(requirement).name)
-        except InvalidRequirement:
-            continue
-        if name in DOTENV_PACKAGES:
-            return f"requires {name}"
-    for rel in files:
-        if context_of(rel) == "docs" or PurePosixPath(rel).suffix not in {
-            ".py",
-            ".toml",
-            ".cfg",
-            ".ini",
-            ".yaml",
-            ".yml",
-        }:
-            continue
-        try:
-            text = (root / rel).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        found = DOTENV_USE.search(text)
-        if found:
-            line = text.count("\n", 0, found.start()) + 1
-            return f"{found.group(0)} at {rel}:{line}"
-    return ""
+    return loading_evidence(root, files, ctx.target.declared_requirements())
 
 
 def parse_json(text: str, what: str) -> Mapping[str, Any]:
@@ -416,16 +426,6 @@ def baseline_entries(path: Path) -> dict[tuple[str, str], bool]:
 
 
 def tracked_finding(rel: str, names: Sequence[str]) -> Finding:
-    if not names:
-        return Finding(
-            rule=ENV_TRACKED.id,
-            severity=Severity.LOW,
-            priority=Priority.P2,
-            message=f"{rel} is tracked by git; it assigns no credential-named"
-            " variable (a fixture?)",
-            path=rel,
-            fix="keep it if it is a fixture; otherwise untrack and ignore it",
-        )
     shown = ", ".join(dict.fromkeys(names))
     return Finding(
         rule=ENV_TRACKED.id,
