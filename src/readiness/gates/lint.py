@@ -27,9 +27,9 @@ For **ruff**, three things decide what it checks, and each is pinned down here:
 
 **flake8** runs at the version the project pins, with the plugins it pins, its
 own configuration file and its hook's configuration ``args``
-(:mod:`readiness.flake8_config`); its ``--format`` output, written to a
-scratch file, is read field by field. It fixes nothing: no finding carries a
-tool fix.
+(:mod:`readiness.flake8_config`); its ``--format`` output on stdout is read
+field by field (``--exit-zero`` leaves a non-zero exit to crashes). It fixes
+nothing: no finding carries a tool fix.
 
 **Scope**: the files the project's pre-commit hooks for the linter would not
 receive (their ``files``/``exclude``/``types``, top-level and per hook:
@@ -207,26 +207,21 @@ def run_flake8(ctx: GateContext, choice: flake8_config.Linter) -> Evaluation:
     kept, dropped = flake8_config.hook_args(hooks)
     chosen = any(arg.startswith(("--config", "--isolated")) for arg in kept)
     own_config = () if chosen else (("--config", config) if config else ("--isolated",))
-    report = ctx.scratch / "flake8-report.txt"
-    report.unlink(missing_ok=True)  # flake8 appends to its output file
     paths = ctx.options.strings("paths", (".",))
-    ctx.run(
+    completed = ctx.run(
         [
             flake8.executable,
             *own_config,
             *kept,
             "--exit-zero",
-            f"--output-file={report}",
             f"--format={flake8_config.FORMAT}",
             *paths,
         ]
     ).require_complete()
     try:
-        diagnostics = flake8_config.parse(report.read_text(encoding="utf-8"))
-    except OSError:
-        raise GateError("flake8 exited 0 but wrote no report file") from None
-    except (ValueError, UnicodeDecodeError) as error:
-        raise GateError(f"flake8's report cannot be read: {error}") from None
+        diagnostics = flake8_config.parse(completed.stdout)
+    except ValueError as error:
+        raise GateError(f"flake8's output cannot be read: {error}") from None
     every = [flake8_finding(target, item) for item in diagnostics]
     scope = Scope(precommit=precommit.scope(target.root, flake8_config.FLAKE8_HOOKS))
     ruff = _ruff(ctx)
