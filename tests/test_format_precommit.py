@@ -58,9 +58,7 @@ def test_a_file_the_ruff_format_hook_excludes_is_left_out_and_counted(
     result = run_gate(FormatGate(), root)
 
     assert result.status is Status.FAIL
-    assert [(f.rule, f.location) for f in result.findings] == [
-        ("FM003", "src/app.py")
-    ]
+    assert [(f.rule, f.location) for f in result.findings] == [("FM003", "src/app.py")]
     assert [c.text for c in result.criteria] == [
         "ruff format --check passes (1 file would be reformatted)"
     ]
@@ -110,9 +108,7 @@ def test_black_hooks_files_and_types_decide_too(
 
     result = run_gate(FormatGate(), root)
 
-    assert [(f.rule, f.location) for f in result.findings] == [
-        ("FM001", "src/app.py")
-    ]
+    assert [(f.rule, f.location) for f in result.findings] == [("FM001", "src/app.py")]
     assert result.metrics["formatter_evidence"] == "the black pre-commit hook"
     assert result.metrics["excluded_files"] == 2
     assert result.metrics["excluded_by"] == (
