@@ -231,13 +231,15 @@ def fake_flake8(
         (
             "./app.py:1:1: F401 'os' imported but unused\n",
             0,
-            "flake8's output cannot be read: not a flake8 diagnostic:"
-            " \"./app.py:1:1: F401 'os' imported but unused\"",
+            (
+                "flake8's output cannot be read: not a flake8 diagnostic:"
+                " \"./app.py:1:1: F401 'os' imported but unused\""
+            ),
         ),
         ("", 1, "flake8 exited with code 1"),
     ],
 )
-def test_unreadable_output_or_a_crash_is_a_gate_error(  # noqa: PLR0913 - pytest fixtures and parameters
+def test_unreadable_output_or_a_crash_is_a_gate_error(
     *,
     make_repo: MakeRepo,
     run_gate: RunGate,
