@@ -146,11 +146,6 @@ class Scope:
             return None
         return next(reason for reason in reasons if reason is not None)
 
-    @property
-    def filters(self) -> bool:
-        """Whether this scope can leave anything out at all."""
-        return bool(self.hooks)
-
     def folders(self) -> tuple[str, ...]:
         """Folder regexes every file under which is left out: the top-level
         ``exclude``, and a hook's when the tool has only that hook."""
