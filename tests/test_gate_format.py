@@ -484,8 +484,9 @@ def test_a_precommit_ruff_format_hook_pins_ruff_and_its_exclude_holds(
         "formatter": "ruff",
         "formatter_evidence": "the ruff-format pre-commit hook",
         "ruff_source": ".pre-commit-config.yaml (hook rev)",
-        "exclusions": ".pre-commit-config.yaml ruff-format hook exclude",
+        "exclusions": ".pre-commit-config.yaml ruff-format hook",
         "excluded_files": 1,
+        "excluded_by": "ruff-format hook exclude `^legacy/`=1",
     }
     assert result.tools == {"ruff": "0.6.9"}
     assert result.command == (

@@ -107,6 +107,8 @@ def test_a_target_without_config_is_isolated_from_a_parent_config(
         "blanket_noqa": 0,
         "config": "none (ruff's default rules E4,E7,E9,F, --isolated)",
         "ruff_source": "readiness's own",
+        "linter": "ruff",
+        "linter_evidence": "no linter configured: ruff's classic default rules",
     }
     common = ("ruff", "check", "--output-format", "json", "--no-fix", "--no-cache")
     assert result.commands == (
@@ -439,10 +441,12 @@ def test_without_ruff_config_only_ruffs_classic_default_rules_apply(
 BLACK_LIKE_PRECOMMIT = """
     exclude: ^(profiling/|tests/data/)
     repos:
-      - repo: https://github.com/pycqa/flake8
-        rev: 7.3.0
+      - repo: local
         hooks:
-          - id: flake8
+          - id: ruff
+            name: ruff
+            entry: ruff check
+            language: system
             exclude: ^src/vendored/
       - repo: https://github.com/pre-commit/mirrors-mypy
         rev: v1.10.0
@@ -466,11 +470,13 @@ def test_the_projects_precommit_and_black_exclusions_hold_without_ruff_config(
 ) -> None:
     """black's repository: 8,783 findings under ``tests/data`` (5,959 F821),
     which its pre-commit ``exclude`` and ``[tool.black] extend-exclude`` keep
-    out of its own linting.
+    out of its own linting (black lints with flake8 now: see
+    tests/test_lint_flake8.py; this layout with a ruff hook and no ruff
+    configuration keeps black's excludes).
 
     Plants an unused import in ``app.py`` (reported) and in each excluded
     place: ``tests/data/case.py`` (the top-level pre-commit ``exclude``),
-    ``profiling/run.py`` (same), ``src/vendored/lib.py`` (the flake8 hook's
+    ``profiling/run.py`` (same), ``src/vendored/lib.py`` (the ruff hook's
     ``exclude``), ``generated/out.py`` (black's ``extend-exclude`` only, a
     regex ruff is not given: its finding is filtered). The mypy hook's
     ``exclude`` of ``app.py`` is not the linter's and does not count.
@@ -491,10 +497,11 @@ def test_the_projects_precommit_and_black_exclusions_hold_without_ruff_config(
 
     assert sites(result) == ["app.py:1 F401"]
     assert result.metrics["exclusions"] == (
-        ".pre-commit-config.yaml exclude, .pre-commit-config.yaml flake8 hook"
-        " exclude, [tool.black] extend-exclude"
+        ".pre-commit-config.yaml ruff hook, [tool.black] extend-exclude"
     )
     assert result.metrics["excluded_findings"] == 1
+    assert result.metrics["excluded_by"] == "[tool.black] extend-exclude=1"
+    assert result.metrics["linter_evidence"] == "the ruff pre-commit hook"
     assert result.command == (
         "ruff",
         "check",

@@ -47,6 +47,7 @@ HOOK_REPOS = {
     "black": ("psf/black", "psf/black-pre-commit-mirror"),
     "mypy": ("pre-commit/mirrors-mypy",),
     "bandit": ("PyCQA/bandit",),
+    "flake8": ("PyCQA/flake8", "pycqa/flake8"),
 }
 _PIN = re.compile(
     r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*==\s*([^\s;#\\]+)"

@@ -71,15 +71,26 @@ def own_version(tool: str) -> str | None:
 
 
 def resolve(
-    target: Target, tool: str, *, run: environments.Runner, root: Path | None = None
+    target: Target,
+    tool: str,
+    *,
+    run: environments.Runner,
+    root: Path | None = None,
+    extras: tuple[str, ...] = (),
 ) -> Tool:
-    """``tool`` at the version ``target`` pins (installed if need be), else ours."""
+    """``tool`` at the version ``target`` pins (installed if need be), else ours;
+    ``extras`` (pinned plugins) are installed beside it, at our version if need be."""
     pin = pins.tool_pin(target.root, tool, dev_requirements=dev_requirements(target))
-    if pin is None:
+    own = own_version(tool)
+    if pin is None and (not extras or own is None):
         return Tool(name=tool, executable=tool, source=OWN)
-    if _same(pin.version, own_version(tool)):
+    if pin is None:
+        pin = pins.Pin(version=str(own), source=OWN)
+    if _same(pin.version, own) and not extras:
         return Tool(name=tool, executable=tool, source=pin.source, pinned=pin.version)
-    executable = install(tool, pin.version, source=pin.source, run=run, root=root)
+    executable = install(
+        tool, pin.version, source=pin.source, run=run, root=root, extras=extras
+    )
     return Tool(
         name=tool, executable=str(executable), source=pin.source, pinned=pin.version
     )
@@ -99,8 +110,10 @@ def install(
     source: str,
     run: environments.Runner,
     root: Path | None = None,
+    extras: tuple[str, ...] = (),
 ) -> Path:
-    """The executable of ``tool==version`` in its own environment, built if missing.
+    """The executable of ``tool==version`` (and ``extras``) in its own
+    environment, built if missing.
 
     Raises :class:`ToolEnvError` naming the tool, the version and ``source``
     (the file that pins it) when uv cannot install it.
@@ -113,6 +126,8 @@ def install(
     interpreter = environments.choose(environments.interpreters(run), None, None)
     digest = hashlib.sha256(str(interpreter.path).encode()).hexdigest()[:8]
     folder = (root or environments.cache_root()) / "tools"
+    if extras:
+        digest += "-" + hashlib.sha256("\n".join(extras).encode()).hexdigest()[:8]
     name = f"{re.sub(r'[^A-Za-z0-9._+-]', '_', f'{tool}-{version}')}-{digest}"
     path = folder / name
     executable = path / "bin" / tool
@@ -121,7 +136,7 @@ def install(
             return executable
         shutil.rmtree(path, ignore_errors=True)
         try:
-            _build(tool, version, path, interpreter.path, run)
+            _build(tool, version, path, interpreter.path, run, extras=extras)
         except command.ToolTimeout:
             shutil.rmtree(path, ignore_errors=True)
             raise
@@ -144,7 +159,13 @@ def install(
 
 
 def _build(
-    tool: str, version: str, path: Path, interpreter: Path, run: environments.Runner
+    tool: str,
+    version: str,
+    path: Path,
+    interpreter: Path,
+    run: environments.Runner,
+    *,
+    extras: tuple[str, ...] = (),
 ) -> None:
     run(
         ["uv", "venv", "--quiet", "--python", str(interpreter), str(path)],
@@ -154,7 +175,7 @@ def _build(
     python = path / "bin" / "python"
     wanted = f"{tool}=={version}"
     run(
-        ["uv", "pip", "install", "--quiet", "--python", str(python), wanted],
+        ["uv", "pip", "install", "--quiet", "--python", str(python), wanted, *extras],
         env=environments.UV_ENV,
         record=False,
     )

@@ -6,8 +6,14 @@
 ``black --check`` when it uses black, black by default (the checklist's tool).
 Metrics ``formatter`` and ``formatter_evidence`` say which and why. The
 formatter runs at the version the project pins (:mod:`readiness.toolenv`;
-metric ``ruff_source`` / ``black_source``), and files the pre-commit
-``exclude`` of its hooks keeps out are not reported.
+metric ``ruff_source`` / ``black_source``).
+
+**Scope**: when the project runs its formatter from pre-commit, a file its
+formatter hooks would not receive (their ``files``/``exclude``/``types``,
+top-level and per hook: :mod:`readiness.precommit`) is not reported: requests
+keeps ``tests/test_lowlevel.py`` out of its ruff-format hook on purpose.
+Metrics ``exclusions`` (which hooks decide), ``excluded_files`` and
+``excluded_by`` (how many files were left out, and why) say so.
 
 **black** has no machine-readable output, so its stderr lines are read:
 ``would reformat PATH`` for a file that needs formatting,
@@ -34,11 +40,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from readiness import pins, toolenv
+from readiness import pins, precommit, toolenv
 from readiness.cache import tool_folder
 from readiness.command import ToolFailed, last_line
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
@@ -52,6 +59,7 @@ from readiness.gates.interface import (
 )
 from readiness.perfile import PerFileMemo, Plan, tool_key
 from readiness.target import Target
+from readiness.wording import summarise
 
 WOULD_REFORMAT = Rule(
     id="FM001",
@@ -159,9 +167,10 @@ class FormatGate(Gate):
         else:
             reformat, failed, config = run_black(ctx, tool, paths)
             shown = "black --check"
-        exclusions = pins.format_exclusions(target.root, choice.tool)
-        kept = [f for f in reformat if not exclusions.excluded(f.path or "")]
-        broken = [f for f in failed if not exclusions.excluded(f.path or "")]
+        scope = precommit.scope(target.root, pins.FORMAT_HOOKS[choice.tool])
+        excluded: Counter[str] = Counter()
+        kept = in_scope(scope, reformat, excluded)
+        broken = in_scope(scope, failed, excluded)
         files = "file" if len(kept) == 1 else "files"
         text = f"{shown} passes ({len(kept)} {files} would be reformatted"
         text += f", {len(broken)} cannot be formatted)" if broken else ")"
@@ -173,15 +182,35 @@ class FormatGate(Gate):
             "formatter_evidence": choice.evidence,
             f"{choice.tool}_source": tool.source,
         }
-        if exclusions.excludes:
-            metrics["exclusions"] = exclusions.sources
-            dropped = len(reformat) + len(failed) - len(kept) - len(broken)
-            metrics["excluded_files"] = dropped
+        if scope.hooks:
+            metrics["exclusions"] = ", ".join(
+                dict.fromkeys(
+                    f".pre-commit-config.yaml {h.id} hook" for h in scope.hooks
+                )
+            )
+            metrics["excluded_files"] = sum(excluded.values())
+            if excluded:
+                metrics["excluded_by"] = summarise(excluded)
         return Evaluation(
             criteria=(Criterion(text=text, met=not kept and not broken),),
             findings=(*kept, *broken),
             metrics=metrics,
         )
+
+
+def in_scope(
+    scope: precommit.Scope, findings: list[Finding], excluded: Counter[str]
+) -> list[Finding]:
+    """The findings of files the project's formatter hooks would receive; the
+    others are counted in ``excluded`` by the reason they are left out."""
+    kept: list[Finding] = []
+    for finding in findings:
+        reason = scope.left_out(finding.path or "")
+        if reason is None:
+            kept.append(finding)
+        else:
+            excluded[reason] += 1
+    return kept
 
 
 def run_black(

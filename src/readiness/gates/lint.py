@@ -1,6 +1,13 @@
-"""The ``lint`` gate: ruff's diagnostics, plus invalid and blanket ``# noqa`` comments.
+"""The ``lint`` gate: the project's linter (ruff, or flake8 where the project
+lints with flake8), plus invalid and blanket ``# noqa`` comments.
 
-Three things decide what ruff checks, and each is pinned down here:
+**Which linter** is the project's (:func:`readiness.flake8_config.linter`):
+flake8 for a project that configures no ruff and lints with flake8 (its
+pre-commit hook, a ``[flake8]`` section, or flake8 among its dev
+dependencies), ruff otherwise. Metrics ``linter`` and ``linter_evidence`` say
+which and why. Findings keep the linter's rule codes (E741, F401...).
+
+For **ruff**, three things decide what it checks, and each is pinned down here:
 
 * the version: the ruff the target pins (its lock, a dev/test pin, or its
   ruff pre-commit hook's ``rev``), installed by :mod:`readiness.toolenv`;
@@ -14,17 +21,28 @@ Three things decide what ruff checks, and each is pinned down here:
   or the user's configuration, and ``--select E4,E7,E9,F`` keeps to ruff's
   classic default rules (ruff 0.16 widened its default to some 400 rules: a
   project that configures no ruff has never seen those);
-* exclusions: the project's own, beyond ruff's configuration: the ``exclude``
-  of ``.pre-commit-config.yaml`` and of its linter hooks, and, without a ruff
-  configuration, ``[tool.black]``'s excludes (:func:`readiness.pins.lint_exclusions`).
-  Folders (``^tests/data/``) become ``--extend-exclude ./tests/data``; every
-  other pattern filters the findings by path;
 * the cache: ``--no-cache``, so nothing is written into the target, and so
   ruff re-reads every file (its ``# noqa`` warnings are printed only then);
-* fixes: ``--no-fix``, whatever the target's ``fix = true`` says.
+  fixes: ``--no-fix``, whatever the target's ``fix = true`` says.
+
+**flake8** runs at the version the project pins, with the plugins it pins, its
+own configuration file and its hook's configuration ``args``
+(:mod:`readiness.flake8_config`); its ``--format`` output on stdout is read
+field by field (``--exit-zero`` leaves a non-zero exit to crashes). It fixes
+nothing: no finding carries a tool fix.
+
+**Scope**: the files the project's pre-commit hooks for the linter would not
+receive (their ``files``/``exclude``/``types``, top-level and per hook:
+:mod:`readiness.precommit`) are not reported, and without any linter
+configuration neither are ``[tool.black]``'s excludes (such a project lints
+the tree it formats). Metrics ``exclusions`` (what declares them),
+``excluded_findings`` and ``excluded_by`` (how many, and why) say what was
+left out. Excluded folders become ruff ``--extend-exclude ./dir`` patterns.
 
 Invalid ``# noqa`` comments appear only as warnings on ruff's stderr, so that
-text is read; everything else comes from ``--output-format json``.
+text is read; everything else comes from ``--output-format json``. A second
+ruff pass selects only ``PGH004`` (blanket ``# noqa``), whatever the linter:
+a bare or colon-less ``# noqa`` silences every rule under flake8 too.
 """
 
 from __future__ import annotations
@@ -33,9 +51,10 @@ import json
 import re
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from readiness import pins, toolenv
+from readiness import flake8_config, pins, precommit, toolenv
 from readiness.command import Completed, last_line
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import (
@@ -47,7 +66,7 @@ from readiness.gates.interface import (
     GateError,
 )
 from readiness.target import Target
-from readiness.wording import summarise
+from readiness.wording import plural, summarise
 
 INVALID_NOQA = Rule(
     id="LN001",
@@ -92,86 +111,249 @@ class LintGate(Gate):
     name = "lint"
     title = "ruff lint"
     priority = Priority.P1
-    inputs = PYTHON_SOURCES + PROJECT_FILES + ("ruff.toml", ".ruff.toml")
+    inputs = PYTHON_SOURCES + PROJECT_FILES + ("ruff.toml", ".ruff.toml", ".flake8")
     cost = 5.0
 
     def run(self, ctx: GateContext) -> Evaluation:
-        ruff = toolenv.resolve(ctx.target, "ruff", run=ctx.run)
-        if ruff.own:
-            ctx.tool_version("ruff")
-        else:
-            ctx.record_tool("ruff", ruff.pinned or "")
-        paths = ctx.options.strings("paths", (".",))
-        config = ruff_config(ctx.target)
-        exclusions = pins.lint_exclusions(ctx.target.root, ctx.target.pyproject)
-        folders = exclusions.ruff_patterns()
-        base = [
-            ruff.executable,
-            "check",
-            "--output-format",
-            "json",
-            "--no-fix",
-            "--no-cache",
-            "--force-exclude",
-            *(() if config else ("--isolated",)),
-            *(f"--extend-exclude={folder}" for folder in folders),
-        ]
-        select = () if config else ("--select", CLASSIC_DEFAULT)
-        main = ctx.run([*base, *select, *paths], ok_codes=(0, 1))
-        diagnostics = read_diagnostics(json_output(main))
-        # A second, cheap pass for blanket noqa comments, whatever the target selects;
-        # the target's exclusions and per-file ignores still apply.
-        blanket_pass = ctx.run(
-            [*base, "--select", BLANKET_NOQA, *paths], ok_codes=(0, 1)
+        target = ctx.target
+        choice = flake8_config.linter(
+            target.root,
+            target.pyproject,
+            dev_requirements=toolenv.dev_requirements(target),
         )
-        blanket = [
-            item
-            for item in read_diagnostics(json_output(blanket_pass))
-            if item.get("code") == BLANKET_NOQA
-        ]
+        if choice.tool == "flake8":
+            return run_flake8(ctx, choice)
+        return run_ruff(ctx, choice)
 
-        every = [diagnostic_finding(ctx.target, item) for item in diagnostics]
-        reported = [f for f in every if not exclusions.excluded(f.path or "")]
-        seen = {(f.path, f.line) for f in reported if f.rule == BLANKET_NOQA}
-        extra: list[Finding] = []
-        for item in blanket:
-            finding = diagnostic_finding(ctx.target, item)
-            if (finding.path, finding.line) not in seen and not exclusions.excluded(
-                finding.path or ""
-            ):
-                seen.add((finding.path, finding.line))
-                extra.append(finding)
-        invalid = [
-            f
-            for f in invalid_noqa_findings(ctx.target, main.stderr)
-            if not exclusions.excluded(f.path or "")
-        ]
 
-        open_count = len(reported) + len(invalid)
-        metrics: dict[str, int | float | str] = {
-            "total": len(reported),
-            "fixable": sum(1 for finding in reported if finding.tool_fix),
-            "by_rule": summarise(Counter(finding.rule for finding in reported)),
-            "invalid_noqa": len(invalid),
-            "blanket_noqa": len(seen),
-            "config": config
-            or f"none (ruff's default rules {CLASSIC_DEFAULT}, --isolated)",
-            "ruff_source": ruff.source,
-        }
-        if exclusions.excludes:
-            metrics["exclusions"] = exclusions.sources
-            metrics["excluded_findings"] = len(every) - len(reported)
-        return Evaluation(
-            criteria=(
-                Criterion(
-                    text=f"ruff check passes ({open_count}"
-                    f" finding{'' if open_count == 1 else 's'})",
-                    met=open_count == 0,
-                ),
+@dataclass(frozen=True, kw_only=True)
+class Scope:
+    """What the project leaves out of its linting, beyond the linter's own
+    configuration: its pre-commit scope and (without a linter configured)
+    black's excludes."""
+
+    precommit: precommit.Scope
+    black: tuple[pins.Exclude, ...] = ()
+
+    def left_out(self, path: str) -> str | None:
+        """Why ``path``'s findings are not reported; ``None`` if they are."""
+        reason = self.precommit.left_out(path)
+        if reason is None:
+            reason = next((e.source for e in self.black if e.matches(path)), None)
+        return reason
+
+    @property
+    def sources(self) -> str:
+        found = [f".pre-commit-config.yaml {h.id} hook" for h in self.precommit.hooks]
+        found += [item.source for item in self.black]
+        return ", ".join(dict.fromkeys(found))
+
+    def ruff_folders(self) -> tuple[str, ...]:
+        """``--extend-exclude`` patterns for the excludes that are whole folders."""
+        found: list[str] = []
+        for pattern in self.precommit.folders():
+            found.extend(pins.Exclude(pattern=pattern, source="").folders() or ())
+        return tuple(dict.fromkeys(found))
+
+
+def run_ruff(ctx: GateContext, choice: flake8_config.Linter) -> Evaluation:
+    """``ruff check`` with the project's configuration (or the classic rules)."""
+    ruff = _ruff(ctx)
+    paths = ctx.options.strings("paths", (".",))
+    config = ruff_config(ctx.target)
+    scope = Scope(
+        precommit=precommit.scope(ctx.target.root, flake8_config.RUFF_HOOKS),
+        black=(
+            tuple(pins.black_excludes(ctx.target.pyproject)) if config is None else ()
+        ),
+    )
+    base = ruff_base(ruff, isolated=config is None, excludes=scope.ruff_folders())
+    select = () if config else ("--select", CLASSIC_DEFAULT)
+    main = ctx.run([*base, *select, *paths], ok_codes=(0, 1))
+    every = [
+        diagnostic_finding(ctx.target, item)
+        for item in read_diagnostics(json_output(main))
+    ]
+    blanket, invalid = noqa_pass(ctx, base, paths, main.stderr)
+    metrics: dict[str, int | float | str] = {
+        "config": config
+        or f"none (ruff's default rules {CLASSIC_DEFAULT}, --isolated)",
+        "ruff_source": ruff.source,
+    }
+    return evaluate(
+        "ruff check",
+        choice=choice,
+        scope=scope,
+        every=every,
+        blanket=blanket,
+        invalid=invalid,
+        metrics=metrics,
+    )
+
+
+def run_flake8(ctx: GateContext, choice: flake8_config.Linter) -> Evaluation:
+    """flake8 at the project's version, with its plugins and configuration."""
+    target = ctx.target
+    hooks = precommit.hooks(target.root, flake8_config.FLAKE8_HOOKS)
+    plugins = flake8_config.plugins(
+        target.root, hooks, toolenv.dev_requirements(target)
+    )
+    flake8 = toolenv.resolve(target, "flake8", run=ctx.run, extras=plugins.pinned)
+    if flake8.own:
+        ctx.tool_version("flake8")
+    else:
+        ctx.record_tool("flake8", flake8.pinned or "")
+    config = flake8_config.config_file(target.root)
+    kept, dropped = flake8_config.hook_args(hooks)
+    chosen = any(arg.startswith(("--config", "--isolated")) for arg in kept)
+    own_config = () if chosen else (("--config", config) if config else ("--isolated",))
+    paths = ctx.options.strings("paths", (".",))
+    completed = ctx.run(
+        [
+            flake8.executable,
+            *own_config,
+            *kept,
+            "--exit-zero",
+            f"--format={flake8_config.FORMAT}",
+            *paths,
+        ]
+    ).require_complete()
+    try:
+        diagnostics = flake8_config.parse(completed.stdout)
+    except ValueError as error:
+        raise GateError(f"flake8's output cannot be read: {error}") from None
+    every = [flake8_finding(target, item) for item in diagnostics]
+    scope = Scope(precommit=precommit.scope(target.root, flake8_config.FLAKE8_HOOKS))
+    ruff = _ruff(ctx)
+    folders = (*flake8_config.excludes(target.root, config), *scope.ruff_folders())
+    base = ruff_base(ruff, isolated=True, excludes=folders)
+    blanket, invalid = noqa_pass(ctx, base, paths, None)
+    metrics: dict[str, int | float | str] = {
+        "config": config or "none (flake8 defaults, --isolated)",
+        "flake8_source": flake8.source,
+        "ruff_source": ruff.source,
+    }
+    if kept or dropped:
+        metrics["hook_args"] = " ".join(kept) or "none"
+    if dropped:
+        metrics["hook_args_ignored"] = " ".join(dropped)
+    if plugins.pinned:
+        metrics["plugins"] = ", ".join(plugins.pinned)
+    if plugins.unpinned:
+        metrics["plugins_not_installed"] = (
+            ", ".join(plugins.unpinned) + " (no pinned version)"
+        )
+    return evaluate(
+        "flake8",
+        choice=choice,
+        scope=scope,
+        every=every,
+        blanket=blanket,
+        invalid=invalid,
+        metrics=metrics,
+    )
+
+
+def _ruff(ctx: GateContext) -> toolenv.Tool:
+    ruff = toolenv.resolve(ctx.target, "ruff", run=ctx.run)
+    if ruff.own:
+        ctx.tool_version("ruff")
+    else:
+        ctx.record_tool("ruff", ruff.pinned or "")
+    return ruff
+
+
+def ruff_base(
+    ruff: toolenv.Tool, *, isolated: bool, excludes: tuple[str, ...]
+) -> list[str]:
+    return [
+        ruff.executable,
+        "check",
+        "--output-format",
+        "json",
+        "--no-fix",
+        "--no-cache",
+        "--force-exclude",
+        *(("--isolated",) if isolated else ()),
+        *(f"--extend-exclude={folder}" for folder in excludes),
+    ]
+
+
+def noqa_pass(
+    ctx: GateContext, base: list[str], paths: tuple[str, ...], stderr: str | None
+) -> tuple[list[Finding], list[Finding]]:
+    """Blanket ``# noqa`` diagnostics (a second, cheap pass selecting only
+    ``PGH004``, whatever the target selects; its exclusions and per-file
+    ignores still apply) and invalid ``# noqa`` warnings (of ``stderr``, the
+    main ruff pass's, else of this pass)."""
+    completed = ctx.run([*base, "--select", BLANKET_NOQA, *paths], ok_codes=(0, 1))
+    blanket = [
+        diagnostic_finding(ctx.target, item)
+        for item in read_diagnostics(json_output(completed))
+        if item.get("code") == BLANKET_NOQA
+    ]
+    warnings = completed.stderr if stderr is None else stderr
+    return blanket, invalid_noqa_findings(ctx.target, warnings)
+
+
+def evaluate(
+    shown: str,
+    *,
+    choice: flake8_config.Linter,
+    scope: Scope,
+    every: list[Finding],
+    blanket: list[Finding],
+    invalid: list[Finding],
+    metrics: dict[str, int | float | str],
+) -> Evaluation:
+    """The linter's findings in scope, blanket and invalid ``# noqa`` ones
+    not already among them, and the metrics that say what was left out."""
+    excluded: Counter[str] = Counter()
+
+    def kept(findings: list[Finding]) -> list[Finding]:
+        found = []
+        for finding in findings:
+            reason = scope.left_out(finding.path or "")
+            if reason is None:
+                found.append(finding)
+            else:
+                excluded[reason] += 1
+        return found
+
+    reported = kept(every)
+    seen = {(f.path, f.line) for f in reported if f.rule == BLANKET_NOQA}
+    extra: list[Finding] = []
+    for finding in kept(blanket):
+        if (finding.path, finding.line) not in seen:
+            seen.add((finding.path, finding.line))
+            extra.append(finding)
+    noqa = kept(invalid)
+    open_count = len(reported) + len(noqa)
+    result: dict[str, int | float | str] = {
+        "total": len(reported),
+        "fixable": sum(1 for finding in reported if finding.tool_fix),
+        "by_rule": summarise(Counter(finding.rule for finding in reported)),
+        "invalid_noqa": len(noqa),
+        "blanket_noqa": len(seen),
+        **metrics,
+        "linter": choice.tool,
+        "linter_evidence": choice.evidence,
+    }
+    if scope.sources:
+        result["exclusions"] = scope.sources
+        result["excluded_findings"] = sum(excluded.values())
+        if excluded:
+            result["excluded_by"] = summarise(excluded)
+    return Evaluation(
+        criteria=(
+            Criterion(
+                text=f"{shown} passes ({plural(open_count, 'finding')})",
+                met=open_count == 0,
             ),
-            findings=(*reported, *extra, *invalid),
-            metrics=metrics,
-        )
+        ),
+        findings=(*reported, *extra, *noqa),
+        metrics=result,
+    )
 
 
 def ruff_config(target: Target) -> str | None:
@@ -227,6 +409,36 @@ def diagnostic_finding(target: Target, item: Mapping[str, Any]) -> Finding:
         line=line if isinstance(line, int) else None,
         fix=fix_hint(rule, safe=safe, url=item.get("url")),
         tool_fix=safe,
+    )
+
+
+#: Where each flake8 code family is documented (the first prefix that matches).
+FLAKE8_DOCS = (
+    ("F", "https://flake8.pycqa.org/en/latest/user/error-codes.html"),
+    ("C90", "https://github.com/PyCQA/mccabe"),
+    ("E", "https://pycodestyle.pycqa.org/en/latest/intro.html#error-codes"),
+    ("W", "https://pycodestyle.pycqa.org/en/latest/intro.html#error-codes"),
+)
+#: flake8's codes for a file it could not read or parse.
+FLAKE8_BROKEN = frozenset({"E902", "E999"})
+
+
+def flake8_finding(target: Target, item: flake8_config.Diagnostic) -> Finding:
+    """One flake8 diagnostic, under its own code; pyflakes' and broken files'
+    codes are medium, like ruff's F rules and syntax errors."""
+    serious = item.code.startswith("F") or item.code in FLAKE8_BROKEN
+    docs = next(
+        (url for prefix, url in FLAKE8_DOCS if item.code.startswith(prefix)), None
+    )
+    return Finding(
+        rule=item.code,
+        severity=Severity.MEDIUM if serious else Severity.LOW,
+        priority=Priority.P1,
+        message=item.text.strip() or item.code,
+        path=target.rel(item.path),
+        line=item.row or None,
+        fix=docs
+        or f"see the documentation of the flake8 plugin that reports {item.code}",
     )
 
 
