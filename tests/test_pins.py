@@ -185,48 +185,6 @@ def test_excludes_match_as_precommit_and_black_do() -> None:
     assert not Exclude(pattern="(", source="broken").matches("anything.py")
 
 
-def test_lint_and_format_exclusions(make_repo: MakeRepo) -> None:
-    precommit = """
-        exclude: ^data/
-        repos:
-          - repo: https://github.com/astral-sh/ruff-pre-commit
-            rev: v0.6.9
-            hooks:
-              - id: ruff
-                exclude: ^lint-only/
-              - id: ruff-format
-                exclude: ^format-only/
-          - repo: https://github.com/pre-commit/mirrors-mypy
-            rev: v1.10.0
-            hooks:
-              - id: mypy
-                exclude: ^typing-only/
-    """
-    root = make_repo({".pre-commit-config.yaml": precommit, "pyproject.toml": ""})
-    black = {"tool": {"black": {"extend-exclude": "gen/", "line-length": 99}}}
-
-    lint = pins.lint_exclusions(root, black)
-    assert lint.sources == (
-        ".pre-commit-config.yaml exclude, .pre-commit-config.yaml ruff hook"
-        " exclude, [tool.black] extend-exclude"
-    )
-    assert lint.ruff_patterns() == ("./data", "./lint-only")
-    assert lint.excluded("data/a.py")
-    assert lint.excluded("gen/b.py")
-    assert not lint.excluded("typing-only/c.py")
-    with_ruff = {"tool": {**black["tool"], "ruff": {}}}
-    assert pins.lint_exclusions(root, with_ruff).sources == (
-        ".pre-commit-config.yaml exclude, .pre-commit-config.yaml ruff hook exclude"
-    )
-    assert pins.format_exclusions(root, "ruff").ruff_patterns() == (
-        "./data",
-        "./format-only",
-    )
-    assert pins.format_exclusions(root, "black").sources == (
-        ".pre-commit-config.yaml exclude"
-    )
-
-
 @pytest.mark.parametrize(
     ("files", "pyproject", "expected"),
     [

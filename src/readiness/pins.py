@@ -274,8 +274,6 @@ def ruff_config(root: Path, pyproject: Mapping[str, Any]) -> str | None:
     return None
 
 
-#: pre-commit hooks that lint Python: their ``exclude`` is what the project lints.
-LINT_HOOKS = frozenset({"ruff", "ruff-check", "flake8"})
 #: pre-commit hooks that format Python, by formatter.
 FORMAT_HOOKS = {
     "ruff": frozenset({"ruff-format"}),
@@ -326,46 +324,6 @@ class Exclude:
         )
 
 
-@dataclass(frozen=True, kw_only=True)
-class Exclusions:
-    """What the project keeps out of its linter or formatter, beyond the tool's
-    own configuration: pre-commit excludes and (without ruff) black's."""
-
-    excludes: tuple[Exclude, ...] = ()
-
-    def excluded(self, path: str) -> bool:
-        return any(item.matches(path) for item in self.excludes)
-
-    @property
-    def sources(self) -> str:
-        return ", ".join(dict.fromkeys(item.source for item in self.excludes))
-
-    def ruff_patterns(self) -> tuple[str, ...]:
-        """``--extend-exclude`` patterns for the excludes that translate to folders."""
-        found: list[str] = []
-        for item in self.excludes:
-            found.extend(item.folders() or ())
-        return tuple(dict.fromkeys(found))
-
-
-def precommit_excludes(root: Path, hook_ids: Iterable[str]) -> list[Exclude]:
-    """The top-level ``exclude`` of ``.pre-commit-config.yaml`` (every hook obeys
-    it) and the ``exclude`` of each hook among ``hook_ids``."""
-    data = _precommit(root)
-    wanted = frozenset(hook_ids)
-    found: list[Exclude] = []
-    top = data.get("exclude")
-    if isinstance(top, str) and top.strip():
-        found.append(Exclude(pattern=top, source=".pre-commit-config.yaml exclude"))
-    for repo in _repos(data):
-        for hook in _hooks(repo):
-            hook_id, pattern = str(hook.get("id")), hook.get("exclude")
-            if hook_id in wanted and isinstance(pattern, str) and pattern.strip():
-                source = f".pre-commit-config.yaml {hook_id} hook exclude"
-                found.append(Exclude(pattern=pattern, source=source))
-    return found
-
-
 def black_excludes(pyproject: Mapping[str, Any]) -> list[Exclude]:
     """``[tool.black]`` ``exclude``, ``extend-exclude`` and ``force-exclude``."""
     tool = pyproject.get("tool", {})
@@ -377,19 +335,3 @@ def black_excludes(pyproject: Mapping[str, Any]) -> list[Exclude]:
         for key in _BLACK_EXCLUDES
         if isinstance(black.get(key), str) and black[key].strip()
     ]
-
-
-def lint_exclusions(root: Path, pyproject: Mapping[str, Any]) -> Exclusions:
-    """What the project does not lint: its pre-commit excludes of the linter
-    hooks; without a ruff configuration also black's excludes, since such a
-    project lints (with flake8, say) the tree it formats."""
-    found = precommit_excludes(root, LINT_HOOKS)
-    if ruff_config(root, pyproject) is None:
-        found += black_excludes(pyproject)
-    return Exclusions(excludes=tuple(found))
-
-
-def format_exclusions(root: Path, tool: str) -> Exclusions:
-    """What the project does not format: the pre-commit excludes of ``tool``'s
-    hooks (the formatter reads its own configuration's excludes itself)."""
-    return Exclusions(excludes=tuple(precommit_excludes(root, FORMAT_HOOKS[tool])))
