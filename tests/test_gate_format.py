@@ -13,6 +13,7 @@ from readiness.findings import Finding, GateResult, Priority, Severity, Status
 from readiness.gates import registry
 from readiness.gates.format import (
     CANNOT_FORMAT,
+    NOT_ADOPTED,
     RUFF_CANNOT_FORMAT,
     RUFF_WOULD_REFORMAT,
     WOULD_REFORMAT,
@@ -39,6 +40,10 @@ LONG = (
 
 
 INTERNAL = "black produced invalid code: a bug in black"
+
+
+#: The project adopts black through its dev dependencies (per-file findings).
+BLACK_IN_DEV = '[dependency-groups]\ndev = ["black"]\n'
 
 
 def check(run_gate: RunGate, root: Path) -> GateResult:
@@ -79,9 +84,12 @@ def test_registered_with_its_description() -> None:
     )
 
 
-def test_each_unformatted_file_is_one_finding(
+def test_a_project_that_adopts_no_formatter_gets_one_finding(
     make_repo: MakeRepo, run_gate: RunGate, tmp_path: Path
 ) -> None:
+    """httpie configures no formatter: 108 per-file "would be reformatted by
+    black" findings judged the default formatter's, not the project's, debt.
+    One FM005 for the choice instead."""
     # A parent's configuration must not leak in: at line-length 10 every file
     # here would need reformatting.
     (tmp_path / "pyproject.toml").write_text(
@@ -95,16 +103,18 @@ def test_each_unformatted_file_is_one_finding(
     result = check(run_gate, root)
 
     assert result.status is Status.FAIL
-    assert result.findings == tuple(
+    assert result.findings == (
         Finding(
-            rule=WOULD_REFORMAT.id,
+            rule=NOT_ADOPTED.id,
             severity=Severity.LOW,
-            priority=Priority.P1,
-            message="would be reformatted by black",
-            path=path,
-            fix=f"black {path}",
-        )
-        for path in ("a.py", "pkg/b.py")
+            priority=Priority.P2,
+            message=(
+                "no formatter adopted; black (readiness's default) would reformat"
+                " 2 files: a.py, pkg/b.py"
+            ),
+            fix="adopt a formatter (black or ruff format), run it once, check it in CI",
+            details={"files_to_reformat": 2},
+        ),
     )
     assert [(c.text, c.met) for c in result.criteria] == [
         ("black --check passes (2 files would be reformatted)", False)
@@ -122,6 +132,35 @@ def test_each_unformatted_file_is_one_finding(
     assert result.command[4:] == (".",)
     assert "black" in result.tools
     assert files_under(root) == before
+
+
+def test_each_unformatted_file_is_one_finding(
+    make_repo: MakeRepo, run_gate: RunGate
+) -> None:
+    root = make_repo(
+        {
+            "pyproject.toml": BLACK_IN_DEV,
+            "a.py": UNFORMATTED,
+            "pkg/b.py": UNFORMATTED,
+            "pkg/ok.py": FORMATTED,
+        }
+    )
+
+    result = check(run_gate, root)
+
+    assert result.status is Status.FAIL
+    assert result.findings == tuple(
+        Finding(
+            rule=WOULD_REFORMAT.id,
+            severity=Severity.LOW,
+            priority=Priority.P1,
+            message="would be reformatted by black",
+            path=path,
+            fix=f"black {path}",
+        )
+        for path in ("a.py", "pkg/b.py")
+    )
+    assert result.metrics["formatter_evidence"] == "black in the dev/test dependencies"
 
 
 def test_the_targets_line_length_is_honoured(
@@ -145,7 +184,12 @@ def test_the_targets_line_length_is_honoured(
 def test_a_pyproject_without_black_settings_means_black_defaults(
     make_repo: MakeRepo, run_gate: RunGate
 ) -> None:
-    root = make_repo({"pyproject.toml": "[project]\nname = 'app'\n", "app.py": LONG})
+    root = make_repo(
+        {
+            "pyproject.toml": f"[project]\nname = 'app'\n{BLACK_IN_DEV}",
+            "app.py": LONG,
+        }
+    )
 
     result = check(run_gate, root)
 
@@ -157,7 +201,12 @@ def test_files_black_cannot_parse_are_medium_findings(
     make_repo: MakeRepo, run_gate: RunGate
 ) -> None:
     root = make_repo(
-        {"a.py": UNFORMATTED, "broken.py": "def f(:\n    pass\n", "ok.py": FORMATTED}
+        {
+            "pyproject.toml": BLACK_IN_DEV,
+            "a.py": UNFORMATTED,
+            "broken.py": "def f(:\n    pass\n",
+            "ok.py": FORMATTED,
+        }
     )
     (root / "latin.py").write_bytes(b"\xff\xfe = 1\n")
 
@@ -196,7 +245,8 @@ def test_the_paths_option_limits_what_black_checks(
 ) -> None:
     root = make_repo(
         {
-            "pyproject.toml": '[tool.readiness.format]\npaths = ["src"]\n',
+            "pyproject.toml": BLACK_IN_DEV
+            + '[tool.readiness.format]\npaths = ["src"]\n',
             "src/app.py": UNFORMATTED,
             "scripts/tool.py": UNFORMATTED,
         }

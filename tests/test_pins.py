@@ -139,6 +139,7 @@ def test_a_broken_precommit_config_pins_nothing(make_repo: MakeRepo) -> None:
             Formatter(
                 tool="black",
                 evidence="no formatter configured: black, the checklist's tool",
+                adopted=False,
             ),
         ),
     ],

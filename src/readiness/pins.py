@@ -75,6 +75,8 @@ class Locked:
 class Formatter:
     tool: str  # "ruff" or "black"
     evidence: str
+    #: Whether the project chose this formatter (False: readiness's default).
+    adopted: bool = True
 
 
 def _load_toml(path: Path) -> Mapping[str, Any]:
@@ -255,7 +257,9 @@ def formatter(
         if holds:
             return Formatter(tool=chosen, evidence=evidence)
     return Formatter(
-        tool="black", evidence="no formatter configured: black, the checklist's tool"
+        tool="black",
+        evidence="no formatter configured: black, the checklist's tool",
+        adopted=False,
     )
 
 

@@ -103,8 +103,27 @@ RUFF_CANNOT_FORMAT = Rule(
         " the file is written for"
     ),
 )
+NOT_ADOPTED = Rule(
+    id="FM005",
+    title="no formatter adopted",
+    explanation=(
+        "The project configures no formatter (no [tool.black], [tool.ruff.format],"
+        " formatter hook or dev dependency), and its files are not in black's"
+        " layout. One finding for the choice, not one per file: a project that"
+        " never adopted a formatter has no per-file debt to pay until it does."
+    ),
+    fix="adopt a formatter (black or ruff format), run it once, check it in CI",
+)
 #: readiness's own rules, for renderers and documentation.
-RULES = (WOULD_REFORMAT, CANNOT_FORMAT, RUFF_WOULD_REFORMAT, RUFF_CANNOT_FORMAT)
+RULES = (
+    WOULD_REFORMAT,
+    CANNOT_FORMAT,
+    RUFF_WOULD_REFORMAT,
+    RUFF_CANNOT_FORMAT,
+    NOT_ADOPTED,
+)
+#: Files named in the FM005 message; the rest are counted.
+NAMED_FILES = 3
 
 #: black's exit codes: 1 with ``--check`` when files would change, 123 when one failed.
 WOULD_CHANGE = 1
@@ -191,11 +210,34 @@ class FormatGate(Gate):
             metrics["excluded_files"] = sum(excluded.values())
             if excluded:
                 metrics["excluded_by"] = summarise(excluded)
+        findings = (*kept, *broken)
+        if not choice.adopted and kept:
+            findings = (not_adopted(kept), *broken)
         return Evaluation(
             criteria=(Criterion(text=text, met=not kept and not broken),),
-            findings=(*kept, *broken),
+            findings=findings,
             metrics=metrics,
         )
+
+
+def not_adopted(reformat: Sequence[Finding]) -> Finding:
+    """FM005: the one finding for a project that adopts no formatter."""
+    paths = sorted(f.path for f in reformat if f.path)
+    named = ", ".join(paths[:NAMED_FILES])
+    more = len(paths) - NAMED_FILES
+    named += f" and {more} more" if more > 0 else ""
+    files = "file" if len(paths) == 1 else "files"
+    return Finding(
+        rule=NOT_ADOPTED.id,
+        severity=Severity.LOW,
+        priority=Priority.P2,
+        message=(
+            f"no formatter adopted; black (readiness's default) would reformat"
+            f" {len(paths)} {files}: {named}"
+        ),
+        fix=NOT_ADOPTED.fix,
+        details={"files_to_reformat": len(paths)},
+    )
 
 
 def in_scope(
