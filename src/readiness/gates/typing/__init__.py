@@ -74,6 +74,8 @@ from readiness.gates.interface import (
 )
 from readiness.wording import plural
 
+from .checked import Checked
+from .checker import Checker, choose
 from .environment import MypyChoice, Prepared, mypy_requirement, prepare
 from .findings import error_finding, names, override_findings, stub_findings
 from .judge import evaluate
@@ -87,8 +89,6 @@ from .options import (
 from .output import MypyError, read_json, read_text
 from .ratchet import Ratchet, baseline_counts, legacy_counts, ratchet
 from .rules import MISSING_STUBS, MYPY_VERSION, RULES, STRICT_OVERRIDE
-from .checked import Checked
-from .checker import Checker, choose
 from .run import check
 
 __all__ = [
@@ -145,9 +145,7 @@ class TypingGate(Gate):
         section = baselines.section(path, self.name)
         counts = None if section is None else baseline_counts(section, path)
         checked = check(ctx)
-        recorded_with = (
-            None if section is None else section.get(checked.checker.name)
-        )
+        recorded_with = None if section is None else section.get(checked.checker.name)
         return evaluate(
             checked,
             counts,
@@ -160,7 +158,8 @@ class TypingGate(Gate):
         if checked.blocked:
             first = checked.errors[0]
             raise GateError(
-                f"{checked.checker.name} stopped at a blocking error ({first.location}: {first.message});"
+                f"{checked.checker.name} stopped at a blocking error"
+                f" ({first.location}: {first.message});"
                 " fix it before recording a baseline"
             )
         legacy = checked.legacy_errors

@@ -127,7 +127,9 @@ def checker_requirement(
             root, "pyright", PYRIGHT_VERSION, requirements, extra="[nodejs]"
         )
     if checker == "basedpyright":
-        return tool_requirement(root, "basedpyright", BASEDPYRIGHT_VERSION, requirements)
+        return tool_requirement(
+            root, "basedpyright", BASEDPYRIGHT_VERSION, requirements
+        )
     return mypy_requirement(root, requirements, hooks=hooks)
 
 

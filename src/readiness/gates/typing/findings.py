@@ -89,9 +89,7 @@ def optional_packages(
         package: found
         for package, found in sorted(by_package(errors).items())
         if package.lower() not in declared
-        and all(
-            (e.path, e.line) in optional and e.module not in strict for e in found
-        )
+        and all((e.path, e.line) in optional and e.module not in strict for e in found)
     }
 
 

@@ -111,8 +111,7 @@ def evaluate(
             )
             or "none",
             **legacy_check.metrics,
-            "config": checked.config_file
-            or f"none ({checked.checker.name} defaults)",
+            "config": checked.config_file or f"none ({checked.checker.name} defaults)",
             f"{checked.checker.name}_s": checked.duration_s,
             **checker_metrics(checked, optional),
             **environment_metrics(checked),
@@ -123,7 +122,7 @@ def evaluate(
 def checker_metrics(
     checked: Checked, optional: Mapping[str, object]
 ) -> dict[str, str | int]:
-    """What differs from a plain mypy run: another checker, optional imports left out."""
+    """What differs from a plain mypy run: the checker, optional imports left out."""
     found: dict[str, str | int] = {}
     if checked.checker.name != "mypy":
         found["checker"] = f"{checked.checker.name} ({checked.checker.evidence})"

@@ -136,7 +136,9 @@ def guarded_imports(root: Path, files: Iterable[str]) -> set[str]:
 def optional_imports(root: Path, files: Iterable[str]) -> frozenset[tuple[str, int]]:
     """``(file, line)`` of those imports: where mypy reports a missing module (at
     the statement's first line)."""
-    return frozenset((name, statement.lineno) for name, statement in _guarded(root, files))
+    return frozenset(
+        (name, statement.lineno) for name, statement in _guarded(root, files)
+    )
 
 
 def _catches_import_error(caught: ast.expr | None) -> bool:

@@ -32,11 +32,11 @@ from readiness.mypy_config import (
     source_files,
 )
 
+from .checked import Checked
 from .checker import CONFIG_FILES, Checker
 from .environment import prepare
 from .options import TypingOptions, guarded_imports
 from .output import MypyError
-from .checked import Checked
 
 #: ``typeCheckingMode`` values that make every file strict.
 STRICT_MODES = frozenset({"strict", "all"})
@@ -96,7 +96,7 @@ def strict_scope(
     where = config.path or "the pyright defaults"
     if config.options is None:
         return StrictScope(
-            source=f"none ({where} is not plain JSON: its strict settings were not read)",
+            source=f"none ({where} is not plain JSON: its strict paths were not read)",
             patterns=(),
             effective=effective,
         )
@@ -161,7 +161,8 @@ def check(ctx: GateContext, options: TypingOptions, checker: Checker) -> Checked
     files = source_files(target.root, include, _NO_CONFIG)
     if not files:
         raise GateError(
-            f"{checker.name} has no Python file to check (include: {', '.join(include)})"
+            f"{checker.name} has no Python file to check"
+            f" (include: {', '.join(include)})"
         )
     prepared = prepare(ctx, options, guarded_imports(target.root, files), checker.name)
     python = str(prepared.env.python)
