@@ -7,6 +7,7 @@ real mypy or pyright; the others decide from the project's files alone.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ from readiness.gates.typing.findings import optional_packages
 from readiness.gates.typing.rules import PYRIGHT_VERSION
 from readiness.runner import execute
 from readiness.session import Session
+from tests.conftest import REPO_ROOT
 
 if TYPE_CHECKING:  # tests/ fixtures' types, for mypy
     from tests.conftest import MakeRepo
@@ -162,6 +164,21 @@ def test_an_unknown_checker_is_a_one_line_error(
     assert str(raised.value) == (
         "[tool.readiness.typing] checker must be one of: mypy, pyright, basedpyright"
     )
+
+
+DEV_LOCK = (REPO_ROOT / "constraints" / "dev.txt").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(
+    "\npyright==" not in DEV_LOCK,
+    reason="pyright[nodejs] is not in the dev extra's lock yet (constraints/dev.txt)",
+)
+def test_the_pyright_version_installed_for_targets_is_the_dev_lock_s() -> None:
+    """As MYPY_VERSION: the pyright readiness installs for a target that pins none
+    is the one its own dev environment is locked at."""
+    assert re.findall(r"^pyright==([^\s;]+)", DEV_LOCK, re.MULTILINE) == [
+        PYRIGHT_VERSION
+    ]
 
 
 #: The three dialect differences requests showed, pyright-strict clean.

@@ -4,7 +4,8 @@ It holds what the project installs when it runs mypy: the extras and groups of
 :mod:`.options`, the extras its code imports under guards, the
 ``additional_dependencies`` of its mypy pre-commit hook; mypy at the version
 the project pins (its lock, its dev pins, the hook's ``rev``), readiness's own
-only when it pins none; every version its ``uv.lock`` pins when it commits
+only when it pins none (for a pyright project, pyright or basedpyright the same
+way, instead of mypy); every version its ``uv.lock`` pins when it commits
 one. When the target does not build, the environment holds its dependencies
 without it, so mypy still checks the source.
 """
