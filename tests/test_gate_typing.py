@@ -1433,12 +1433,9 @@ def test_the_example_fails_on_its_strict_module_with_the_exact_errors(
 
 @pytest.mark.tools
 def test_the_example_s_legacy_counts_and_figures(example: GateResult) -> None:
+    # config.py:5's import-untyped is carried by its TY001 (issue 12: one missing
+    # module, one finding; test_the_example_suggests_types_pyyaml)
     assert located(example, Severity.LOW) == [
-        (
-            "src/legacy_app/config.py:5",
-            "import-untyped",
-            'Library stubs not installed for "yaml"',
-        ),
         (
             "src/legacy_app/paper.py:20",
             "return-value",

@@ -1,5 +1,11 @@
 """The ``typing`` gate: mypy as the target configures it, strict scope, legacy ratchet.
 
+A project that checks its types with pyright or basedpyright and configures no
+mypy is checked with that checker instead (:mod:`.checker` says how the
+evidence decides, :mod:`.pyright` how it runs): mypy's dialect differences
+would otherwise be false findings. The rest of this text says mypy; the
+strict scope, the ratchet and the environment work the same for pyright.
+
 The seed found 2000+ errors when ``--strict`` was forced on a whole legacy tree
 and recommended the opposite: run mypy with the project's own configuration,
 demand zero errors only where the project has migrated to strict typing, keep
@@ -15,7 +21,7 @@ the legacy modules on a tracked path, and install stubs where they exist. So:
 * **The typing environment** (:mod:`.environment`, kind ``typing``) holds what
   the project's own mypy setup installs: the target with the extras and
   dependency groups named in ``[tool.readiness.typing]`` (by default those of
-  ``dev``, ``test``, ``typing``, ``types`` that exist), the extras whose
+  ``dev``, ``test``, ``typing``, ``types``, ``typecheck`` that exist), the extras whose
   packages the code imports under an ``except ImportError`` guard, the
   ``additional_dependencies`` of the project's mypy pre-commit hook, and mypy
   at the version the project pins (its lock, its dev pins, the hook's ``rev``;
@@ -46,9 +52,12 @@ the legacy modules on a tracked path, and install stubs where they exist. So:
   the gate, with the errors whose count grew; fewer is reported as improvement.
   Without a baseline, legacy errors are reported as findings but do not fail.
 * **Missing stubs.** ``import-untyped``/``import-not-found`` errors are grouped
-  by top-level package, with the stub distribution to install (mypy's own hint,
-  else :data:`STUBS`) or the advice to keep ``ignore_missing_imports`` for that
-  package only.
+  by top-level package into one TY001 each (the raw errors are not findings of
+  their own; each location listed once), with the stub distribution to install
+  (mypy's own hint, else :data:`STUBS`) or the advice to keep
+  ``ignore_missing_imports`` for that package only. An optional import (under
+  ``except ImportError``, outside the strict scope) of a package the project
+  neither declares nor installs is left out, counted (:mod:`.findings`).
 """
 
 from __future__ import annotations
@@ -65,6 +74,8 @@ from readiness.gates.interface import (
 )
 from readiness.wording import plural
 
+from .checked import Checked
+from .checker import Checker, choose
 from .environment import MypyChoice, Prepared, mypy_requirement, prepare
 from .findings import error_finding, names, override_findings, stub_findings
 from .judge import evaluate
@@ -78,7 +89,7 @@ from .options import (
 from .output import MypyError, read_json, read_text
 from .ratchet import Ratchet, baseline_counts, legacy_counts, ratchet
 from .rules import MISSING_STUBS, MYPY_VERSION, RULES, STRICT_OVERRIDE
-from .run import Checked, check
+from .run import check
 
 __all__ = [
     "MISSING_STUBS",
@@ -86,6 +97,7 @@ __all__ = [
     "RULES",
     "STRICT_OVERRIDE",
     "Checked",
+    "Checker",
     "MypyChoice",
     "MypyError",
     "Prepared",
@@ -94,6 +106,7 @@ __all__ = [
     "TypingOptions",
     "baseline_counts",
     "check",
+    "choose",
     "declared",
     "error_finding",
     "evaluate",
@@ -113,7 +126,8 @@ __all__ = [
 
 
 class TypingGate(Gate):
-    """mypy as the target configures it: strict scope clean, legacy no worse."""
+    """The project's type checker as it configures it: strict scope clean, legacy
+    no worse."""
 
     name = "typing"
     title = "mypy type check"
@@ -122,6 +136,7 @@ class TypingGate(Gate):
         PYTHON_SOURCES
         + PROJECT_FILES
         + ("mypy.ini", ".mypy.ini", "*py.typed", "readiness-baseline.json")
+        + ("pyrightconfig.json", "basedpyrightconfig.json")
     )
     cost = 60.0
 
@@ -129,8 +144,8 @@ class TypingGate(Gate):
         path = baselines.location(ctx.target.root, ctx.settings.baseline)
         section = baselines.section(path, self.name)
         counts = None if section is None else baseline_counts(section, path)
-        recorded_with = None if section is None else section.get("mypy")
         checked = check(ctx)
+        recorded_with = None if section is None else section.get(checked.checker.name)
         return evaluate(
             checked,
             counts,
@@ -143,16 +158,18 @@ class TypingGate(Gate):
         if checked.blocked:
             first = checked.errors[0]
             raise GateError(
-                f"mypy stopped at a blocking error ({first.location}: {first.message});"
+                f"{checked.checker.name} stopped at a blocking error"
+                f" ({first.location}: {first.message});"
                 " fix it before recording a baseline"
             )
         legacy = checked.legacy_errors
         counts = legacy_counts(legacy)
         return baselines.Recorded(
-            data={"mypy": checked.version, "modules": counts},
+            data={checked.checker.name: checked.version, "modules": counts},
             summary=(
                 f"{plural(len(legacy), 'legacy error')} in"
-                f" {plural(len(counts), 'module')} (mypy {checked.version});"
+                f" {plural(len(counts), 'module')}"
+                f" ({checked.checker.name} {checked.version});"
                 f" {plural(len(checked.strict_errors), 'error')} in the strict scope"
                 " are not baselined"
             ),

@@ -4,7 +4,8 @@ It holds what the project installs when it runs mypy: the extras and groups of
 :mod:`.options`, the extras its code imports under guards, the
 ``additional_dependencies`` of its mypy pre-commit hook; mypy at the version
 the project pins (its lock, its dev pins, the hook's ``rev``), readiness's own
-only when it pins none; every version its ``uv.lock`` pins when it commits
+only when it pins none (for a pyright project, pyright or basedpyright the same
+way, instead of mypy); every version its ``uv.lock`` pins when it commits
 one. When the target does not build, the environment holds its dependencies
 without it, so mypy still checks the source.
 """
@@ -24,7 +25,7 @@ from readiness import command, environments, pins
 from readiness.gates.interface import GateContext
 
 from .options import TypingOptions, declared, guarded_extras, requirement
-from .rules import MYPY_VERSION
+from .rules import BASEDPYRIGHT_VERSION, MYPY_VERSION, PYRIGHT_VERSION
 
 #: What a BuildError says when the target itself is the part that fails.
 BLOCKED = "blocked: "
@@ -44,6 +45,7 @@ class Prepared:
     """The typing environment and how it was made, for the report."""
 
     env: environments.Environment
+    #: Where the checker's version came from (mypy's, or pyright's for pyright).
     mypy_source: str
     versions_from: str
     extras: tuple[str, ...]
@@ -68,23 +70,40 @@ def mypy_requirement(
 ) -> MypyChoice:
     """mypy at the version the target pins; else ``MYPY_VERSION`` unless the
     target's own requirement excludes it (then that requirement decides)."""
+    return tool_requirement(root, "mypy", MYPY_VERSION, requirements, hooks=hooks)
+
+
+def tool_requirement(
+    root: Path,
+    tool: str,
+    ours: str,
+    requirements: Iterable[str],
+    *,
+    hooks: Sequence[str] = (),
+    extra: str = "",
+) -> MypyChoice:
+    """``tool`` (with ``extra``) at the version the target pins; else at ``ours``
+    unless the target's own requirement excludes it (then that one decides)."""
     wanted = list(requirements)
-    pin = pins.tool_pin(root, "mypy", dev_requirements=wanted)
+    name = f"{tool}{extra}"
+    pin = pins.tool_pin(root, tool, dev_requirements=wanted)
     if pin is not None:
-        return MypyChoice(requirements=(f"mypy=={pin.version}",), source=pin.source)
+        return MypyChoice(requirements=(f"{name}=={pin.version}",), source=pin.source)
     specifiers = [
         parsed.specifier
         for parsed in map(requirement, [*wanted, *hooks])
-        if parsed is not None and canonicalize_name(parsed.name) == "mypy"
+        if parsed is not None and canonicalize_name(parsed.name) == tool
     ]
-    ours = Version(MYPY_VERSION)
-    if all(spec.contains(ours, prereleases=True) for spec in specifiers):
+    if all(spec.contains(Version(ours), prereleases=True) for spec in specifiers):
         return MypyChoice(
-            requirements=(f"mypy=={MYPY_VERSION}",),
-            source="readiness (the target pins no mypy)",
+            requirements=(f"{name}=={ours}",),
+            source=f"readiness (the target pins no {tool})",
         )
     shown = ", ".join(str(spec) for spec in specifiers)
-    return MypyChoice(requirements=(), source=f"the target's requirement (mypy{shown})")
+    return MypyChoice(
+        requirements=(name,) if extra else (),
+        source=f"the target's requirement ({tool}{shown})",
+    )
 
 
 def hook_packages(root: Path, target_name: str) -> tuple[str, ...]:
@@ -99,14 +118,32 @@ def hook_packages(root: Path, target_name: str) -> tuple[str, ...]:
     )
 
 
-def prepare(ctx: GateContext, options: TypingOptions, imported: set[str]) -> Prepared:
+def checker_requirement(
+    root: Path, checker: str, requirements: Iterable[str], hooks: Sequence[str]
+) -> MypyChoice:
+    """The requirement of the checker to run: pyright with its ``nodejs`` extra
+    (node from a wheel: no download outside the package index)."""
+    if checker == "pyright":
+        return tool_requirement(
+            root, "pyright", PYRIGHT_VERSION, requirements, extra="[nodejs]"
+        )
+    if checker == "basedpyright":
+        return tool_requirement(
+            root, "basedpyright", BASEDPYRIGHT_VERSION, requirements
+        )
+    return mypy_requirement(root, requirements, hooks=hooks)
+
+
+def prepare(
+    ctx: GateContext, options: TypingOptions, imported: set[str], checker: str = "mypy"
+) -> Prepared:
     """Build (or reuse) the typing environment; see the module docstring."""
     target = ctx.target
     guarded = guarded_extras(target, imported, options.extras)
     extras = (*options.extras, *guarded)
-    hooks = hook_packages(target.root, target.name)
+    hooks = hook_packages(target.root, target.name) if checker == "mypy" else ()
     requirements = [*declared(target, extras, options.groups), *options.packages]
-    choice = mypy_requirement(target.root, requirements, hooks=hooks)
+    choice = checker_requirement(target.root, checker, requirements, hooks)
     run = quiet(ctx)
     versions_from = "resolved"
     constraints = None

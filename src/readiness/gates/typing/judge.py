@@ -1,4 +1,4 @@
-"""The typing gate's verdict: criteria, findings and metrics from one mypy run."""
+"""The typing gate's verdict: criteria, findings and metrics from one checker run."""
 
 from __future__ import annotations
 
@@ -9,9 +9,17 @@ from readiness.findings import Criterion, Severity
 from readiness.gates.interface import Evaluation
 from readiness.wording import plural, summarise
 
-from .findings import error_finding, names, override_findings, stub_findings
+from .checked import Checked
+from .findings import (
+    error_finding,
+    locations,
+    names,
+    optional_packages,
+    override_findings,
+    stub_findings,
+)
 from .ratchet import ratchet
-from .run import Checked
+from .rules import IMPORT_CODES
 
 
 def evaluate(
@@ -33,7 +41,8 @@ def evaluate(
         scope_text = "no module is strict-scoped"
     criteria = [
         Criterion(
-            text=f"mypy clean on the strict-scoped modules ({scope_text})",
+            text=f"{checked.checker.name} clean on the strict-scoped modules"
+            f" ({scope_text})",
             met=not strict,
         )
     ]
@@ -43,7 +52,13 @@ def evaluate(
         else None
     )
     legacy_check = ratchet(legacy, baseline, where, versions=versions)
-    stubs = stub_findings(checked.errors)
+    optional = optional_packages(
+        checked.errors,
+        optional=checked.optional_imports,
+        declared=checked.provided,
+        strict=checked.scope,
+    )
+    stubs = stub_findings(checked.errors, strict=checked.scope, leave_out=optional)
     criteria.append(legacy_check.criterion)
     if checked.blocked:
         first = checked.errors[0]
@@ -55,13 +70,27 @@ def evaluate(
             )
         )
     criteria.extend(notes(checked))
+    if optional:
+        shown = "; ".join(f"{p} ({locations(found)})" for p, found in optional.items())
+        criteria.append(
+            Criterion(
+                text=f"{plural(len(optional), 'optional import')} of a package the"
+                " project does not declare left out of the missing-stub findings"
+                f" (try/except ImportError fallbacks): {shown}",
+                met=True,
+            )
+        )
     return Evaluation(
         criteria=tuple(criteria),
         findings=(
-            *(error_finding(e, severity=Severity.MEDIUM) for e in strict),
-            *legacy_check.findings,
+            *(
+                error_finding(e, severity=Severity.MEDIUM)
+                for e in strict
+                if e.code not in IMPORT_CODES
+            ),
+            *(f for f in legacy_check.findings if f.rule not in IMPORT_CODES),
             *stubs,
-            *override_findings(checked.config),
+            *(override_findings(checked.config) if checked.config else ()),
         ),
         metrics={
             "total": len(checked.errors),
@@ -82,11 +111,25 @@ def evaluate(
             )
             or "none",
             **legacy_check.metrics,
-            "config": checked.config.path or "none (mypy defaults)",
-            "mypy_s": checked.duration_s,
+            "config": checked.config_file or f"none ({checked.checker.name} defaults)",
+            f"{checked.checker.name}_s": checked.duration_s,
+            **checker_metrics(checked, optional),
             **environment_metrics(checked),
         },
     )
+
+
+def checker_metrics(
+    checked: Checked, optional: Mapping[str, object]
+) -> dict[str, str | int]:
+    """What differs from a plain mypy run: the checker, optional imports left out."""
+    found: dict[str, str | int] = {}
+    if checked.checker.name != "mypy":
+        found["checker"] = f"{checked.checker.name} ({checked.checker.evidence})"
+        found["warnings"] = checked.warnings
+    if optional:
+        found["optional_imports"] = names(list(optional))
+    return found
 
 
 def notes(checked: Checked) -> list[Criterion]:
@@ -121,7 +164,7 @@ def environment_metrics(checked: Checked) -> dict[str, str]:
     if prepared is None:
         return {}
     found = {
-        "mypy_source": prepared.mypy_source,
+        f"{checked.checker.name}_source": prepared.mypy_source,
         "versions_from": prepared.versions_from,
         "extras": ", ".join(prepared.extras) or "none",
         "guarded_extras": ", ".join(prepared.guarded_extras) or "none",

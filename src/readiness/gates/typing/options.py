@@ -4,7 +4,7 @@ the target: its extras and groups, and the extras its code imports under guards.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from readiness.errors import ConfigError
 from readiness.gates.interface import GateContext
 from readiness.target import Target
 
-from .rules import DEFAULT_EXTRAS, OPTIONS
+from .rules import CHECKERS, DEFAULT_EXTRAS, OPTIONS
 
 #: Exceptions whose handler makes an import optional.
 GUARDS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -30,6 +30,8 @@ class TypingOptions:
     groups: tuple[str, ...]
     packages: tuple[str, ...]
     python: str | None
+    #: The checker to run whatever the evidence says (``None``: the evidence decides).
+    checker: str | None = None
 
 
 def read_options(ctx: GateContext) -> TypingOptions:
@@ -61,12 +63,18 @@ def read_options(ctx: GateContext) -> TypingOptions:
     python = options.values.get("python")
     if python is not None and not isinstance(python, str):
         raise ConfigError('[tool.readiness.typing] python must be a string like "3.12"')
+    checker = options.values.get("checker")
+    if checker is not None and checker not in CHECKERS:
+        raise ConfigError(
+            "[tool.readiness.typing] checker must be one of: " + ", ".join(CHECKERS)
+        )
     return TypingOptions(
         strict=options.strings("strict") if "strict" in options.values else None,
         extras=extras,
         groups=groups,
         packages=options.strings("packages"),
         python=python,
+        checker=checker,
     )
 
 
@@ -98,10 +106,9 @@ def requirement(text: str) -> Requirement | None:
         return None
 
 
-def guarded_imports(root: Path, files: Iterable[str]) -> set[str]:
-    """Top-level modules imported in a ``try`` whose handler catches ImportError:
-    the code's optional dependencies. Unparsable files are left to mypy."""
-    found: set[str] = set()
+def _guarded(root: Path, files: Iterable[str]) -> Iterator[tuple[str, ast.stmt]]:
+    """``(file, import statement)`` for each import in the body of a ``try`` whose
+    handler catches ImportError. Unparsable files are left to mypy."""
     for name in files:
         try:
             tree = ast.parse((root / name).read_bytes(), filename=name)
@@ -112,8 +119,26 @@ def guarded_imports(root: Path, files: Iterable[str]) -> set[str]:
                 _catches_import_error(handler.type) for handler in node.handlers
             ):
                 for statement in node.body:
-                    found.update(_imported(statement))
+                    for inner in ast.walk(statement):
+                        if isinstance(inner, ast.Import | ast.ImportFrom):
+                            yield name, inner
+
+
+def guarded_imports(root: Path, files: Iterable[str]) -> set[str]:
+    """Top-level modules imported in a ``try`` whose handler catches ImportError:
+    the code's optional dependencies."""
+    found: set[str] = set()
+    for _, statement in _guarded(root, files):
+        found.update(_imported(statement))
     return found
+
+
+def optional_imports(root: Path, files: Iterable[str]) -> frozenset[tuple[str, int]]:
+    """``(file, line)`` of those imports: where mypy reports a missing module (at
+    the statement's first line)."""
+    return frozenset(
+        (name, statement.lineno) for name, statement in _guarded(root, files)
+    )
 
 
 def _catches_import_error(caught: ast.expr | None) -> bool:

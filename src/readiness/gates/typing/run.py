@@ -1,28 +1,25 @@
-"""One mypy run in the typing environment, with the target's configuration."""
+"""One run of the project's type checker in the typing environment: mypy here with
+the target's configuration, pyright in :mod:`.pyright`."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from readiness import command
 from readiness.cache import tool_folder
 from readiness.gates.interface import GateContext, GateError, GateSkipped
-from readiness.mypy_config import (
-    MypyConfig,
-    StrictScope,
-    module_name,
-    read_config,
-    source_files,
-    strict_scope,
-)
+from readiness.mypy_config import module_name, read_config, source_files, strict_scope
 
-from .environment import Prepared, prepare
-from .options import guarded_imports, read_options
-from .output import MypyError, read_json, read_text
+from . import checker as checkers
+from . import pyright
+from .checked import Checked
+from .environment import prepare
+from .options import guarded_imports, optional_imports, read_options, requirement
+from .output import read_json, read_text
 from .rules import JSON_OUTPUT_SINCE
 
 #: mypy's complaint about a ``python_version`` older than it supports.
@@ -31,43 +28,18 @@ _UNSUPPORTED_PYTHON = re.compile(
 )
 
 
-@dataclass(frozen=True, kw_only=True)
-class Checked:
-    """What one mypy run found, with what is needed to judge it."""
-
-    config: MypyConfig
-    scope: StrictScope
-    errors: tuple[MypyError, ...]
-    modules: tuple[str, ...]
-    version: str
-    duration_s: float
-    blocked: bool
-    prepared: Prepared | None = None
-    #: ``(configured, used)`` when the configured python_version is unsupported.
-    python_version: tuple[str, str] | None = None
-
-    @property
-    def strict_errors(self) -> list[MypyError]:
-        return [error for error in self.errors if error.module in self.scope]
-
-    @property
-    def legacy_errors(self) -> list[MypyError]:
-        return [error for error in self.errors if error.module not in self.scope]
-
-    @property
-    def strict_modules(self) -> list[str]:
-        return [module for module in self.modules if module in self.scope]
-
-
 def check(ctx: GateContext) -> Checked:
-    """Build (or reuse) the typing environment and run mypy there.
+    """Build (or reuse) the typing environment and run the project's checker there.
 
-    A ``python_version`` older than this mypy supports is not the target's
-    fault (mypy ignores it with a complaint): mypy is then run again with the
-    environment interpreter's version, and the report says so.
+    With mypy: a ``python_version`` older than this mypy supports is not the
+    target's fault (mypy ignores it with a complaint): mypy is then run again
+    with the environment interpreter's version, and the report says so.
     """
     options = read_options(ctx)
     target = ctx.target
+    checker = checkers.choose(target, options.checker)
+    if checker.pyright:
+        return pyright.check(ctx, options, checker)
     config = read_config(target)
     paths = () if config.selects_sources else target.packages
     if not config.selects_sources and not paths:
@@ -142,6 +114,9 @@ def check(ctx: GateContext) -> Checked:
         raise GateError(f"mypy exited with code 0 without its summary line: {reason}")
     return Checked(
         config=config,
+        checker=checker,
+        optional_imports=optional_imports(target.root, files),
+        provided=provided(ctx, prepared.env.path),
         scope=strict_scope(config, options.strict),
         errors=errors,
         modules=tuple(sorted({module_name(target.root, f) for f in files})),
@@ -151,6 +126,22 @@ def check(ctx: GateContext) -> Checked:
         prepared=prepared,
         python_version=python_version,
     )
+
+
+def provided(ctx: GateContext, env: Path) -> frozenset[str]:
+    """The modules the project's requirements name (a distribution provides the
+    module of its normalised name) and those the environment holds, lower case."""
+    named = {
+        canonicalize_name(parsed.name).replace("-", "_")
+        for parsed in map(requirement, ctx.target.declared_requirements())
+        if parsed is not None
+    }
+    held = {
+        entry.name.split(".")[0].lower()
+        for entry in env.glob("lib/python*/site-packages/*")
+        if entry.is_dir() or entry.suffix in (".py", ".so")
+    }
+    return frozenset(named | held)
 
 
 def _complaints(stderr: str, config_file: str) -> list[str]:

@@ -1,0 +1,118 @@
+"""Which type checker the project checks its types with: mypy, pyright or basedpyright.
+
+mypy and pyright speak different dialects of the typing rules: pyright infers a
+variable's type from every branch (``x = None`` in an ``except ImportError``),
+accepts ``isinstance(f, Callable)``, and honours a ``# type: ignore`` on the
+line it reports; mypy does none of these. Judging a pyright project with mypy
+turns each difference into a false finding (requests, checked with pyright
+strict, got 44 mypy errors). So the gate runs the checker the project runs:
+
+* **mypy** when the project configures it (``mypy.ini``, ``.mypy.ini``,
+  ``[tool.mypy]``, ``setup.cfg`` ``[mypy]``) or installs it (a dev/test extra,
+  a dependency group, a ``requirements*.txt``, a pre-commit hook): flask
+  configures both, and mypy's configuration is the one that says the most.
+* **basedpyright** or **pyright** when the project configures one of them
+  (``[tool.basedpyright]``, ``basedpyrightconfig.json``, ``[tool.pyright]``,
+  ``pyrightconfig.json``) or installs one, and no mypy.
+* mypy otherwise (a project that says nothing is checked with mypy's defaults).
+
+``[tool.readiness.typing] checker = "mypy"`` (or ``"pyright"``,
+``"basedpyright"``) decides instead of the evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from readiness import pins
+from readiness.mypy_config import read_config
+from readiness.target import Target
+
+from .options import requirement
+
+#: Configuration files of the pyright family, by checker (pyproject tables apart).
+CONFIG_FILES = {
+    "basedpyright": "basedpyrightconfig.json",
+    "pyright": "pyrightconfig.json",
+}
+_REQUIREMENT_FILES = ("requirements*.txt", "requirements/*.txt")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Checker:
+    """The type checker to run and the evidence that chose it."""
+
+    name: str
+    evidence: str
+
+    @property
+    def pyright(self) -> bool:
+        """Whether it is one of the pyright family (same CLI and JSON output)."""
+        return self.name != "mypy"
+
+
+def installed(target: Target, tool: str) -> str | None:
+    """Where the project installs ``tool``: an extra, a group, a requirements
+    file or a pre-commit hook (``None``: nowhere)."""
+    name = canonicalize_name(tool)
+    for extra, texts in target.extras.items():
+        if _names(texts, name):
+            return f"the {extra!r} extra"
+    for group, texts in target.dependency_groups.items():
+        if _names(texts, name):
+            return f"the {group!r} dependency group"
+    for pattern in _REQUIREMENT_FILES:
+        for path in sorted(target.root.glob(pattern)):
+            if _names(_lines(path), name):
+                return target.rel(path)
+    for _, _, hooks in pins.precommit_hooks(target.root):
+        if tool in hooks:
+            return f"the {tool} pre-commit hook"
+    return None
+
+
+def _names(texts: tuple[str, ...] | list[str], name: str) -> bool:
+    return any(
+        (parsed := requirement(text)) is not None
+        and canonicalize_name(parsed.name) == name
+        for text in texts
+    )
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return [line.split("#", 1)[0].strip() for line in text.splitlines()]
+
+
+def configured(target: Target, tool: str) -> str | None:
+    """The file (and table) that configures ``tool``, if one does."""
+    if tool == "mypy":
+        return read_config(target).path
+    if tool in target.tool:
+        return f"pyproject.toml [tool.{tool}]"
+    name = CONFIG_FILES[tool]
+    return name if (target.root / name).is_file() else None
+
+
+def choose(target: Target, option: str | None) -> Checker:
+    """The checker the project uses; see the module docstring for the order."""
+    if option is not None:
+        return Checker(name=option, evidence="[tool.readiness.typing] checker")
+    mypy = configured(target, "mypy") or installed(target, "mypy")
+    if mypy is not None:
+        return Checker(name="mypy", evidence=mypy)
+    for tool in ("basedpyright", "pyright"):
+        found = configured(target, tool)
+        if found is not None:
+            return Checker(name=tool, evidence=found)
+    for tool in ("basedpyright", "pyright"):
+        found = installed(target, tool)
+        if found is not None:
+            return Checker(name=tool, evidence=found)
+    return Checker(name="mypy", evidence="the default (no type checker configured)")

@@ -1,0 +1,201 @@
+"""One pyright (or basedpyright) run, for a project that checks its types with it.
+
+The checker runs in the typing environment (:mod:`.environment`, with
+``pyright[nodejs]`` or ``basedpyright``: both wheels carry the checker and node,
+so nothing is downloaded outside the package index) as the project runs it: at
+the target's root, where it reads the project's own configuration
+(``pyrightconfig.json`` or ``[tool.pyright]``; basedpyright's own first), with
+``--pythonpath`` naming the environment's interpreter so that the project's
+dependencies resolve, and ``--outputjson``. Its errors are read into the same
+:class:`~.output.MypyError` records as mypy's (the rule is the code); warnings
+and information are not failures in pyright's own run either, and are counted.
+
+The strict scope is what the configuration makes strict: every file under
+``typeCheckingMode = "strict"`` (basedpyright: ``"all"`` too), else the files
+under its ``strict`` paths; errors elsewhere are legacy, as with mypy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from readiness import command
+from readiness.gates.interface import GateContext, GateError
+from readiness.mypy_config import (
+    EffectiveOptions,
+    MypyConfig,
+    StrictScope,
+    module_name,
+    source_files,
+)
+
+from .checked import Checked
+from .checker import CONFIG_FILES, Checker
+from .environment import prepare
+from .options import TypingOptions, guarded_imports
+from .output import MypyError
+
+#: ``typeCheckingMode`` values that make every file strict.
+STRICT_MODES = frozenset({"strict", "all"})
+_NO_CONFIG = MypyConfig(path=None, options={})
+
+
+@dataclass(frozen=True, kw_only=True)
+class PyrightConfig:
+    """The configuration the checker reads at the root; ``options`` None: unreadable."""
+
+    path: str | None
+    options: Mapping[str, Any] | None
+
+
+def read_config(ctx: GateContext, tool: str) -> PyrightConfig:
+    """The first of the checker's configurations that exists, in its order: its
+    JSON file, then its ``pyproject.toml`` table (basedpyright: its own, then
+    pyright's)."""
+    target = ctx.target
+    family = [tool, "pyright"] if tool == "basedpyright" else [tool]
+    for name in family:
+        path = target.root / CONFIG_FILES[name]
+        if path.is_file():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+                return PyrightConfig(path=CONFIG_FILES[name], options=None)
+            return PyrightConfig(
+                path=CONFIG_FILES[name],
+                options=data if isinstance(data, dict) else None,
+            )
+    for name in family:
+        table = target.tool.get(name)
+        if isinstance(table, Mapping):
+            return PyrightConfig(path=f"pyproject.toml [tool.{name}]", options=table)
+    return PyrightConfig(path=None, options={})
+
+
+def _paths(value: object) -> tuple[str, ...]:
+    if isinstance(value, list):
+        return tuple(str(item) for item in value)
+    return ()
+
+
+def strict_scope(
+    ctx: GateContext, config: PyrightConfig, patterns: tuple[str, ...] | None
+) -> StrictScope:
+    """``[tool.readiness.typing] strict`` when set, else what the configuration
+    makes strict (nothing when it cannot be read: a JSON file with comments)."""
+    effective = EffectiveOptions(_NO_CONFIG)
+    if patterns is not None:
+        return StrictScope(
+            source="[tool.readiness.typing] strict",
+            patterns=patterns,
+            effective=effective,
+        )
+    where = config.path or "the pyright defaults"
+    if config.options is None:
+        return StrictScope(
+            source=f"none ({where} is not plain JSON: its strict paths were not read)",
+            patterns=(),
+            effective=effective,
+        )
+    mode = config.options.get("typeCheckingMode")
+    if mode in STRICT_MODES:
+        return StrictScope(
+            source=f'typeCheckingMode = "{mode}" ({where})',
+            patterns=("*",),
+            effective=effective,
+        )
+    root = ctx.target.root
+    strict = source_files(root, _paths(config.options.get("strict")), _NO_CONFIG)
+    return StrictScope(
+        source=f"the strict paths of {where}",
+        patterns=tuple(sorted({module_name(root, name) for name in strict})),
+        effective=effective,
+    )
+
+
+def read_output(ctx: GateContext, stdout: str) -> tuple[str, list[MypyError], int]:
+    """``--outputjson``: the checker's version, its errors, its warning count."""
+    try:
+        data = json.loads(stdout)
+    except json.JSONDecodeError:
+        raise GateError(
+            f"the type checker printed no JSON report: {command.last_line(stdout)}"
+        ) from None
+    diagnostics = data.get("generalDiagnostics") if isinstance(data, dict) else None
+    if not isinstance(diagnostics, list):
+        raise GateError("the type checker's JSON report has no generalDiagnostics")
+    target = ctx.target
+    errors, warnings = [], 0
+    for item in diagnostics:
+        if not isinstance(item, dict):
+            continue
+        if item.get("severity") == "warning":
+            warnings += 1
+        if item.get("severity") != "error":
+            continue
+        start = item.get("range", {}).get("start", {})
+        line, column = start.get("line"), start.get("character")
+        path = target.rel(str(item.get("file") or "")) if item.get("file") else ""
+        errors.append(
+            MypyError(
+                path=path or "<unknown>",
+                line=line + 1 if isinstance(line, int) else None,
+                column=column + 1 if isinstance(column, int) else None,
+                code=str(item.get("rule") or "pyright"),
+                message=str(item.get("message", "")).strip(),
+                hint="",
+                module=module_name(target.root, path) if path else "<unknown>",
+            )
+        )
+    return str(data.get("version", "unknown")), errors, warnings
+
+
+def check(ctx: GateContext, options: TypingOptions, checker: Checker) -> Checked:
+    """Build (or reuse) the typing environment with the checker and run it."""
+    target = ctx.target
+    config = read_config(ctx, checker.name)
+    include = _paths((config.options or {}).get("include")) or (".",)
+    files = source_files(target.root, include, _NO_CONFIG)
+    if not files:
+        raise GateError(
+            f"{checker.name} has no Python file to check"
+            f" (include: {', '.join(include)})"
+        )
+    prepared = prepare(ctx, options, guarded_imports(target.root, files), checker.name)
+    python = str(prepared.env.python)
+    completed = ctx.run(
+        [python, "-m", checker.name, "--outputjson", "--pythonpath", python],
+        ok_codes=(0, 1, 2, 3, 4),
+        env={"PYRIGHT_PYTHON_IGNORE_WARNINGS": "1"},
+    ).require_complete()
+    if completed.returncode > 1:
+        reason = command.last_line(completed.stderr or completed.stdout)
+        raise GateError(
+            f"{checker.name} could not check the target (exit"
+            f" {completed.returncode}): {reason}"
+        )
+    version, errors, warnings = read_output(ctx, completed.stdout)
+    ctx.record_tool(checker.name, version)
+    if completed.returncode == 1 and not errors:
+        reason = command.last_line(completed.stderr or completed.stdout)
+        raise GateError(
+            f"{checker.name} exited with code 1 without reporting an error: {reason}"
+        )
+    return Checked(
+        config=None,
+        checker=checker,
+        config_path=config.path,
+        scope=strict_scope(ctx, config, options.strict),
+        errors=tuple(
+            sorted(errors, key=lambda e: (e.path, e.line or 0, e.column or 0, e.code))
+        ),
+        modules=tuple(sorted({module_name(target.root, f) for f in files})),
+        version=version,
+        duration_s=round(completed.duration_s, 3),
+        blocked=False,
+        prepared=prepared,
+        warnings=warnings,
+    )
