@@ -48,6 +48,8 @@ HOOK_REPOS = {
     "mypy": ("pre-commit/mirrors-mypy",),
     "bandit": ("PyCQA/bandit",),
     "flake8": ("PyCQA/flake8", "pycqa/flake8"),
+    "pyright": ("RobertCraigie/pyright-python",),
+    "basedpyright": ("DetachHead/basedpyright-pre-commit-mirror",),
 }
 _PIN = re.compile(
     r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?\s*==\s*([^\s;#\\]+)"
