@@ -14,17 +14,16 @@ from readiness.gates.cli_gate import (
     CRASH,
     HANG,
     MISSING,
-    NEEDS_EXTRA,
     CliGate,
     Failure,
     count_undiscovered,
     declaration_line,
     failure_reason,
     grouped,
-    needed_extras,
     not_installed,
     traceback_location,
 )
+from readiness.helpwalk import needed_extras
 from readiness.target import discover
 from tests.conftest import EXAMPLE
 
@@ -119,7 +118,8 @@ def test_every_real_subcommand_of_the_example_passes_in_prod(
         "commands": 7,
         "help_ok": 7,
         "help_failed": 0,
-        "needs_extra": 0,
+        "with_extra": 0,
+        "not_walked": 0,
         "help_timeouts": 0,
         "missing": 0,
         "not_run": 0,
@@ -469,6 +469,7 @@ dev = ["gitpython"]
 [project.scripts]
 svc-server = "svc.server:main [server]"
 svc-convert = "svc.convert:main"
+svc-render = "svc.render:main"
 """
 SERVER = """
 import argparse
@@ -496,13 +497,30 @@ def main():
 """
 
 
+RENDER = """
+import argparse
+
+import jinja2
+import svc_templates
+
+
+def main():
+    argparse.ArgumentParser(prog="svc-render").parse_args()
+"""
+
+
 def extras_target(make_repo: MakeRepo) -> Path:
+    """Plants three commands behind extras: svc-server needs [server], whose
+    package is on no index (its environment cannot be built); svc-convert
+    needs [convert] (Jinja2) and works with it; svc-render needs [convert] too
+    but then imports a module nothing provides (a real crash)."""
     return make_repo(
         {
             "pyproject.toml": EXTRAS_PYPROJECT,
             "src/svc/__init__.py": "",
             "src/svc/server.py": SERVER,
             "src/svc/convert.py": CONVERT,
+            "src/svc/render.py": RENDER,
         }
     )
 
@@ -533,40 +551,47 @@ def test_which_failures_are_about_an_extra(make_repo: MakeRepo) -> None:
 
 
 @pytest.mark.tools
-def test_a_command_behind_an_extra_is_low_and_names_it(
+def test_a_command_behind_an_extra_is_walked_with_it(
     make_repo: MakeRepo, run_gate: RunGate
 ) -> None:
     """black 26.10.1: ``blackd`` (entry point ``blackd:patched_main [d]``)
     prints an install hint for ``black[d]`` and exits 1 in the prod
-    environment; it was CL003 and CL001, both High."""
+    environment, as an optional command should; it was CL003 and CL001 (High),
+    then CL004 (Low) with nothing to act on. Now it is walked in the prod
+    environment plus [d]: only a command that fails there too is a finding, and
+    one whose extra cannot be installed is counted as not walked."""
     result = run_gate(CliGate(), extras_target(make_repo))
-    assert result.status is Status.PASS, (result.reason, result.findings)
-    found = sorted((f.rule, f.severity, f.location, f.message) for f in result.findings)
-    assert found == [
+    assert result.status is Status.FAIL, (result.reason, result.findings)
+    assert [(f.rule, f.severity, f.location, f.message) for f in result.findings] == [
         (
-            NEEDS_EXTRA.id,
-            Severity.LOW,
-            "",
+            CRASH.id,
+            Severity.HIGH,
+            "src/svc/render.py:4",
             (
-                "`svc-server --help` needs the extra [server], which the prod"
-                " environment does not install: exit 1, No module named"
-                " 'aiohttp_fake_dist': install svc[server] to run the server"
-            ),
-        ),
-        (
-            NEEDS_EXTRA.id,
-            Severity.LOW,
-            "src/svc/convert.py:3",
-            (
-                "`svc-convert --help` needs the extra [convert], which the prod"
-                " environment does not install: exit 1, ModuleNotFoundError:"
-                " No module named 'jinja2'"
+                "`svc-render --help` fails in the prod environment with the extra"
+                " [convert]: exit 1, ModuleNotFoundError: No module named"
+                " 'svc_templates'"
             ),
         ),
     ]
-    assert result.metrics["needs_extra"] == 2
-    assert result.metrics["help_failed"] == 0
+    metrics = {k: v for k, v in result.metrics.items() if k != "environment"}
+    assert metrics == {
+        "scripts": 3,
+        "commands": 2,
+        "help_ok": 1,
+        "help_failed": 1,
+        "with_extra": 2,
+        "not_walked": 1,
+        "help_timeouts": 0,
+        "missing": 0,
+        "not_run": 0,
+        "not_found_statically": 0,
+    }
     assert result.criteria[-1].text == (
-        "every subcommand's --help exits 0 in the prod environment (0 of 0;"
-        " needs an extra: svc-server [server], svc-convert [convert])"
+        "every subcommand's --help exits 0 in the prod environment (1 of 2;"
+        " with their extra installed: svc-convert [convert], svc-render [convert];"
+        " needs an extra, not walked: svc-server [server] (cannot build the"
+        " prod+server environment: Because aiohttp-fake-dist was not found in the"
+        " package registry and svc[server]==1 depends on aiohttp-fake-dist>=3, we"
+        " can conclude that svc[server]==1 cannot be used.))"
     )

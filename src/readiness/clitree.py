@@ -130,7 +130,16 @@ class HelpPage:
 
 
 def parse_help(text: str) -> HelpPage:
-    """Subcommands and options from a ``--help`` output (click, argparse, typer)."""
+    """Subcommands and options from a ``--help`` output (click, argparse, typer).
+
+    Options are the indented ``-x, --long ARG`` lines of every section, whatever
+    its title: argparse puts each argument group under its own title (httpie's
+    "Network:", "SSL:", "Troubleshooting:"), as typer does with its panels.
+    Only the usage line and the text before the first heading are left out.
+    Commands are read only from the command sections: click's and typer's
+    "Commands", argparse's subparsers (a ``{a,b}`` line or the entries under
+    its metavar, in a "commands" or "positional arguments" section).
+    """
     boxed = any(ch in text for ch in "╭│┃")
     sections: list[tuple[str, list[str]]] = [("", [])]
     for raw in _ANSI.sub("", text).splitlines():
@@ -148,16 +157,17 @@ def parse_help(text: str) -> HelpPage:
             sections[-1][1].append(line)
     commands: list[str] = []
     options: list[Option] = []
-    for title, lines in sections:
+    for title, lines in sections[1:]:
         lowered = title.lower()
-        if "command" in lowered:
-            commands.extend(_entries(lines))
+        entries = [line for line in lines if _indent(line)]  # not the epilog
+        if "command" in lowered and "option" not in lowered:
+            commands.extend(_commands(entries))
         elif "positional" in lowered:
-            commands.extend(_choices(lines))
-        elif any(word in lowered for word in ("option", "argument", "flag")):
-            options.extend(_options(lines, boxed=boxed))
+            commands.extend(_choices(entries))
+        if lowered != "usage":
+            options.extend(_options(lines, boxed=boxed, indented=True))
     if len(sections) == 1:  # no headings at all: every line that starts with "-"
-        options.extend(_options(sections[0][1], boxed=boxed))
+        options.extend(_options(sections[0][1], boxed=boxed, indented=False))
     return HelpPage(
         commands=tuple(dict.fromkeys(commands)), options=unique_options(options)
     )
@@ -165,6 +175,16 @@ def parse_help(text: str) -> HelpPage:
 
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
+
+
+def _commands(lines: Sequence[str]) -> list[str]:
+    """A command section: argparse's subparsers (``{a,b}``) or one entry a line."""
+    entries = [line for line in lines if line.strip()]
+    least = min((_indent(line) for line in entries), default=0)
+    braces = any(
+        _indent(line) == least and line.strip().startswith("{") for line in entries
+    )
+    return _choices(lines) if braces else _entries(lines)
 
 
 def _entries(lines: Sequence[str]) -> list[str]:
@@ -199,11 +219,13 @@ def _choices(lines: Sequence[str]) -> list[str]:
     return braces or listed
 
 
-def _options(lines: Sequence[str], *, boxed: bool) -> list[Option]:
+def _options(lines: Sequence[str], *, boxed: bool, indented: bool) -> list[Option]:
+    """The options of the lines that start with ``-`` (indented ones only, if
+    ``indented``: a heading's entries are indented, its prose may not be)."""
     found = []
     for line in lines:
         text = line.strip().lstrip("*").strip()
-        if not text.startswith("-"):
+        if not text.startswith("-") or (indented and not _indent(line)):
             continue
         columns = re.split(r"\s{2,}", text)
         signature = columns[0]

@@ -7,15 +7,24 @@ the installed package), with plain wide output, without the user's
 site-packages or ``PYTHONPATH``, and with its own timeout. stdout and stderr
 stay apart: :mod:`readiness.clitree` reads help from the stdout of a zero exit
 only, and stderr is the reason when a run fails.
+
+A command that fails for want of one of the target's optional extras (blackd
+without black's ``[d]``) is walked again in the prod environment plus that
+extra (:func:`extra_env`): what a user who installs the extra gets.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from readiness import clitree, command, environments, prodenv
+from packaging.utils import canonicalize_name
+
+from readiness import clitree, command, environments, prodenv, requirements
+from readiness.target import Target
 
 DEFAULT_TIMEOUT_S = 30.0
 #: Output as plain, wide text, and nothing from the user's site or PYTHONPATH.
@@ -27,6 +36,16 @@ PLAIN = {
     "PYTHONDONTWRITEBYTECODE": "1",
     "_TYPER_FORCE_DISABLE_TERMINAL": "1",
 }
+_NO_MODULE = re.compile(r"No module named '(?P<module>[\w.]+)'")
+#: Extras that install a development stack, not an optional feature: a command
+#: that needs one of them is broken in production (the seed's gitpython case).
+DEV_EXTRAS = frozenset(
+    {
+        *("dev", "devel", "develop", "development", "test", "tests", "testing"),
+        *("doc", "docs", "lint", "linting", "typing", "types", "mypy", "style"),
+        *("qa", "ci", "check", "checks", "coverage", "cov", "all"),
+    }
+)
 
 
 class Context(Protocol):
@@ -112,3 +131,58 @@ def walk(
         )
 
     return clitree.walk(script.name, runner, script.root, depth=depth)
+
+
+def needed_extras(
+    target: Target, script: clitree.Script, output: str
+) -> tuple[str, ...]:
+    """The extras a failed ``--help`` needs, or ``()`` when the failure is not
+    about one: the output says to install ``project[extra]`` (or "the '[extra]'
+    extra"), or names a missing module that only extras declare; the extras of
+    the entry point itself count when the output names any missing module."""
+    features = [extra for extra in target.extras if extra.lower() not in DEV_EXTRAS]
+    said = {
+        extra
+        for extra in features
+        if f"{target.name}[{extra}]" in output or f"'[{extra}]'" in output
+    }
+    if said:
+        return tuple(sorted(said))
+    modules = [match["module"] for match in _NO_MODULE.finditer(output)]
+    if not modules:
+        return ()
+    base = requirements.names(requirements.declared(target))
+    wanted = {canonicalize_name(module.partition(".")[0]) for module in modules}
+    by_extra = {
+        extra
+        for extra in features
+        if wanted
+        & (requirements.names(requirements.declared(target, extras=[extra])) - base)
+    }
+    if by_extra:
+        return tuple(sorted(by_extra))
+    return tuple(extra for extra in script.extras if extra in features)
+
+
+def extra_env(
+    target: Target, extras: Sequence[str], *, run: environments.Runner
+) -> environments.Environment:
+    """The prod environment plus ``extras`` (its own, built or reused);
+    :class:`environments.BuildError` when it cannot be built."""
+    spec = prodenv.spec(target)
+    return environments.ensure(
+        target,
+        dataclasses.replace(
+            spec, kind="+".join((spec.kind, *extras)), extras=tuple(extras)
+        ),
+        run=run,
+    )
+
+
+def environment_name(extras: Sequence[str]) -> str:
+    """``the prod environment`` or ``the prod environment with the extra [d]``."""
+    if not extras:
+        return "the prod environment"
+    noun = "extras" if len(extras) > 1 else "extra"
+    shown = ", ".join(f"[{extra}]" for extra in extras)
+    return f"the prod environment with the {noun} {shown}"

@@ -24,21 +24,36 @@ that group's finding, and its known subcommands are still tried. A
 may do real work) and the criteria say so. Failures with the same cause
 (usually one import at module level) are reported once, at the line of the
 target's source where the traceback ends when it ends there.
+
+A command that fails only because it needs one of the target's optional
+extras (it names the extra, or imports a module only an extra declares; dev
+extras do not count) is doing what an optional command should: black's
+``blackd`` without ``black[d]`` says to install it. It is not a finding; it is
+walked again in the prod environment plus that extra and judged there, and
+the criteria name it. When that environment cannot be built, the command is
+counted as not walked, with the reason. When the prod environment itself
+cannot be built, the gate is ``error`` and names the commands the source
+declares; it never passes after checking no command.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from packaging.utils import canonicalize_name
-
-from readiness import clistatic, clitree, command, helpwalk, prodenv, requirements
+from readiness import clistatic, clitree, command, environments, helpwalk, prodenv
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
-from readiness.gates.interface import Evaluation, Gate, GateContext, GateSkipped
+from readiness.gates.interface import (
+    Evaluation,
+    Gate,
+    GateContext,
+    GateError,
+    GateSkipped,
+)
 from readiness.target import Target
+from readiness.wording import plural
 
 CRASH = Rule(
     id="CL001",
@@ -72,34 +87,10 @@ MISSING = Rule(
     ),
     fix="fix the entry point in [project.scripts] or register the command",
 )
-NEEDS_EXTRA = Rule(
-    id="CL004",
-    title="a command needs an optional extra",
-    explanation=(
-        "`--help` fails in the prod environment, which installs no extra, because"
-        " the command needs a package that only one of the project's extras"
-        " declares (the entry point names the extra, the failure names a module"
-        " of it, or says to install it): a user who installs that extra has it."
-    ),
-    fix=(
-        "nothing, if the extra is documented; a clearer message than a traceback"
-        " helps users who installed without it"
-    ),
-)
 #: readiness's own rules, for renderers and documentation.
-RULES = (CRASH, HANG, MISSING, NEEDS_EXTRA)
+RULES = (CRASH, HANG, MISSING)
 
 _FRAME = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
-_NO_MODULE = re.compile(r"No module named '(?P<module>[\w.]+)'")
-#: Extras that install a development stack, not an optional feature: a command
-#: that needs one of them is broken in production (the seed's gitpython case).
-DEV_EXTRAS = frozenset(
-    {
-        *("dev", "devel", "develop", "development", "test", "tests", "testing"),
-        *("doc", "docs", "lint", "linting", "typing", "types", "mypy", "style"),
-        *("qa", "ci", "check", "checks", "coverage", "cov", "all"),
-    }
-)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,8 +102,22 @@ class Failure:
     returncode: int | None
     command: clitree.Command | None
     location: tuple[str, int] | None
-    #: The extras the command needs, when that is why it fails.
-    extras: tuple[str, ...] = ()
+    #: Where it failed: the prod environment, or it plus an extra.
+    environment: str = "the prod environment"
+
+
+@dataclass
+class Tally:
+    """What the walks found, summed over the scripts."""
+
+    findings: list[Finding] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    total: int = 0
+    passed: int = 0
+    #: Commands walked in the prod environment plus an extra, by extras.
+    with_extra: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    #: Commands needing an extra whose environment could not be built, and why.
+    not_walked: list[tuple[str, tuple[str, ...], str]] = field(default_factory=list)
 
 
 class CliGate(Gate):
@@ -144,56 +149,37 @@ class CliGate(Gate):
         if len(not_run) == len(scripts):
             raise GateSkipped(f"no command to check: {unchecked(not_run)}")
         timeout = ctx.options.number("help_timeout", helpwalk.DEFAULT_TIMEOUT_S)
-        env = prodenv.ensure(ctx.target, run=ctx.run)
-        findings: list[Finding] = []
-        failures: list[Failure] = []
-        total = passed = undiscovered = 0
+        try:
+            env = prodenv.ensure(ctx.target, run=ctx.run)
+        except environments.BuildError as error:
+            raise GateError(
+                f"help walk not run, no prod environment: {error};"
+                f" {declared_commands(scripts)}"
+            ) from None
+        walker = Walker(ctx=ctx, project=project, timeout=timeout)
+        tally = Tally()
+        undiscovered = 0
         for script in scripts:
             if script.name in not_run:
                 continue
             if script.missing:
-                findings.append(missing_entry(ctx.target, script))
+                tally.findings.append(missing_entry(ctx.target, script))
                 continue
             argv0 = helpwalk.argv0(env, script)
             if argv0 is None:
-                findings.append(not_installed(ctx.target, script))
+                tally.findings.append(not_installed(ctx.target, script))
                 continue
-            depth = 0 if script.name.startswith("python -m ") else 6
-            tree, runs = helpwalk.walk(
-                ctx, env, script, argv0, timeout=timeout, depth=depth
-            )
-            for run in runs:
-                shown = " ".join((script.name, *run.path))
-                if run.path and run.no_such_command:
-                    findings.append(not_in_cli(script, run.path))
-                    continue
-                total += 1
-                if run.ok:
-                    passed += 1
-                    continue
-                known = node_at(script.root, run.path)
-                failures.append(
-                    Failure(
-                        shown=shown,
-                        reason=failure_reason(run, timeout),
-                        returncode=run.returncode,
-                        command=known,
-                        location=traceback_location(project, run.output),
-                        extras=(
-                            ()
-                            if run.timed_out
-                            else needed_extras(ctx.target, script, run.output)
-                        ),
-                    )
-                )
+            tree, runs = walker.walk(env, script, argv0)
+            optional = walker.tally(script, runs, tally)
             undiscovered += count_undiscovered(script.root, tree)
-        optional = [f for f in failures if f.extras]
-        findings += grouped([f for f in failures if not f.extras])
-        findings += grouped_by_extra(optional)
+            for extras, paths in optional.items():
+                walker.walk_with(extras, script, paths, tally)
+        if not tally.total and not tally.findings:
+            raise GateError(f"no command could be checked: {not_walked(tally)}")
+        tally.findings += grouped(tally.failures)
+        findings = tally.findings
         missing = sum(1 for f in findings if f.rule == MISSING.id)
-        hung = sum(1 for f in failures if f.returncode is None)
-        total -= len(optional)
-        helped = helped_text(passed, total, optional, not_run)
+        hung = sum(1 for f in tally.failures if f.returncode is None)
         return Evaluation(
             criteria=(
                 Criterion(
@@ -202,17 +188,18 @@ class CliGate(Gate):
                 ),
                 Criterion(
                     text="every subcommand's --help exits 0 in the prod environment"
-                    f" ({helped})",
-                    met=passed == total,
+                    f" ({helped_text(tally, not_run)})",
+                    met=tally.passed == tally.total,
                 ),
             ),
             findings=tuple(findings),
             metrics={
                 "scripts": len(scripts),
-                "commands": total,
-                "help_ok": passed,
-                "help_failed": len(failures) - hung - len(optional),
-                "needs_extra": len(optional),
+                "commands": tally.total,
+                "help_ok": tally.passed,
+                "help_failed": len(tally.failures) - hung,
+                "with_extra": len(tally.with_extra),
+                "not_walked": len(tally.not_walked),
                 "help_timeouts": hung,
                 "missing": missing,
                 "not_run": len(not_run),
@@ -222,18 +209,138 @@ class CliGate(Gate):
         )
 
 
-def helped_text(
-    passed: int, total: int, optional: Sequence[Failure], not_run: Sequence[str]
-) -> str:
-    """``2 of 3``, then the commands needing an extra and those not run."""
-    text = f"{passed} of {total}"
-    if optional:
-        text += "; needs an extra: " + ", ".join(
-            f"{f.shown} [{','.join(f.extras)}]" for f in optional
+@dataclass
+class Walker:
+    """Walks scripts' ``--help`` and sorts the runs into a :class:`Tally`.
+
+    A command that fails for want of one of the target's optional extras is not
+    a finding in the prod environment, which installs none: it is walked again
+    in the prod environment plus that extra, and judged there. When that
+    environment cannot be built, the command is counted as not walked, with
+    the reason, never passed.
+    """
+
+    ctx: GateContext
+    project: clistatic.Project
+    timeout: float
+    envs: dict[tuple[str, ...], environments.Environment | str] = field(
+        default_factory=dict
+    )
+
+    def walk(
+        self,
+        env: environments.Environment,
+        script: clitree.Script,
+        argv0: Sequence[str],
+    ) -> tuple[clitree.Command, tuple[clitree.HelpRun, ...]]:
+        depth = 0 if script.name.startswith("python -m ") else 6
+        return helpwalk.walk(
+            self.ctx, env, script, argv0, timeout=self.timeout, depth=depth
         )
+
+    def tally(
+        self,
+        script: clitree.Script,
+        runs: Sequence[clitree.HelpRun],
+        tally: Tally,
+        extras: tuple[str, ...] = (),
+    ) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+        """Count ``runs``; returns the paths that need an extra, by extras."""
+        optional: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+        for run in runs:
+            shown = " ".join((script.name, *run.path))
+            if run.path and run.no_such_command:
+                tally.findings.append(not_in_cli(script, run.path))
+                continue
+            needed = (
+                helpwalk.needed_extras(self.ctx.target, script, run.output)
+                if not run.ok and not run.timed_out and not extras
+                else ()
+            )
+            if needed:
+                optional.setdefault(needed, []).append(run.path)
+                continue
+            tally.total += 1
+            if extras:
+                tally.with_extra.append((shown, extras))
+            if run.ok:
+                tally.passed += 1
+                continue
+            tally.failures.append(
+                Failure(
+                    shown=shown,
+                    reason=failure_reason(run, self.timeout),
+                    returncode=run.returncode,
+                    command=node_at(script.root, run.path),
+                    location=traceback_location(self.project, run.output),
+                    environment=helpwalk.environment_name(extras),
+                )
+            )
+        return optional
+
+    def walk_with(
+        self,
+        extras: tuple[str, ...],
+        script: clitree.Script,
+        paths: Sequence[tuple[str, ...]],
+        tally: Tally,
+    ) -> None:
+        """Walk ``script`` with ``extras``; count the runs at or under ``paths``."""
+        env = self.envs.get(extras)
+        if env is None:
+            try:
+                env = helpwalk.extra_env(self.ctx.target, extras, run=self.ctx.run)
+            except (environments.BuildError, command.ToolError) as error:
+                env = str(error)
+            self.envs[extras] = env
+        argv0 = None if isinstance(env, str) else helpwalk.argv0(env, script)
+        if isinstance(env, str) or argv0 is None:
+            why = env if isinstance(env, str) else "the script is not installed"
+            tally.not_walked += [
+                (" ".join((script.name, *path)), extras, why) for path in paths
+            ]
+            return
+        _, runs = self.walk(env, script, argv0)
+        wanted = [
+            run for run in runs if any(run.path[: len(path)] == path for path in paths)
+        ]
+        self.tally(script, wanted, tally, extras)
+
+
+def declared_commands(scripts: Sequence[clitree.Script]) -> str:
+    """What the source declares, for a gate that could not walk: ``the source
+    declares 3 commands: black, blackd, tool run``."""
+    names = [
+        " ".join((script.name, *path))
+        for script in scripts
+        for path, _ in (script.root.walk() if script.root else [((), None)])
+    ]
+    shown = ", ".join(names[:12])
+    if len(names) > 12:
+        shown += f" and {len(names) - 12} more"
+    return f"the source declares {plural(len(names), 'command')}: {shown}"
+
+
+def helped_text(tally: Tally, not_run: Sequence[str]) -> str:
+    """``2 of 3``, then the commands walked with an extra, not walked, not run."""
+    text = f"{tally.passed} of {tally.total}"
+    if tally.with_extra:
+        text += "; with their extra installed: " + ", ".join(
+            f"{shown} [{','.join(extras)}]" for shown, extras in tally.with_extra
+        )
+    if tally.not_walked:
+        text += f"; {not_walked(tally)}"
     if not_run:
         text += f"; not run: {unchecked(not_run)}"
     return text
+
+
+def not_walked(tally: Tally) -> str:
+    """``needs an extra, not walked: blackd [d] (why)``."""
+    return "needs an extra, not walked: " + ", ".join(
+        f"{shown} [{','.join(extras)}] ({why})"
+        for shown, extras, why in tally.not_walked
+    )
 
 
 def unchecked(modules: Sequence[str]) -> str:
@@ -248,72 +355,6 @@ def failure_reason(run: clitree.HelpRun, timeout: float) -> str:
     if run.timed_out:
         return f"no answer within {timeout:g} s"
     return f"exit {run.returncode}, {command.last_line(run.output)}"
-
-
-def needed_extras(
-    target: Target, script: clitree.Script, output: str
-) -> tuple[str, ...]:
-    """The extras a failed ``--help`` needs, or ``()`` when the failure is not
-    about one: the output says to install ``project[extra]`` (or "the '[extra]'
-    extra"), or names a missing module that only extras declare; the extras of
-    the entry point itself count when the output names any missing module."""
-    features = [extra for extra in target.extras if extra.lower() not in DEV_EXTRAS]
-    said = {
-        extra
-        for extra in features
-        if f"{target.name}[{extra}]" in output or f"'[{extra}]'" in output
-    }
-    if said:
-        return tuple(sorted(said))
-    modules = [match["module"] for match in _NO_MODULE.finditer(output)]
-    if not modules:
-        return ()
-    base = requirements.names(requirements.declared(target))
-    wanted = {canonicalize_name(module.partition(".")[0]) for module in modules}
-    by_extra = {
-        extra
-        for extra in features
-        if wanted
-        & (requirements.names(requirements.declared(target, extras=[extra])) - base)
-    }
-    if by_extra:
-        return tuple(sorted(by_extra))
-    return tuple(extra for extra in script.extras if extra in features)
-
-
-def grouped_by_extra(failures: Sequence[Failure]) -> list[Finding]:
-    """One CL004 per cause: the same reason and the same extras."""
-    by_cause: dict[tuple[str, tuple[str, ...]], list[Failure]] = {}
-    for failure in failures:
-        by_cause.setdefault((failure.reason, failure.extras), []).append(failure)
-    return [extra_finding(group) for group in by_cause.values()]
-
-
-def extra_finding(group: Sequence[Failure]) -> Finding:
-    """CL004 for the commands that fail for want of the same extras."""
-    first = group[0]
-    extras = ", ".join(f"[{extra}]" for extra in first.extras)
-    subject = f"`{first.shown} --help`"
-    if len(group) > 1:
-        subject += f" and {len(group) - 1} more command{'s' if len(group) > 2 else ''}"
-    verb = "need" if len(group) > 1 else "needs"
-    location = next((f.location for f in group if f.location), None)
-    return Finding(
-        rule=NEEDS_EXTRA.id,
-        severity=Severity.LOW,
-        priority=Priority.P2,
-        message=(
-            f"{subject} {verb} the extra {extras}, which the prod environment"
-            f" does not install: {first.reason}"
-        ),
-        path=location[0] if location else None,
-        line=location[1] if location else None,
-        fix=NEEDS_EXTRA.fix,
-        details={
-            "commands": ", ".join(f.shown for f in group),
-            "extras": ",".join(first.extras),
-        },
-    )
 
 
 def node_at(
@@ -358,11 +399,11 @@ def count_undiscovered(static: clitree.Command | None, walked: clitree.Command) 
 
 def grouped(failures: Sequence[Failure]) -> list[Finding]:
     """One finding per cause: commands failing with the same reason share one."""
-    by_reason: dict[str, list[Failure]] = {}
+    by_reason: dict[tuple[str, str], list[Failure]] = {}
     for failure in failures:
-        by_reason.setdefault(failure.reason, []).append(failure)
+        by_reason.setdefault((failure.reason, failure.environment), []).append(failure)
     findings = []
-    for reason, group in by_reason.items():
+    for (reason, environment), group in by_reason.items():
         first = group[0]
         timed_out = first.returncode is None
         subject = f"`{first.shown} --help`"
@@ -385,7 +426,7 @@ def grouped(failures: Sequence[Failure]) -> list[Finding]:
                 rule=rule.id,
                 severity=Severity.HIGH,
                 priority=Priority.P2,
-                message=f"{subject} {verb} in the prod environment: {reason}",
+                message=f"{subject} {verb} in {environment}: {reason}",
                 path=location[0] if location else None,
                 line=(location[1] or None) if location else None,
                 fix=rule.fix,

@@ -23,8 +23,13 @@ a computed name), nothing is reported rather than a guess; when no static model
 exists for a script at all, its ``--help`` is walked in the prod environment
 (:mod:`readiness.helpwalk`), and under a group whose help failed or warned
 (flask's "Could not locate a Flask application") no command is reported
-missing. Documentation with no invocation to check makes the gate ``skipped``;
-invocations it could not check are counted in its criteria, with the reason.
+missing. A script whose help fails for want of one of the target's optional
+extras (nox's ``tox-to-nox`` without ``[tox-to-nox]``) is walked in the prod
+environment plus that extra. When the prod environment cannot be built, the
+scripts that need a walk are not checked, with that reason, and the others
+still are. Documentation with no invocation to check makes the gate
+``skipped`` (``error`` when that is because nothing builds); invocations it
+could not check are counted in its criteria, with the reason.
 
 Paths matching ``[tool.readiness.docs] skip`` (globs, e.g. ``CHANGELOG.md``,
 ``docs/archive/**``) are not read.
@@ -40,10 +45,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from readiness import clistatic, clitree, command, helpwalk, prodenv
+from readiness import clistatic, clitree, command, environments, helpwalk, prodenv
 from readiness.docsnippets import Snippet, doc_files, read_snippets
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
-from readiness.gates.interface import Evaluation, Gate, GateContext, GateSkipped
+from readiness.gates.interface import (
+    Evaluation,
+    Gate,
+    GateContext,
+    GateError,
+    GateSkipped,
+)
 
 MISSING_COMMAND = Rule(
     id="DC001",
@@ -131,7 +142,7 @@ class DocsGate(Gate):
             )
         models = {s.name: s.root for s in scripts if s.root is not None}
         wanted = sorted({i.program for i in invocations} - set(models))
-        walked, why = help_models(ctx, [programs[name] for name in wanted])
+        walked, why, blocked = help_models(ctx, [programs[name] for name in wanted])
         models |= walked
         findings = []
         unchecked: Counter[str] = Counter()
@@ -145,9 +156,9 @@ class DocsGate(Gate):
                 findings.append(problem_finding(invocation, problem))
         checked = len(invocations) - unchecked.total()
         if not checked:
-            raise GateSkipped(
-                f"no invocation could be checked: {scope(unchecked, why)}"
-            )
+            # no prod environment: the gate could not run, rather than not apply
+            failed = GateError if blocked else GateSkipped
+            raise failed(f"no invocation could be checked: {scope(unchecked, why)}")
         missing = sum(1 for f in findings if f.rule == MISSING_COMMAND.id)
         unknown = len(findings) - missing
         partial = f"; {scope(unchecked, why)}" if unchecked else ""
@@ -186,34 +197,73 @@ def scope(unchecked: Mapping[str, int], why: Mapping[str, str]) -> str:
 
 def help_models(
     ctx: GateContext, scripts: Sequence[clitree.Script]
-) -> tuple[dict[str, clitree.Command], dict[str, str]]:
+) -> tuple[dict[str, clitree.Command], dict[str, str], bool]:
     """``--help`` walks in the prod environment, for scripts with no static model.
 
     A ``python -m`` package whose ``__main__`` shows no command line is never
-    run (it may do real work). Also returns why a script has no model.
+    run (it may do real work). A script whose help fails for want of one of the
+    target's extras is walked in the prod environment plus that extra, as the
+    cli gate does. Also returns why a script has no model, and whether the
+    prod environment could not be built.
     """
     scripts = [s for s in scripts if not s.name.startswith("python -m ")]
     if not scripts:
-        return {}, {}
-    env = prodenv.ensure(ctx.target, run=ctx.run)
+        return {}, {}, False
+    try:
+        env = prodenv.ensure(ctx.target, run=ctx.run)
+    except environments.BuildError as error:
+        reason = f"help walk not run, no prod environment: {error}"
+        return {}, {script.name: reason for script in scripts}, True
     found: dict[str, clitree.Command] = {}
     why: dict[str, str] = {}
     for script in scripts:
-        argv0 = helpwalk.argv0(env, script)
-        if argv0 is None:
-            why[script.name] = "not installed in the prod environment"
-            continue
-        tree, runs = helpwalk.walk(ctx, env, script, argv0)
-        if runs[0].ok:
-            found[script.name] = tree
-        elif runs[0].timed_out:
-            why[script.name] = "its --help does not finish in the prod environment"
+        model, reason = help_model(ctx, env, script)
+        if model is not None:
+            found[script.name] = model
         else:
-            why[script.name] = (
-                f"its --help fails in the prod environment: exit {runs[0].returncode},"
-                f" {command.last_line(runs[0].output)}"
-            )
-    return found, why
+            why[script.name] = reason
+    return found, why, False
+
+
+def help_model(
+    ctx: GateContext, env: environments.Environment, script: clitree.Script
+) -> tuple[clitree.Command | None, str]:
+    """``script``'s walked model, or why there is none; a help that fails for
+    want of an extra is walked again with it."""
+    model, reason, extras = walk_in(ctx, env, script)
+    if model is not None or not extras:
+        return model, reason
+    try:
+        env = helpwalk.extra_env(ctx.target, extras, run=ctx.run)
+    except (environments.BuildError, command.ToolError) as error:
+        return None, f"{reason}; with its extra: {error}"
+    model, reason, _ = walk_in(ctx, env, script, extras)
+    return model, reason
+
+
+def walk_in(
+    ctx: GateContext,
+    env: environments.Environment,
+    script: clitree.Script,
+    extras: tuple[str, ...] = (),
+) -> tuple[clitree.Command | None, str, tuple[str, ...]]:
+    """The model walked in ``env`` (or why not, and the extras it asks for)."""
+    place = helpwalk.environment_name(extras)
+    argv0 = helpwalk.argv0(env, script)
+    if argv0 is None:
+        return None, f"not installed in {place}", ()
+    tree, runs = helpwalk.walk(ctx, env, script, argv0)
+    first = runs[0]
+    if first.ok:
+        return tree, "", ()
+    if first.timed_out:
+        return None, f"its --help does not finish in {place}", ()
+    reason = (
+        f"its --help fails in {place}: exit {first.returncode},"
+        f" {command.last_line(first.output)}"
+    )
+    needed = () if extras else helpwalk.needed_extras(ctx.target, script, first.output)
+    return None, reason, needed
 
 
 # --- finding the invocations -------------------------------------------------

@@ -16,10 +16,14 @@ Rules:
 * ``MK002`` a test module or conftest does not parse, so collection breaks;
   only files pytest collects, imports for them or loads count (a formatter's
   input cases under ``tests/data`` are data: counted in ``not_collected``);
-* ``MK003`` (Low) a marker no static registration names while a conftest or
-  plugin registers markers under computed names (black's ``tests/optional.py``
-  builds them from an ini option): it may well be registered when pytest
-  runs, so it neither fails the gate nor goes to the markers fixer.
+A marker no static registration names, while a conftest or plugin registers
+markers under computed names (black's ``tests/optional.py`` turns each
+``optional-tests`` line into ``x`` and ``no_x`` through a regex), is not a
+finding: it may well be registered when pytest runs, and readiness cannot say
+which, so a finding would leave nothing to act on. The criterion counts those
+markers and names the registrations. Whether they are really undefined is
+proved by running pytest (with ``--strict-markers`` collection aborts), which
+is the ``tests`` gate's evidence, not this one's.
 
 What the tests use and what is registered comes from the static survey in
 :mod:`readiness.pytest_survey`, which the ``tests`` gate reads too; its known
@@ -73,22 +77,8 @@ UNPARSABLE = Rule(
     ),
     fix="fix the syntax error",
 )
-POSSIBLY_REGISTERED = Rule(
-    id="MK003",
-    title="pytest marker may be registered only at run time",
-    explanation=(
-        "No configuration file or conftest names the marker, but a conftest or"
-        " plugin registers markers whose names are computed when pytest runs"
-        " (config.addinivalue_line with a variable or an f-string); readiness"
-        " cannot tell statically whether this marker is among them."
-    ),
-    fix=(
-        "check that the computed registration covers it (pytest --markers);"
-        " if not, register it in the markers option of the file pytest reads"
-    ),
-)
 #: readiness's own rules, for renderers and documentation.
-RULES = (UNDEFINED, UNPARSABLE, POSSIBLY_REGISTERED)
+RULES = (UNDEFINED, UNPARSABLE)
 
 ALL_REGISTERED = "every pytest marker the tests use is registered"
 ALL_PARSE = "every test module and conftest.py parses"
@@ -126,16 +116,22 @@ class MarkersGate(Gate):
         used = {use.marker for use in survey.uses}
         unknown = sorted(used - registered - BUILTIN_MARKERS)
         sites = [use for use in survey.uses if use.marker in unknown]
-        if survey.dynamic:
-            undefined: list[str] = []
-            findings = [possible_finding(target, use, survey.dynamic) for use in sites]
-        else:
-            undefined = unknown
-            findings = [undefined_finding(target, use) for use in sites]
+        # a computed registration may cover any unknown marker: counted, not reported
+        undefined = [] if survey.dynamic else unknown
+        possible = unknown if survey.dynamic else []
+        findings = [
+            undefined_finding(target, use) for use in sites if use.marker in undefined
+        ]
         findings.extend(parse_finding(error) for error in survey.errors)
         findings.sort(key=lambda f: (f.path or "", f.line or 0, f.rule))
         return Evaluation(
-            criteria=criteria(undefined, len(sites), survey.errors),
+            criteria=criteria(
+                undefined,
+                len(sites),
+                survey.errors,
+                possible=possible,
+                dynamic=survey.dynamic,
+            ),
             findings=tuple(findings),
             metrics={
                 "markers_used": len(used),
@@ -198,32 +194,6 @@ def undefined_finding(target: Target, use: Use) -> Finding:
         line=use.line,
         fix=f'register it in {path} [{section}] markers: "{use.marker}: <description>"',
         details=details,
-    )
-
-
-def possible_finding(target: Target, use: Use, dynamic: Sequence[Dynamic]) -> Finding:
-    """MK003: ``use`` names a marker only a computed registration may cover."""
-    config = target.pytest_config
-    path = config.path if config else "pyproject.toml"
-    where = ", ".join(f"{d.path}:{d.line}" for d in dynamic[:3])
-    if len(dynamic) > 3:
-        where += f" and {len(dynamic) - 3} more"
-    ini = next((d.ini for d in dynamic if d.ini), None)
-    source = f" from ini option {ini!r}" if ini else ""
-    return Finding(
-        rule=POSSIBLY_REGISTERED.id,
-        severity=Severity.LOW,
-        priority=Priority.P0,
-        message=(
-            f"marker {use.marker!r} is not registered in {path} or by a constant"
-            f" name; {where} {'registers' if len(dynamic) == 1 else 'register'}"
-            f" markers computed at run time{source},"
-            " which may include it"
-        ),
-        path=use.path,
-        line=use.line,
-        fix=POSSIBLY_REGISTERED.fix,
-        details={"marker": use.marker, "config": path, "computed_at": where},
     )
 
 
@@ -314,15 +284,23 @@ def parse_finding(error: ParseError) -> Finding:
 
 
 def criteria(
-    undefined: Sequence[str], sites: int, errors: Sequence[ParseError]
+    undefined: Sequence[str],
+    sites: int,
+    errors: Sequence[ParseError],
+    *,
+    possible: Sequence[str] = (),
+    dynamic: Sequence[Dynamic] = (),
 ) -> tuple[Criterion, ...]:
-    """The two P0 criteria, counted as a person counts: markers, then sites."""
+    """The two P0 criteria, counted as a person counts: markers, then sites;
+    the markers a computed registration may cover are counted, with where."""
     text = ALL_REGISTERED
     if undefined:
         text += (
             f" ({plural(len(undefined), 'undefined marker')}"
             f" at {plural(sites, 'site')}: {', '.join(undefined)})"
         )
+    elif possible:
+        text += f" ({run_time_scope(possible, dynamic)})"
     found = [Criterion(text=text, met=not undefined)]
     if errors:
         paths = sorted({error.path for error in errors})
@@ -333,3 +311,16 @@ def criteria(
             )
         )
     return tuple(found)
+
+
+def run_time_scope(possible: Sequence[str], dynamic: Sequence[Dynamic]) -> str:
+    """``2 markers may be registered at run time by tests/optional.py:84: ...``."""
+    where = ", ".join(f"{d.path}:{d.line}" for d in dynamic[:3])
+    if len(dynamic) > 3:
+        where += f" and {len(dynamic) - 3} more"
+    ini = next((d.ini for d in dynamic if d.ini), None)
+    source = f" from ini option {ini!r}" if ini else ""
+    return (
+        f"{plural(len(possible), 'marker')} may be registered at run time by"
+        f" {where}{source}, not reported: {', '.join(possible)}"
+    )
