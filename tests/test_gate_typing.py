@@ -1027,7 +1027,9 @@ def test_old_mypy_is_read_from_its_text_output(
 ) -> None:
     stdout = "src/app/legacy.py:4:5: error: Bad thing  [misc]\n"
     fake_mypy(tmp_path, monkeypatch, version="1.10.1", stdout=stdout, code=1)
-    result = run_typing(make_repo(APP), tmp_path / "scratch")
+    result = run_typing(
+        make_repo({**APP, "mypy.ini": "[mypy]\n"}), tmp_path / "scratch"
+    )
     argv = mypy_argv(tmp_path)
     assert "-O" not in argv
     assert {"--show-error-codes", "--no-pretty", "--no-error-summary"} <= set(argv)
@@ -1768,6 +1770,7 @@ def test_a_target_that_does_not_build_is_still_type_checked(
             name = "app"
             version = "0"
             dependencies = ["typing-extensions"]
+            [tool.mypy]
             """,
             # the build fails; typing-extensions must still be there for mypy
             "setup.py": "raise FileNotFoundError('src/app/_ext.pyx')\n",

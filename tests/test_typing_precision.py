@@ -169,16 +169,12 @@ def test_an_unknown_checker_is_a_one_line_error(
 DEV_LOCK = (REPO_ROOT / "constraints" / "dev.txt").read_text(encoding="utf-8")
 
 
-@pytest.mark.skipif(
-    "\npyright==" not in DEV_LOCK,
-    reason="pyright[nodejs] is not in the dev extra's lock yet (constraints/dev.txt)",
-)
 def test_the_pyright_version_installed_for_targets_is_the_dev_lock_s() -> None:
     """As MYPY_VERSION: the pyright readiness installs for a target that pins none
     is the one its own dev environment is locked at."""
-    assert re.findall(r"^pyright==([^\s;]+)", DEV_LOCK, re.MULTILINE) == [
-        PYRIGHT_VERSION
-    ]
+    assert re.findall(
+        r"^pyright(?:\[nodejs\])?==([^\s;]+)", DEV_LOCK, re.MULTILINE
+    ) == [PYRIGHT_VERSION]
 
 
 #: The three dialect differences requests showed, pyright-strict clean.
@@ -452,3 +448,51 @@ def test_a_strict_scoped_missing_module_is_medium_and_never_left_out() -> None:
         "medium",
         "app/core.py:3",
     )
+
+
+#: Unannotated code mypy's inference rejects (httpie cli/options.py:139).
+UNCHECKED = {
+    "src/app/__init__.py": (
+        "def options() -> object:\n"
+        "    result = {}\n"
+        "    result['options'] = ['-v']\n"
+        "    result.update({'is_optional': True})\n"
+        "    return result\n"
+        "x: int = 'a'\n"
+    ),
+}
+
+
+@pytest.mark.tools
+def test_a_project_that_checks_no_types_gets_one_finding(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    """httpie configures and installs no type checker: mypy's defaults gave 286
+    Low findings, such as an inferred `dict[str, list[str]]` meeting an
+    unannotated update, judged mypy's inference imposed on unchecked code. One
+    TY003 for the choice instead."""
+    root = make_repo({"pyproject.toml": "[project]\nname = 'app'\n", **UNCHECKED})
+    result = run_typing(root, tmp_path / "scratch")
+    assert findings(result) == [
+        (
+            "TY003",
+            "",
+            (
+                "no type checking adopted; mypy with its defaults (readiness's"
+                " choice) reports 2 errors in 1 module, most: assignment=1,"
+                " dict-item=1"
+            ),
+        )
+    ]
+    assert result.findings[0].details == {"errors": 2, "modules": 1}
+
+
+@pytest.mark.tools
+def test_a_project_that_adopts_mypy_gets_each_error(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    root = make_repo(
+        {"pyproject.toml": "[project]\nname = 'app'\n[tool.mypy]\n", **UNCHECKED}
+    )
+    result = run_typing(root, tmp_path / "scratch")
+    assert [rule for rule, _, _ in findings(result)] == ["dict-item", "assignment"]

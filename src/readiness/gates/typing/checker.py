@@ -38,6 +38,7 @@ CONFIG_FILES = {
     "basedpyright": "basedpyrightconfig.json",
     "pyright": "pyrightconfig.json",
 }
+DEFAULT_EVIDENCE = "the default (no type checker configured)"
 _REQUIREMENT_FILES = ("requirements*.txt", "requirements/*.txt")
 
 
@@ -47,6 +48,11 @@ class Checker:
 
     name: str
     evidence: str
+
+    @property
+    def adopted(self) -> bool:
+        """Whether the project chose it (False: readiness's default)."""
+        return self.evidence != DEFAULT_EVIDENCE
 
     @property
     def pyright(self) -> bool:
@@ -115,4 +121,4 @@ def choose(target: Target, option: str | None) -> Checker:
         found = installed(target, tool)
         if found is not None:
             return Checker(name=tool, evidence=found)
-    return Checker(name="mypy", evidence="the default (no type checker configured)")
+    return Checker(name="mypy", evidence=DEFAULT_EVIDENCE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
-from readiness.findings import Criterion, Severity
+from readiness.findings import Criterion, Finding, Priority, Severity
 from readiness.gates.interface import Evaluation
 from readiness.wording import plural, summarise
 
@@ -19,7 +19,7 @@ from .findings import (
     stub_findings,
 )
 from .ratchet import ratchet
-from .rules import IMPORT_CODES
+from .rules import IMPORT_CODES, NOT_ADOPTED
 
 
 def evaluate(
@@ -80,15 +80,20 @@ def evaluate(
                 met=True,
             )
         )
+    errors = [
+        *(
+            error_finding(e, severity=Severity.MEDIUM)
+            for e in strict
+            if e.code not in IMPORT_CODES
+        ),
+        *(f for f in legacy_check.findings if f.rule not in IMPORT_CODES),
+    ]
+    if errors and not checked.checker.adopted and baseline is None:
+        errors = [not_adopted(checked, len(errors))]
     return Evaluation(
         criteria=tuple(criteria),
         findings=(
-            *(
-                error_finding(e, severity=Severity.MEDIUM)
-                for e in strict
-                if e.code not in IMPORT_CODES
-            ),
-            *(f for f in legacy_check.findings if f.rule not in IMPORT_CODES),
+            *errors,
             *stubs,
             *(override_findings(checked.config) if checked.config else ()),
         ),
@@ -116,6 +121,24 @@ def evaluate(
             **checker_metrics(checked, optional),
             **environment_metrics(checked),
         },
+    )
+
+
+def not_adopted(checked: Checked, count: int) -> Finding:
+    """TY003: the one finding for the errors of a project that checks no types."""
+    modules = Counter(e.module for e in checked.errors if e.code not in IMPORT_CODES)
+    codes = Counter(e.code for e in checked.errors if e.code not in IMPORT_CODES)
+    return Finding(
+        rule=NOT_ADOPTED.id,
+        severity=Severity.LOW,
+        priority=Priority.P2,
+        message=(
+            f"no type checking adopted; {checked.checker.name} with its defaults"
+            f" (readiness's choice) reports {plural(count, 'error')} in"
+            f" {plural(len(modules), 'module')}, most: {summarise(codes, 3)}"
+        ),
+        fix=NOT_ADOPTED.fix,
+        details={"errors": count, "modules": len(modules)},
     )
 
 

@@ -32,8 +32,23 @@ STRICT_OVERRIDE = Rule(
         " disallow_incomplete_defs, check_untyped_defs, ...)"
     ),
 )
+NOT_ADOPTED = Rule(
+    id="TY003",
+    title="no type checking adopted",
+    explanation=(
+        "The project configures and installs no type checker, so mypy ran with"
+        " its defaults (readiness's choice) over code nobody has checked. Its"
+        " errors are one finding for the choice, not one each: most are the"
+        " checker's inference meeting unannotated code, a debt that only starts"
+        " once the project adopts a checker."
+    ),
+    fix=(
+        "adopt a type checker (mypy or pyright) in CI, record the current errors"
+        " with `readiness baseline typing`, and tighten module by module"
+    ),
+)
 #: readiness's own rules, for renderers and documentation.
-RULES = (MISSING_STUBS, STRICT_OVERRIDE)
+RULES = (MISSING_STUBS, STRICT_OVERRIDE, NOT_ADOPTED)
 
 #: The mypy readiness installs when the target pins none (and its requirements allow
 #: it);
