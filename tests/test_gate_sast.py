@@ -233,8 +233,10 @@ def test_the_seeds_security_findings(make_repo: MakeRepo, run_gate: RunGate) -> 
         ("every bandit Medium fixed or `# nosec BXXX` with a reason (5 open)", False),
         ("bandit parsed every file (1 could not be parsed)", False),
         (
-            "bandit's tests as the target's configuration selects them"
-            " (pyproject.toml [tool.bandit]): skips B101",
+            (
+                "bandit's tests as the target's configuration selects them"
+                " (pyproject.toml [tool.bandit]): skips B101"
+            ),
             True,
         ),
     ]
