@@ -180,7 +180,8 @@ class Sources:
         """Whether a ``# noqa: S###`` on the result's lines names its test."""
         filename = str(item["filename"])
         if filename not in self._noqa:
-            self._noqa[filename] = ruff_justifications(self.comments(filename))
+            found = comments(self.path(filename), containing=b"noqa")
+            self._noqa[filename] = ruff_justifications(found)
         by_line, whole_file = self._noqa[filename]
         test_id = str(item["test_id"])
         return test_id in whole_file or any(
@@ -269,11 +270,14 @@ def lines_of(item: Mapping[str, Any]) -> list[int]:
     return [int(item["line_number"])]
 
 
-def comments(path: Path) -> list[tuple[int, str]]:
-    """``(line, text)`` of each comment, up to where the file stops tokenizing."""
+def comments(path: Path, *, containing: bytes = b"") -> list[tuple[int, str]]:
+    """``(line, text)`` of each comment, up to where the file stops tokenizing;
+    none without tokenizing when the file lacks ``containing`` (lower case)."""
     try:
         data = path.read_bytes()
     except OSError:
+        return []
+    if containing not in data.lower():
         return []
     found: list[tuple[int, str]] = []
     # bandit reports a file it cannot parse; the comments before the error count.

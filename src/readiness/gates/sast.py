@@ -368,7 +368,7 @@ def nosec_findings(
     findings = []
     for name in files:
         path = target.root / name
-        for line, comment in comments(path):
+        for line, comment in comments(path, containing=b"nosec"):
             problem = classify_nosec(comment, known)
             if problem is None:
                 continue
