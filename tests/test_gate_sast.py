@@ -336,6 +336,9 @@ def test_ruff_noqa_for_flake8_bandit_justifies_the_bandit_result(
     assert sites(result) == ["app/__init__.py:20 B307"]
     assert result.metrics["noqa_justified"] == 4
     assert result.metrics["medium"] == 1
+    assert result.criteria[-1].text == (
+        "bandit results left out: 4 results justified with ruff's `# noqa: S###`"
+    )
 
 
 def test_notes_with_nothing_to_act_on_are_left_out(
