@@ -20,12 +20,12 @@ from readiness.gates.sast import (
     UNSCANNED,
     SastGate,
     classify_nosec,
-    comments,
     error_finding,
     known_tests,
     result_finding,
 )
 from readiness.runner import execute
+from readiness.sast_triage import comments
 from readiness.settings import Settings
 from readiness.target import discover
 
@@ -232,6 +232,13 @@ def test_the_seeds_security_findings(make_repo: MakeRepo, run_gate: RunGate) -> 
         ("bandit High = 0 (1 found)", False),
         ("every bandit Medium fixed or `# nosec BXXX` with a reason (5 open)", False),
         ("bandit parsed every file (1 could not be parsed)", False),
+        (
+            (
+                "bandit's tests as the target's configuration selects them"
+                " (pyproject.toml [tool.bandit]): skips B101"
+            ),
+            True,
+        ),
     ]
     assert result.metrics == {
         "high": 1,
@@ -241,6 +248,7 @@ def test_the_seeds_security_findings(make_repo: MakeRepo, run_gate: RunGate) -> 
         "nosec_without_reason": 1,
         "noqa_justified": 0,
         "notes_left_out": 0,
+        "default_skipped": 0,
         "files_scanned": 3,
         "files_unparsable": 1,
         "loc": 21,
@@ -328,6 +336,9 @@ def test_ruff_noqa_for_flake8_bandit_justifies_the_bandit_result(
     assert sites(result) == ["app/__init__.py:20 B307"]
     assert result.metrics["noqa_justified"] == 4
     assert result.metrics["medium"] == 1
+    assert result.criteria[-1].text == (
+        "bandit results left out: 4 results justified with ruff's `# noqa: S###`"
+    )
 
 
 def test_notes_with_nothing_to_act_on_are_left_out(
@@ -366,14 +377,20 @@ def test_notes_with_nothing_to_act_on_are_left_out(
 
     assert sites(result) == ["app/variable.py:1 B404", "app/variable.py:5 B603"]
     assert result.metrics["notes_left_out"] == 3
+    assert result.criteria[-1].text == (
+        "bandit results left out: 2 B603 on fixed argument lists; 1 import note"
+        " whose module's calls are not reported in its file"
+    )
 
 
-def test_a_weak_hash_used_as_an_hmac_digest_is_low(
+def test_a_weak_hash_used_as_an_hmac_digest_is_left_out(
     make_repo: MakeRepo, run_gate: RunGate
 ) -> None:
     """flask 3.1.3 signs its session cookie with HMAC-SHA1 through a lazy
     ``hashlib.sha1`` wrapper (``digest_method = staticmethod(_lazy_sha1)``);
-    bandit's B324 called it High. A bare SHA-1 digest stays High."""
+    bandit's B324 called it High, then readiness Low with nothing to do.
+    HMAC-SHA1 is not broken by SHA-1 collisions: counted, not reported. A bare
+    SHA-1 digest stays High."""
     root = make_repo(
         {
             "pyproject.toml": PYPROJECT,
@@ -402,16 +419,14 @@ def test_a_weak_hash_used_as_an_hmac_digest_is_low(
 
     result = scan(run_gate, root)
 
-    assert [(f.location, f.severity) for f in result.findings] == [
-        ("app/__init__.py:6", Severity.LOW),
-        ("app/__init__.py:14", Severity.LOW),
-        ("app/__init__.py:18", Severity.HIGH),
+    assert [(f.location, f.rule, f.severity) for f in result.findings] == [
+        ("app/__init__.py:18", "B324", Severity.HIGH),
     ]
-    hmac_finding = result.findings[0]
-    assert hmac_finding.priority is Priority.P2
-    assert hmac_finding.message.endswith("; here it is an HMAC digest")
-    assert hmac_finding.details["hmac"] is True
-    assert result.metrics["high"] == 1
+    assert result.metrics["notes_left_out"] == 2
+    assert result.criteria[-1].text == (
+        "bandit results left out: 2 weak hashes used as HMAC digests, not broken"
+        " by collisions (B324)"
+    )
 
 
 def test_a_dot_bandit_file_is_passed_to_bandit(

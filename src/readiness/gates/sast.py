@@ -1,10 +1,11 @@
 """The ``sast`` gate: bandit's results, and ``# nosec`` comments that hide them.
 
-bandit runs on the target's packages and writes its JSON report into the
-scratch folder (``-o``), which is read instead of stdout. bandit reads
-``[tool.bandit]`` only when told to (``-c pyproject.toml``), and a root
-``.bandit`` file only when it lies inside a scanned folder, so both are passed
-explicitly when present.
+bandit runs on the target's packages with the target's own configuration
+(:mod:`readiness.sast_config`: ``[tool.bandit]``, a ``bandit.yaml``, a
+``.bandit`` or ``[bandit]`` INI section) and writes its JSON report into the
+scratch folder (``-o``), which is read instead of stdout. With the cache on,
+bandit's per-file results are remembered (:class:`readiness.perfile.PerFileMemo`):
+a later run re-scans only the files whose content changed.
 
 The seed's acceptance criterion is "Medium findings either remediated or
 justified with documented ``# nosec`` annotations", so the comments bandit
@@ -13,31 +14,24 @@ honoured are checked too, with bandit's own syntax (``bandit/core/manager.py``):
 comment naming no known test silences every check on its line; one naming
 tests must also say why.
 
-Projects that run bandit's checks through ruff (flake8-bandit, ``S`` + bandit's
-number) justify a line with ``# noqa: S324`` (or a file with
-``# ruff: noqa: S101``): such a result is counted in ``noqa_justified`` and not
-reported again. Results with nothing to act on are counted in ``notes_left_out``
-instead of reported: B603 on a literal argument list of constants (and
-``sys.executable``), and B404 ("import subprocess") in a file where no other
-subprocess result remains. B324 on a weak hash used as an HMAC digest (flask's
-HMAC-SHA1 session signature) is Low: HMAC-SHA1 is not broken as SHA-1 is.
+Results with nothing to act on are not reported but counted, and the gate's
+scope notes say what was left out and why (:mod:`readiness.sast_triage`):
+readiness's default skips where the target's configuration selects no tests
+(``default_skipped``), ruff's ``# noqa: S###`` justifications
+(``noqa_justified``), and the judged classes (``notes_left_out``).
 """
 
 from __future__ import annotations
 
-import ast
-import contextlib
-import dataclasses
-import io
 import json
 import re
-import tokenize
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from readiness import pysource
-from readiness.bandit_advice import advice, fixed_command, hmac_digest
+from readiness import sast_config
+from readiness.bandit_advice import advice
+from readiness.cache import tool_folder
 from readiness.command import last_line
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import (
@@ -49,6 +43,9 @@ from readiness.gates.interface import (
     GateError,
     GateSkipped,
 )
+from readiness.perfile import PerFileMemo, Plan, tool_key
+from readiness.sast_config import BanditSetup
+from readiness.sast_triage import Sources, comments, triage
 from readiness.target import Target
 
 NOSEC_WITHOUT_ID = Rule(
@@ -108,33 +105,6 @@ FIXES = {
 }
 DEFAULT_FIX = "review; fix or annotate `# nosec {id}` with a reason"
 
-#: ruff's flake8-bandit rules (``crates/ruff_linter/src/codes.rs``): ``S`` and
-#: the number of the bandit test each one reimplements.
-RUFF_BANDIT = frozenset(
-    {
-        *(101, 102, 103, 104, 105, 106, 107, 108, 110, 112, 113, 201, 202),
-        *range(301, 309),
-        *range(310, 322),
-        *(323, 324),
-        *range(401, 414),
-        415,
-        *range(501, 510),
-        *range(601, 613),
-        *(701, 702, 704),
-    }
-)
-_CODES = r"(?P<codes>[A-Z]+\d+(?:[\s,]+[A-Z]+\d+)*)"
-NOQA = re.compile(r"#\s*noqa\s*:\s*" + _CODES, re.IGNORECASE)
-FILE_NOQA = re.compile(r"#\s*(?:ruff|flake8)\s*:\s*noqa\s*:\s*" + _CODES, re.IGNORECASE)
-_CODE = re.compile(r"S(\d{3})", re.IGNORECASE)
-#: bandit's subprocess tests, whose import note B404 goes with.
-SUBPROCESS_TESTS = frozenset({"B602", "B603", "B604", "B605", "B606", "B607"})
-HMAC_FIX = (
-    "used as an HMAC digest, where SHA-1 is not broken: nothing to fix for"
-    " security; prefer SHA-256 for new signatures (changing it invalidates"
-    " existing ones)"
-)
-
 SEVERITIES = {"HIGH": Severity.HIGH, "MEDIUM": Severity.MEDIUM, "LOW": Severity.LOW}
 
 #: bandit's own patterns (``bandit/core/manager.py``): the comment, then its tests.
@@ -154,7 +124,7 @@ class SastGate(Gate):
     name = "sast"
     title = "bandit security scan"
     priority = Priority.P0
-    inputs = PYTHON_SOURCES + PROJECT_FILES + (".bandit",)
+    inputs = PYTHON_SOURCES + PROJECT_FILES + (".bandit", *sast_config.YAML_FILES)
     cost = 30.0
 
     def run(self, ctx: GateContext) -> Evaluation:
@@ -168,31 +138,18 @@ class SastGate(Gate):
             raise GateError(
                 f"[tool.readiness.sast] packages: {missing[0]} does not exist"
             )
-        ctx.tool_version("bandit")
+        version = ctx.tool_version("bandit")
         known = known_tests(ctx.run(["bandit", "--help"], record=False).stdout)
-
-        report_path = ctx.scratch / "bandit.json"
-        report_path.unlink(missing_ok=True)
-        args = ["bandit", "-r", *packages, "-f", "json", "-o", str(report_path), "-q"]
-        if "bandit" in ctx.target.tool:
-            args += ["-c", "pyproject.toml"]
-        if (ctx.target.root / ".bandit").is_file():
-            args += ["--ini", ".bandit"]
-        completed = ctx.run(args, ok_codes=(0, 1))
-        if not report_path.is_file():
-            raise GateError(
-                f"bandit exited with code {completed.returncode} without writing"
-                f" its report: {last_line(completed.stderr or completed.stdout)}"
-            )
-        report = read_report(report_path)
+        setup = sast_config.read(ctx.target.root, ctx.target.tool)
+        report = run_bandit(ctx, packages, setup, version)
 
         sources = Sources(ctx.target)
-        kept, justified, notes = reassess(sources, report["results"])
-        results = ordered(reassessed(sources, item) for item in kept)
+        found = triage(sources, report["results"], setup.default_skips)
+        results = ordered(result_finding(ctx.target, item) for item in found.kept)
         unscanned = ordered(
             error_finding(ctx.target, item) for item in report["errors"]
         )
-        scanned = [name for name in report["metrics"] if name != "_totals"]
+        scanned = sorted(report["metrics"])
         nosec = ordered(nosec_findings(ctx.target, scanned, known))
 
         counts = {
@@ -202,8 +159,7 @@ class SastGate(Gate):
         without_id = sum(1 for f in nosec if f.rule == NOSEC_WITHOUT_ID.id)
         without_reason = len(nosec) - without_id
         still_open = counts[Severity.MEDIUM] + len(nosec)
-        totals = report["metrics"].get("_totals")
-        loc = totals.get("loc") if isinstance(totals, dict) else None
+        scope = [setup.scope(found.skipped), found.scope()]
         return Evaluation(
             criteria=(
                 Criterion(
@@ -220,6 +176,8 @@ class SastGate(Gate):
                     f" ({len(unscanned)} could not be parsed)",
                     met=not unscanned,
                 ),
+                # Scope notes: what was left out and why, never a failure.
+                *(Criterion(text=text, met=True) for text in scope if text),
             ),
             findings=(*results, *nosec, *unscanned),
             metrics={
@@ -228,121 +186,85 @@ class SastGate(Gate):
                 "low": counts[Severity.LOW],
                 "nosec_without_id": without_id,
                 "nosec_without_reason": without_reason,
-                "noqa_justified": justified,
-                "notes_left_out": notes,
+                "noqa_justified": found.noqa,
+                "notes_left_out": found.notes,
+                "default_skipped": sum(found.skipped.values()),
                 "files_scanned": len(scanned),
                 "files_unparsable": len(unscanned),
-                "loc": loc if isinstance(loc, int) else 0,
+                "loc": sum(_loc(data) for data in report["metrics"].values()),
             },
         )
 
 
-class Sources:
-    """Each scanned file read once: its ruff justifications and its syntax tree."""
-
-    def __init__(self, target: Target) -> None:
-        self.target = target
-        self._noqa: dict[str, tuple[dict[int, set[str]], set[str]]] = {}
-        self._trees: dict[str, ast.Module | None] = {}
-
-    def path(self, filename: str) -> Path:
-        return self.target.root / self.target.rel(filename)
-
-    def justified(self, item: Mapping[str, Any]) -> bool:
-        """Whether a ``# noqa: S###`` on the result's lines names its test."""
-        filename = str(item["filename"])
-        if filename not in self._noqa:
-            self._noqa[filename] = ruff_justifications(self.path(filename))
-        by_line, whole_file = self._noqa[filename]
-        lines = item.get("line_range")
-        if not (isinstance(lines, list) and lines):
-            lines = [item["line_number"]]
-        test_id = str(item["test_id"])
-        return test_id in whole_file or any(
-            test_id in by_line.get(line, ()) for line in lines
+def run_bandit(
+    ctx: GateContext, packages: Sequence[str], setup: BanditSetup, version: str
+) -> Mapping[str, Any]:
+    """bandit's results, errors and per-file metrics (paths relative to the
+    root); with the cache on, only files changed since the last run are scanned."""
+    report_path = ctx.scratch / "bandit.json"
+    report_path.unlink(missing_ok=True)
+    options = ["-f", "json", "-o", str(report_path), "-q", *setup.args]
+    memo = _memo(ctx, packages, setup, version)
+    plan = memo.plan() if memo is not None else Plan(full=True)
+    if not plan.full and not plan.rerun:
+        ctx.record_command(["bandit", "-r", *packages, *options])
+        return combined(plan.reused)
+    targets = list(packages) if plan.full else list(plan.rerun)
+    completed = ctx.run(["bandit", "-r", *targets, *options], ok_codes=(0, 1))
+    if not report_path.is_file():
+        raise GateError(
+            f"bandit exited with code {completed.returncode} without writing"
+            f" its report: {last_line(completed.stderr or completed.stdout)}"
         )
+    fresh = per_file(ctx.target, read_report(report_path))
+    if memo is not None:
+        memo.save({**plan.reused, **fresh})
+    return combined({**plan.reused, **fresh})
 
-    def tree(self, filename: str) -> ast.Module | None:
-        if filename not in self._trees:
-            path = self.path(filename)
-            try:
-                self._trees[filename] = pysource.parse(
-                    path.read_bytes(), filename=str(path)
+
+def _memo(
+    ctx: GateContext, packages: Sequence[str], setup: BanditSetup, version: str
+) -> PerFileMemo | None:
+    if ctx.settings.cache_dir is None:
+        return None
+    return PerFileMemo(
+        tool_folder(ctx.settings, ctx.scratch, "bandit-files"),
+        tool_key=tool_key("bandit", version, *packages, *setup.args, *setup.texts),
+        root=ctx.target.root,
+    )
+
+
+def per_file(target: Target, report: Mapping[str, Any]) -> dict[str, Any]:
+    """bandit's report by scanned file: its results, errors and metrics."""
+    files: dict[str, Any] = {
+        target.rel(name): {"results": [], "errors": [], "metrics": metrics}
+        for name, metrics in report["metrics"].items()
+        if name != "_totals"
+    }
+    for key in ("results", "errors"):
+        for item in report[key]:
+            if isinstance(item, dict) and isinstance(item.get("filename"), str):
+                rel = target.rel(item["filename"])
+                entry = files.setdefault(
+                    rel, {"results": [], "errors": [], "metrics": {}}
                 )
-            except (OSError, SyntaxError, ValueError):
-                self._trees[filename] = None
-        return self._trees[filename]
+                entry[key].append({**item, "filename": rel})
+    return files
 
 
-def ruff_justifications(path: Path) -> tuple[dict[int, set[str]], set[str]]:
-    """bandit test IDs justified per line by ``# noqa: S###``, and for the
-    whole file by ``# ruff: noqa: S###``."""
-    by_line: dict[int, set[str]] = {}
-    whole_file: set[str] = set()
-    for line, comment in comments(path):
-        for match in FILE_NOQA.finditer(comment):
-            whole_file.update(bandit_ids(match["codes"]))
-        for match in NOQA.finditer(comment):
-            by_line.setdefault(line, set()).update(bandit_ids(match["codes"]))
-    return by_line, whole_file
-
-
-def bandit_ids(codes: str) -> set[str]:
-    """``"S324, E501"`` -> ``{"B324"}``: the ruff codes that are bandit tests."""
+def combined(files: Mapping[str, Any]) -> Mapping[str, Any]:
+    """One report again from :func:`per_file`'s entries."""
+    ordered_files = sorted(files)
     return {
-        f"B{match[1]}"
-        for match in map(_CODE.fullmatch, re.split(r"[\s,]+", codes.strip()))
-        if match and int(match[1]) in RUFF_BANDIT
+        "results": [item for rel in ordered_files for item in files[rel]["results"]],
+        "errors": [item for rel in ordered_files for item in files[rel]["errors"]],
+        "metrics": {rel: files[rel]["metrics"] for rel in ordered_files},
     }
 
 
-def reassess(
-    sources: Sources, items: Iterable[Mapping[str, Any]]
-) -> tuple[list[Mapping[str, Any]], int, int]:
-    """The results to report, how many ruff justified, and how many are notes
-    with nothing to act on (see the module docstring)."""
-    kept: list[Mapping[str, Any]] = []
-    justified = notes = 0
-    for item in items:
-        tree = sources.tree(str(item["filename"]))
-        if sources.justified(item):
-            justified += 1
-        elif (
-            item["test_id"] == "B603"
-            and tree is not None
-            and fixed_command(tree, int(item["line_number"]))
-        ):
-            notes += 1
-        else:
-            kept.append(item)
-    calls = {str(i["filename"]) for i in kept if i["test_id"] in SUBPROCESS_TESTS}
-    left = [
-        item
-        for item in kept
-        if item["test_id"] != "B404" or str(item["filename"]) in calls
-    ]
-    return left, justified, notes + len(kept) - len(left)
-
-
-def reassessed(sources: Sources, item: Mapping[str, Any]) -> Finding:
-    """bandit's result as a finding; B324 on an HMAC digest is Low."""
-    finding = result_finding(sources.target, item)
-    tree = sources.tree(str(item["filename"]))
-    if (
-        finding.rule == "B324"
-        and finding.line is not None
-        and tree is not None
-        and hmac_digest(tree, finding.line)
-    ):
-        return dataclasses.replace(
-            finding,
-            severity=Severity.LOW,
-            priority=Priority.P2,
-            message=finding.message + "; here it is an HMAC digest",
-            fix=HMAC_FIX,
-            details={**finding.details, "hmac": True},
-        )
-    return finding
+def _loc(metrics: object) -> int:
+    loc = metrics.get("loc") if isinstance(metrics, dict) else None
+    return loc if isinstance(loc, int) else 0
 
 
 def ordered(findings: Iterable[Finding]) -> list[Finding]:
@@ -446,7 +368,7 @@ def nosec_findings(
     findings = []
     for name in files:
         path = target.root / name
-        for line, comment in comments(path):
+        for line, comment in comments(path, containing=b"nosec"):
             problem = classify_nosec(comment, known)
             if problem is None:
                 continue
@@ -463,23 +385,6 @@ def nosec_findings(
                 )
             )
     return findings
-
-
-def comments(path: Path) -> list[tuple[int, str]]:
-    """``(line, text)`` of each comment, up to where the file stops tokenizing."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return []
-    found: list[tuple[int, str]] = []
-    # bandit reports a file it cannot parse; the comments before the error count.
-    with contextlib.suppress(tokenize.TokenError, SyntaxError, UnicodeDecodeError):
-        found.extend(
-            (token.start[0], token.string)
-            for token in tokenize.tokenize(io.BytesIO(data).readline)
-            if token.type == tokenize.COMMENT
-        )
-    return found
 
 
 def classify_nosec(
