@@ -18,6 +18,7 @@ from readiness.pysource import parse
 from readiness.sast_triage import (
     Sources,
     explains,
+    lexical_token,
     placeholder_password,
     triage,
     version_assert,
@@ -322,3 +323,23 @@ def test_triage_without_a_tree_keeps_the_result(tmp_path: Path) -> None:
     found = triage(Sources(discover(tmp_path)), [item])
     assert found.kept == (item,)
     assert found.scope() is None
+
+
+@pytest.mark.parametrize(
+    ("source", "filename", "expected"),
+    [
+        # black 26.10.1 src/blib2to3/pgen2/tokenize.py:195: a soft keyword
+        ("import token\nif token_str == 'lazy':\n    pass\n", "src/t.py", True),
+        ("if tok.token == '...':\n    pass\n", "pkg/lexer.py", True),
+        ("if token_str == 'async':\n    pass\n", "pkg/tokenizer.py", True),
+        # no tokenizer: a token compared with a literal may be a credential
+        ("if api_token == 'abc123':\n    pass\n", "app/auth.py", False),
+        ("import token\ntoken_str = '.'\n", "src/t.py", True),
+        # a tokenizer that assigns a password is still reported
+        ("import tokenize\npassword = 'hunter2'\n", "app/t.py", False),
+    ],
+)
+def test_lexical_token(source: str, filename: str, *, expected: bool) -> None:
+    tree = parse(source.encode())
+    line = len(source.splitlines()) - (1 if "pass" in source else 0)
+    assert lexical_token(tree, filename, line) is expected

@@ -17,6 +17,11 @@ project. A result of one of them is not reported but counted under its
   (bandit prints it as ``'None'``): a default of no password, or a comparison
   with the empty string (flask ``"SECRET_KEY": None``, black's tokenizer
   ``token_str == ""``), not a hard-coded password;
+- B105 on a comparison of a lexical token with a literal (or its assignment)
+  in a module that
+  tokenizes (it imports ``tokenize`` or ``token``, or is named for a
+  tokenizer or lexer): black's ``token_str == "lazy"`` is a keyword, not a
+  password; bandit's name heuristic takes "token" for a credential;
 - B110/B112 (``try``/``except``/``pass`` or ``continue``) whose except clause
   carries a comment: the written justification B110 asks for (flask
   ``config.py``, pytest-xdist ``remote.py``); tool directives such as
@@ -63,6 +68,10 @@ class Reason(Enum):
     EMPTY_PASSWORD = (
         "empty or None password (B105-B107)",
         "empty or None passwords (B105-B107)",
+    )
+    LEXICAL_TOKEN = (
+        "lexical token given or compared with a literal in a tokenizer (B105)",
+        "lexical tokens given or compared with literals in a tokenizer (B105)",
     )
     EXPLAINED_EXCEPT = (
         "except clause that says why in a comment (B110/B112)",
@@ -249,6 +258,8 @@ def judged(sources: Sources, item: Mapping[str, Any]) -> Reason | None:
         shown = match["value"] if match else None
         reason = Reason.EMPTY_PASSWORD
         found = placeholder_password(tree, lines_of(item), shown)
+        if not found and test_id == "B105" and lexical_token(tree, filename, line):
+            reason, found = Reason.LEXICAL_TOKEN, True
     elif test_id == "B603":
         reason, found = Reason.FIXED_COMMAND, fixed_command(tree, line)
     elif test_id in ("B110", "B112"):
@@ -332,6 +343,47 @@ def placeholder_password(
         return any(value == "" for value in values)
     if shown == "None":
         return any(value is None for value in values) and "None" not in values
+    return False
+
+
+#: Module names that tokenize Python or another language.
+_TOKENIZER_MODULES = frozenset({"tokenize", "token"})
+_TOKENIZER_FILE = re.compile(r"token|lex", re.IGNORECASE)
+
+
+def lexical_token(tree: ast.Module, filename: str, line: int) -> bool:
+    """Whether ``line`` compares a ``token``-named value with a string literal,
+    or assigns one to it, in a module that tokenizes (imports
+    ``tokenize``/``token``, or is named so)."""
+    imports = {
+        alias.name.split(".")[-1]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    } | {
+        str(node.module).split(".")[-1]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
+    stem = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    if not (imports & _TOKENIZER_MODULES or _TOKENIZER_FILE.search(stem)):
+        return False
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Compare | ast.Assign) or not (
+            node.lineno <= line <= (node.end_lineno or node.lineno)
+        ):
+            continue
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+        else:
+            sides = [*node.targets, node.value]
+        named = any("token" in _target_name(side).lower() for side in sides)
+        literal = any(
+            isinstance(side, ast.Constant) and isinstance(side.value, str)
+            for side in sides
+        )
+        if named and literal:
+            return True
     return False
 
 
