@@ -107,26 +107,29 @@ def test_registered_as_p1_after_sast() -> None:
 def test_a_high_advisory_in_prod_fails_and_dev_is_only_reported(
     make_repo: MakeRepo,
 ) -> None:
+    """The prod lock's advisory is one finding per advisory that names the
+    other locks pinning the same version; gitpython, which only the dev lock
+    pins, is one DP005 capped at Low."""
     result = audit(repo(make_repo, DEEP_HIGH, GIT_CRITICAL))
 
     assert result.status is Status.FAIL
     assert rules(result) == [
         ("DEEP-1", "high", "P1", "constraints/prod.txt:5"),
-        ("DEEP-1", "high", "P2", "constraints/test.txt:5"),
-        ("DEEP-1", "high", "P2", "constraints/dev.txt:5"),
-        ("GIT-1", "critical", "P2", "constraints/dev.txt:10"),
+        ("DP005", "low", "P2", "constraints/dev.txt:10"),
     ]
     assert result.findings[0] == Finding(
         rule="DEEP-1",
         severity=Severity.HIGH,
         priority=Priority.P1,
-        message="deep 2.0 in the prod lock: DEEP-1 (CVE-DEEP-1), high 7.8:"
-        f" DEEP-1 summary; fixed in 2.1; pulled in by app{ARROW}app-lib{ARROW}deep",
+        message="deep 2.0 in the prod lock (also in the test and dev locks):"
+        " DEEP-1 (CVE-DEEP-1), high 7.8: DEEP-1 summary; fixed in 2.1; pulled in"
+        f" by app{ARROW}app-lib{ARROW}deep",
         path="constraints/prod.txt",
         line=5,
         fix="upgrade deep to 2.1 or later, then `readiness lock .`",
         details={
             "lock": "prod",
+            "also_in": "test, dev",
             "package": "deep",
             "version": "2.0",
             "fixed": "2.1",
@@ -138,11 +141,19 @@ def test_a_high_advisory_in_prod_fails_and_dev_is_only_reported(
             "score": 7.8,
         },
     )
-    assert result.findings[3].message.startswith(
-        "gitpython 3.1.30 in the dev lock: GIT-1 (CVE-GIT-1), critical 9.8"
+    assert result.findings[1].message == (
+        "gitpython 3.1.30 in the dev lock (required by the project directly):"
+        " GIT-1 (CVE-GIT-1), critical 9.8: GIT-1 summary; fixed in 3.1.32; the"
+        " prod lock does not pin it, so nothing ships with it: low at most"
     )
     assert [(c.text, c.met) for c in result.criteria] == [
         ("no High/Critical advisory in the prod lock (1 found)", False),
+        (
+            "1 advisory on 1 package version that the prod lock does not pin:"
+            " reported as 1 finding (DP005), Low at most, since nothing ships"
+            " with them",
+            True,
+        ),
         ("the prod lock pulls in no dev stack (0 found)", True),
     ]
     assert result.metrics == {
@@ -157,6 +168,7 @@ def test_a_high_advisory_in_prod_fails_and_dev_is_only_reported(
         "waived": 0,
         "waivers_expired": 0,
         "dev_stacks": 0,
+        "outside_prod": 1,
     }
     assert result.commands == ()
 
@@ -165,7 +177,7 @@ def test_advisories_only_in_dev_pass(make_repo: MakeRepo) -> None:
     result = audit(repo(make_repo, GIT_CRITICAL))
 
     assert result.status is Status.PASS
-    assert rules(result) == [("GIT-1", "critical", "P2", "constraints/dev.txt:10")]
+    assert rules(result) == [("DP005", "low", "P2", "constraints/dev.txt:10")]
 
 
 def test_a_medium_advisory_in_prod_is_reported_not_failing(make_repo: MakeRepo) -> None:
@@ -208,7 +220,14 @@ def test_the_failing_locks_and_severities_are_settings(make_repo: MakeRepo) -> N
         ("no Critical advisory in the dev lock (1 found)", False),
         ("the prod lock pulls in no dev stack (0 found)", True),
     ]
-    assert [f.priority for f in result.findings] == ["P1", "P2", "P1", "P1"]
+    # a lock that fails ships: its advisories are findings of their own; the
+    # test lock's copy of deep 2.0 is named in them, not repeated
+    assert rules(result) == [
+        ("DEEP-1", "high", "P1", "constraints/prod.txt:5"),
+        ("DEEP-1", "high", "P1", "constraints/dev.txt:5"),
+        ("GIT-1", "critical", "P1", "constraints/dev.txt:10"),
+    ]
+    assert [f.details["also_in"] for f in result.findings] == ["test", "test", ""]
 
 
 def test_no_fix_released(make_repo: MakeRepo) -> None:
@@ -236,9 +255,11 @@ def test_a_waiver_without_expiry_waives(make_repo: MakeRepo) -> None:
     waived = result.findings[0]
     assert (waived.severity, waived.priority) == (Severity.INFO, Priority.P2)
     assert waived.message.startswith(
-        "waived (only reachable on Windows): deep 2.0 in the prod lock: DEEP-1"
+        "waived (only reachable on Windows): deep 2.0 in the prod lock (also in"
+        " the test and dev locks): DEEP-1"
     )
     assert waived.details["waived"] is True
+    assert len(result.findings) == 1  # the test and dev copies are named in it
     assert result.metrics["waived"] == 3
 
 
@@ -337,7 +358,7 @@ def test_unreadable_records_are_in_the_scope_not_the_findings(
     result = audit(repo(make_repo, GIT_CRITICAL, '{"id": ', "[]", "{}", "{}"))
 
     assert result.metrics["unreadable_records"] == 4
-    assert rules(result) == [("GIT-1", "critical", "P2", "constraints/dev.txt:10")]
+    assert rules(result) == [("DP005", "low", "P2", "constraints/dev.txt:10")]
     assert result.criteria[0].text == (
         "no High/Critical advisory in the prod lock (0 found; 4 unreadable records"
         " of the advisory database skipped)"
@@ -435,7 +456,8 @@ def test_an_online_source_answers_when_no_database_is_given(
     assert result.metrics["source"] == "pip-audit"
     assert result.status is Status.FAIL  # unscored advisories count as high in prod
     assert result.findings[0].message.startswith(
-        "gitpython 3.1.30 in the prod lock: PYSEC-9999-1 (GHSA-aaaa-bbbb-cccc,"
+        "gitpython 3.1.30 in the prod lock (also in the test and dev locks):"
+        " PYSEC-9999-1 (GHSA-aaaa-bbbb-cccc,"
         " CVE-9999-0001), unscored (no CVSS score, no severity in the database;"
         " counted as high): Untrusted search path"
     )

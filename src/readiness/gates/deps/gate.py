@@ -26,7 +26,7 @@ from readiness.wording import plural
 from .config import SOURCES, DepsConfig, load_config
 from .findings import advisory_finding, no_lock_findings, unaudited_findings
 from .outside import also_in, outside_findings, shipped
-from .rules import RULES
+from .rules import OUTSIDE_PROD, RULES
 from .scope import Scope, scope
 from .stacks import dev_stack_findings
 
@@ -234,10 +234,12 @@ def outside_note(outside: Sequence[Finding], ships: Iterable[str]) -> Criterion:
     advisories = sum(len(str(f.details["advisories"]).split(", ")) for f in outside)
     shipped_locks = [name for name in locks.LOCK_NAMES if name in ships]
     return Criterion(
-        text=f"{advisories} advisor{'y' if advisories == 1 else 'ies'} of"
-        f" {plural(len(outside), 'package version')} that only the other locks"
-        f" pin (not the {' or '.join(shipped_locks)} lock) reported as one"
-        " finding per package version, Low at most: nothing ships with them",
+        text=f"{advisories} advisor{'y' if advisories == 1 else 'ies'} on"
+        f" {plural(len(outside), 'package version')} that the"
+        f" {' and '.join(shipped_locks)} lock{'s' if len(shipped_locks) > 1 else ''}"
+        f" {'does' if len(shipped_locks) == 1 else 'do'} not pin: reported as"
+        f" {plural(len(outside), 'finding')} ({OUTSIDE_PROD.id}), Low at most,"
+        " since nothing ships with them",
         met=True,
     )
 

@@ -112,11 +112,11 @@ def _finding(key: Key, group: _Group, config: DepsConfig, today: date) -> Findin
             f"{len(advisories)} advisories {', '.join(a.id for a in advisories)};"
             f" the worst {worst.id}, {rating}"
         )
-    via = pulled_in_by(group.holders, package)
+    origin = pulled_in_by(group.holders, package)
     upgrade = fixed_in(advisories)
     message = (
         f"{package} {version} in the {locks_named(names)}"
-        + (f" ({via})" if via else "")
+        + (f" ({origin})" if origin is not None else "")
         + f": {said}; {_fixed_words(advisories, upgrade)};"
         f" the {locks_named(ships)} {'does' if len(ships) == 1 else 'do'} not pin"
         " it, so nothing ships with it: low at most"
@@ -163,7 +163,7 @@ def _finding(key: Key, group: _Group, config: DepsConfig, today: date) -> Findin
         line=(
             package_line.line if package_line is not None and first.committed else None
         ),
-        fix=_fix(package, advisories, upgrade, via, chain),
+        fix=_fix(package, advisories, upgrade, origin, chain),
         details=details,
     )
 
@@ -223,7 +223,7 @@ def _fix(
     package: str,
     advisories: Sequence[Advisory],
     upgrade: str | None,
-    via: str,
+    origin: Origin | None,
     chain: Sequence[str],
 ) -> str:
     if upgrade is None:
@@ -233,29 +233,43 @@ def _fix(
             f"no fixed release: drop {entry} from the test/dev requirements or"
             f" waive {ids} with a reason and an expiry"
         )
-    through = f" ({via}: bump what holds it back)" if via else ""
-    return f"upgrade {package} to {upgrade} or later{through}, then `readiness lock .`"
+    steps = f"upgrade {package} to {upgrade} or later"
+    if origin is not None and origin.through:
+        steps += (
+            f" (it comes through {', '.join(origin.through)}: bump"
+            f" {'it' if len(origin.through) == 1 else 'them'} if"
+            f" {'it holds' if len(origin.through) == 1 else 'they hold'}"
+            f" {package} back)"
+        )
+    return f"{steps}, then `readiness lock .`"
 
 
-def pulled_in_by(holders: Sequence[AuditedLock], package: str) -> str:
-    """Who brings ``package`` in, from the locks' ``# via`` annotations: the
-    project's own requirements it comes through. Empty when no lock says."""
-    direct = False
-    through: set[str] = set()
-    told = False
-    for item in holders:
-        found = _entries(item.lock, package)
-        if found is None:
-            continue
-        told = True
-        direct = direct or found[0]
-        through.update(found[1])
-    if not told:
-        return ""
-    parts = ["required directly"] if direct else []
-    if through:
-        parts.append(f"pulled in by {', '.join(sorted(through))}")
-    return " and ".join(parts)
+@dataclass(frozen=True, kw_only=True)
+class Origin:
+    """How the project comes to pin a package, from the locks' ``# via``."""
+
+    direct: bool
+    """The project requires it itself."""
+    through: tuple[str, ...]
+    """The project's own requirements that pull it in."""
+
+    def __str__(self) -> str:
+        parts = ["required by the project directly"] if self.direct else []
+        if self.through:
+            parts.append(f"pulled in by {', '.join(self.through)}")
+        return " and ".join(parts)
+
+
+def pulled_in_by(holders: Sequence[AuditedLock], package: str) -> Origin | None:
+    """Who brings ``package`` in, over the locks that pin it; ``None`` when
+    none of them has a ``# via`` annotation for it."""
+    found = [e for item in holders if (e := _entries(item.lock, package)) is not None]
+    if not found:
+        return None
+    return Origin(
+        direct=any(direct for direct, _ in found),
+        through=tuple(sorted({name for _, names in found for name in names})),
+    )
 
 
 def _entries(lock: Lock, package: str) -> tuple[bool, set[str]] | None:
