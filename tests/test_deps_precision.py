@@ -32,9 +32,7 @@ requests==2.31.0 \\
     --hash=sha256:1111
     # via cli (pyproject.toml)
 """
-TEST = (
-    PROD
-    + """\
+TEST = PROD + """\
 flask==2.1.3 \\
     --hash=sha256:2222
     # via httpbin
@@ -51,11 +49,8 @@ werkzeug==2.0.3 \\
     #   flask
     #   httpbin
 """
-)
 #: pip-audit's shape: interrogate (a dev tool) pulls in py.
-DEV = (
-    TEST
-    + """\
+DEV = TEST + """\
 interrogate==1.7.0 \\
     --hash=sha256:6666
     # via cli (pyproject.toml)
@@ -63,7 +58,6 @@ py==1.11.0 \\
     --hash=sha256:7777
     # via interrogate
 """
-)
 DISPUTED = "** DISPUTED ** Improper parsing of HTTP requests in Werkzeug"
 
 
@@ -199,9 +193,11 @@ def test_a_package_only_test_and_dev_pin_is_one_low_finding_per_version(
     assert [(c.text, c.met) for c in result.criteria] == [
         ("no High/Critical advisory in the prod lock (0 found)", True),
         (
-            "5 advisories on 2 package versions that the prod lock does not pin:"
-            " reported as 2 findings (DP005), Low at most, since nothing ships"
-            " with them",
+            (
+                "5 advisories on 2 package versions that the prod lock does not"
+                " pin: reported as 2 findings (DP005), Low at most, since nothing"
+                " ships with them"
+            ),
             True,
         ),
         ("the prod lock pulls in no dev stack (0 found)", True),
@@ -271,9 +267,7 @@ def test_a_waived_dev_only_package_is_info_and_a_partial_waiver_is_named(
 ) -> None:
     """Waivers name advisory IDs: the grouped finding is waived when all of
     its advisories are, and names the waived ones otherwise."""
-    waive = (
-        '[[tool.readiness.deps.waivers]]\nid = "{0}"\nreason = "loopback only"\n'
-    )
+    waive = '[[tool.readiness.deps.waivers]]\nid = "{0}"\nreason = "loopback only"\n'
     some = audit(repo(make_repo, *WERKZEUG, config=waive.format("PYSEC-2023-57")))
     every = "".join(
         waive.format(ident)
@@ -304,14 +298,18 @@ def test_a_waived_dev_only_package_is_info_and_a_partial_waiver_is_named(
     [
         (
             None,
-            "unscored and disputed (no CVSS score, no severity in the database;"
-            " counted as medium: a disputed advisory counts as medium at most in"
-            " the prod lock)",
+            (
+                "unscored and disputed (no CVSS score, no severity in the"
+                " database; counted as medium: a disputed advisory counts as"
+                " medium at most in the prod lock)"
+            ),
         ),
         (
             HIGH_75,
-            "high 7.5, disputed (counted as medium: a disputed advisory counts as"
-            " medium at most in the prod lock)",
+            (
+                "high 7.5, disputed (counted as medium: a disputed advisory counts"
+                " as medium at most in the prod lock)"
+            ),
         ),
     ],
     ids=["unscored", "scored-high"],
@@ -346,8 +344,11 @@ def test_an_unscored_advisory_in_prod_still_counts_as_high_and_says_so(
     assert result.status is Status.FAIL
     (finding,) = result.findings
     assert finding.severity is Severity.HIGH
-    assert "REQ-2 (CVE-REQ-2), unscored (no CVSS score, no severity in the database;"
-    " counted as high): REQ-2 summary" in finding.message
+    said = (
+        "REQ-2 (CVE-REQ-2), unscored (no CVSS score, no severity in the database;"
+        " counted as high): REQ-2 summary"
+    )
+    assert said in finding.message
 
 
 # --- class 2: DP002 only for an application -----------------------------------

@@ -149,9 +149,11 @@ def test_a_high_advisory_in_prod_fails_and_dev_is_only_reported(
     assert [(c.text, c.met) for c in result.criteria] == [
         ("no High/Critical advisory in the prod lock (1 found)", False),
         (
-            "1 advisory on 1 package version that the prod lock does not pin:"
-            " reported as 1 finding (DP005), Low at most, since nothing ships"
-            " with them",
+            (
+                "1 advisory on 1 package version that the prod lock does not pin:"
+                " reported as 1 finding (DP005), Low at most, since nothing ships"
+                " with them"
+            ),
             True,
         ),
         ("the prod lock pulls in no dev stack (0 found)", True),

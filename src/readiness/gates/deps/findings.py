@@ -1,4 +1,4 @@
-"""The findings of the deps gate: one per advisory per lock, and its notes."""
+"""The findings of the deps gate: one per advisory of a shipped lock, DP002, DP004."""
 
 from __future__ import annotations
 
@@ -162,10 +162,9 @@ def locks_named(names: Sequence[str]) -> str:
 
 
 def no_lock_findings(missing: Sequence[str], *, source: str) -> list[Finding]:
-    """DP002 when split locks are ``missing`` and the target commits no lock at
-    all (``source``: the file the audited ones were generated from). Low,
-    whatever the target: a library's users resolve its ranges themselves, its
-    lock pins only what its own tests and releases ran with."""
+    """DP002 when split locks are ``missing`` and the target, an application,
+    commits no lock at all (``source``: the file the audited ones were
+    generated from). Low: what was audited may still be what is deployed."""
     if not missing:
         return []
     files = ", ".join(f"constraints/{name}.txt" for name in missing)

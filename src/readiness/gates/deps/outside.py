@@ -6,7 +6,7 @@ that only the other locks pin (the test and dev locks, by default) runs in a
 developer's or CI's environment and ships with nothing: httpie's test extra
 pins werkzeug 2.0.3 for pytest-httpbin's loopback server, and its four
 advisories concern a server that faces untrusted clients. So such a version
-is ONE finding, whatever the number of its advisories and of the locks that
+is one finding, whatever the number of its advisories and of the locks that
 pin it: it lists the advisory IDs, the worst of them, the locks and who pulls
 the package in (the remedy is usually to bump that requirement), at Low at
 most (P2), so that it is fixed when convenient and never heads a plan. A copy

@@ -24,6 +24,8 @@ NO_LOCK = Rule(
         " pylock.toml, poetry.lock, pdm.lock or pinned requirements files) every"
         " install resolves anew: what was audited is not what is deployed. The"
         " gate audited locks it generated from the project's metadata instead."
+        " Only for an application: a library's users resolve its version"
+        " ranges, so a lock of its own would pin nothing for them."
     ),
     fix="run `readiness lock .` and commit constraints/ (or commit your tool's lock)",
 )
