@@ -405,21 +405,33 @@ def test_a_library_committing_no_lock_gets_no_dp002_and_the_scope_says_why(
 
 @pytest.mark.tools
 @pytest.mark.parametrize(
-    ("extra", "files"),
+    ("extra", "files", "evidence"),
     [
-        (OPS, {}),
-        ('\n[tool.readiness]\nkind = "application"\n', {}),
-        ("", {"Dockerfile": "FROM python:3.12\n"}),
+        (OPS, {}, "declares [tool.readiness.ops] checks"),
+        (
+            '\n[tool.readiness]\nkind = "application"\n',
+            {},
+            'sets [tool.readiness] kind = "application"',
+        ),
+        ("", {"Dockerfile": "FROM python:3.12\n"}, "has a Dockerfile"),
     ],
     ids=["ops-checks", "declared", "dockerfile"],
 )
 def test_an_application_committing_no_lock_gets_dp002(
-    make_repo: MakeRepo, extra: str, files: dict[str, str]
+    make_repo: MakeRepo, extra: str, files: dict[str, str], evidence: str
 ) -> None:
     """The application keeps DP002 (examples/legacy-app declares ops checks),
     and the locks fixer takes it."""
     result = audit(unlocked(make_repo, extra, **files))
 
     assert rows(result) == [("DP002", "low", "P1", "pyproject.toml")]
+    assert result.findings[0].message == (
+        "no committed lock: constraints/prod.txt, constraints/test.txt,"
+        " constraints/dev.txt missing, and no uv.lock, pylock.toml, poetry.lock,"
+        " pdm.lock or pinned requirements file; audited locks generated from"
+        f" pyproject.toml instead. A lock is expected of an application (this"
+        f" project {evidence}; if it is not deployed, set [tool.readiness] kind ="
+        ' "library")'
+    )
     assert "lock_expected" not in result.metrics
     assert route("deps", result.findings[0]) == "locks"

@@ -161,10 +161,13 @@ def locks_named(names: Sequence[str]) -> str:
     return f"{', '.join(names[:-1])} and {names[-1]} locks"
 
 
-def no_lock_findings(missing: Sequence[str], *, source: str) -> list[Finding]:
-    """DP002 when split locks are ``missing`` and the target, an application,
-    commits no lock at all (``source``: the file the audited ones were
-    generated from). Low: what was audited may still be what is deployed."""
+def no_lock_findings(
+    missing: Sequence[str], *, source: str, evidence: str
+) -> list[Finding]:
+    """DP002 when split locks are ``missing`` and the target, an application
+    (``evidence``: why, from :func:`readiness.projectkind.kind`), commits no
+    lock at all (``source``: the file the audited ones were generated from).
+    Low: what was audited may still be what is deployed."""
     if not missing:
         return []
     files = ", ".join(f"constraints/{name}.txt" for name in missing)
@@ -175,7 +178,9 @@ def no_lock_findings(missing: Sequence[str], *, source: str) -> list[Finding]:
             priority=Priority.P1,
             message=f"{NO_LOCK.title}: {files} missing, and no uv.lock,"
             " pylock.toml, poetry.lock, pdm.lock or pinned requirements file;"
-            f" audited locks generated from {source} instead",
+            f" audited locks generated from {source} instead. A lock is expected"
+            f" of an application (this project {evidence}; if it is not deployed,"
+            ' set [tool.readiness] kind = "library")',
             path=source,
             fix=NO_LOCK.fix,
         )

@@ -99,7 +99,15 @@ class DepsGate(Gate):
             kind = projectkind.kind(ctx.target)
             if kind.application:
                 findings.extend(
-                    no_lock_findings(in_scope.missing, source=in_scope.generated_from)
+                    no_lock_findings(
+                        in_scope.missing,
+                        source=in_scope.generated_from,
+                        evidence=(
+                            f'sets {kind.evidence} = "{kind.kind}"'
+                            if kind.evidence.startswith("[")
+                            else kind.evidence
+                        ),
+                    )
                 )
             elif in_scope.missing:
                 said = library_note(kind.evidence, in_scope.generated_from)

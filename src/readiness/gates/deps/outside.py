@@ -136,7 +136,10 @@ def _finding(key: Key, group: _Group, config: DepsConfig, today: date) -> Findin
             f"; the waiver of {', '.join(a.id for a in expired)} expired and no"
             " longer applies"
         )
-    package_line = first.lock.get(package)
+    package_line = next(
+        (p for p in first.lock if p.name == package and p.version == version),
+        first.lock.get(package),
+    )
     chain = first.lock.chain(package) or (first.lock.root, package)
     details: dict[str, str | int | float | bool] = {
         "lock": names[0],
