@@ -107,26 +107,29 @@ def test_registered_as_p1_after_sast() -> None:
 def test_a_high_advisory_in_prod_fails_and_dev_is_only_reported(
     make_repo: MakeRepo,
 ) -> None:
+    """The prod lock's advisory is one finding per advisory that names the
+    other locks pinning the same version; gitpython, which only the dev lock
+    pins, is one DP005 capped at Low."""
     result = audit(repo(make_repo, DEEP_HIGH, GIT_CRITICAL))
 
     assert result.status is Status.FAIL
     assert rules(result) == [
         ("DEEP-1", "high", "P1", "constraints/prod.txt:5"),
-        ("DEEP-1", "high", "P2", "constraints/test.txt:5"),
-        ("DEEP-1", "high", "P2", "constraints/dev.txt:5"),
-        ("GIT-1", "critical", "P2", "constraints/dev.txt:10"),
+        ("DP005", "low", "P2", "constraints/dev.txt:10"),
     ]
     assert result.findings[0] == Finding(
         rule="DEEP-1",
         severity=Severity.HIGH,
         priority=Priority.P1,
-        message="deep 2.0 in the prod lock: DEEP-1 (CVE-DEEP-1), high 7.8:"
-        f" DEEP-1 summary; fixed in 2.1; pulled in by app{ARROW}app-lib{ARROW}deep",
+        message="deep 2.0 in the prod lock (also in the test and dev locks):"
+        " DEEP-1 (CVE-DEEP-1), high 7.8: DEEP-1 summary; fixed in 2.1; pulled in"
+        f" by app{ARROW}app-lib{ARROW}deep",
         path="constraints/prod.txt",
         line=5,
         fix="upgrade deep to 2.1 or later, then `readiness lock .`",
         details={
             "lock": "prod",
+            "also_in": "test, dev",
             "package": "deep",
             "version": "2.0",
             "fixed": "2.1",
@@ -138,11 +141,21 @@ def test_a_high_advisory_in_prod_fails_and_dev_is_only_reported(
             "score": 7.8,
         },
     )
-    assert result.findings[3].message.startswith(
-        "gitpython 3.1.30 in the dev lock: GIT-1 (CVE-GIT-1), critical 9.8"
+    assert result.findings[1].message == (
+        "gitpython 3.1.30 in the dev lock (required by the project directly):"
+        " GIT-1 (CVE-GIT-1), critical 9.8: GIT-1 summary; fixed in 3.1.32; the"
+        " prod lock does not pin it, so nothing ships with it: low at most"
     )
     assert [(c.text, c.met) for c in result.criteria] == [
         ("no High/Critical advisory in the prod lock (1 found)", False),
+        (
+            (
+                "1 advisory on 1 package version that the prod lock does not pin:"
+                " reported as 1 finding (DP005), Low at most, since nothing ships"
+                " with them"
+            ),
+            True,
+        ),
         ("the prod lock pulls in no dev stack (0 found)", True),
     ]
     assert result.metrics == {
@@ -157,6 +170,7 @@ def test_a_high_advisory_in_prod_fails_and_dev_is_only_reported(
         "waived": 0,
         "waivers_expired": 0,
         "dev_stacks": 0,
+        "outside_prod": 1,
     }
     assert result.commands == ()
 
@@ -165,7 +179,7 @@ def test_advisories_only_in_dev_pass(make_repo: MakeRepo) -> None:
     result = audit(repo(make_repo, GIT_CRITICAL))
 
     assert result.status is Status.PASS
-    assert rules(result) == [("GIT-1", "critical", "P2", "constraints/dev.txt:10")]
+    assert rules(result) == [("DP005", "low", "P2", "constraints/dev.txt:10")]
 
 
 def test_a_medium_advisory_in_prod_is_reported_not_failing(make_repo: MakeRepo) -> None:
@@ -208,7 +222,14 @@ def test_the_failing_locks_and_severities_are_settings(make_repo: MakeRepo) -> N
         ("no Critical advisory in the dev lock (1 found)", False),
         ("the prod lock pulls in no dev stack (0 found)", True),
     ]
-    assert [f.priority for f in result.findings] == ["P1", "P2", "P1", "P1"]
+    # a lock that fails ships: its advisories are findings of their own; the
+    # test lock's copy of deep 2.0 is named in them, not repeated
+    assert rules(result) == [
+        ("DEEP-1", "high", "P1", "constraints/prod.txt:5"),
+        ("DEEP-1", "high", "P1", "constraints/dev.txt:5"),
+        ("GIT-1", "critical", "P1", "constraints/dev.txt:10"),
+    ]
+    assert [f.details["also_in"] for f in result.findings] == ["test", "test", ""]
 
 
 def test_no_fix_released(make_repo: MakeRepo) -> None:
@@ -236,9 +257,11 @@ def test_a_waiver_without_expiry_waives(make_repo: MakeRepo) -> None:
     waived = result.findings[0]
     assert (waived.severity, waived.priority) == (Severity.INFO, Priority.P2)
     assert waived.message.startswith(
-        "waived (only reachable on Windows): deep 2.0 in the prod lock: DEEP-1"
+        "waived (only reachable on Windows): deep 2.0 in the prod lock (also in"
+        " the test and dev locks): DEEP-1"
     )
     assert waived.details["waived"] is True
+    assert len(result.findings) == 1  # the test and dev copies are named in it
     assert result.metrics["waived"] == 3
 
 
@@ -337,7 +360,7 @@ def test_unreadable_records_are_in_the_scope_not_the_findings(
     result = audit(repo(make_repo, GIT_CRITICAL, '{"id": ', "[]", "{}", "{}"))
 
     assert result.metrics["unreadable_records"] == 4
-    assert rules(result) == [("GIT-1", "critical", "P2", "constraints/dev.txt:10")]
+    assert rules(result) == [("DP005", "low", "P2", "constraints/dev.txt:10")]
     assert result.criteria[0].text == (
         "no High/Critical advisory in the prod lock (0 found; 4 unreadable records"
         " of the advisory database skipped)"
@@ -435,7 +458,8 @@ def test_an_online_source_answers_when_no_database_is_given(
     assert result.metrics["source"] == "pip-audit"
     assert result.status is Status.FAIL  # unscored advisories count as high in prod
     assert result.findings[0].message.startswith(
-        "gitpython 3.1.30 in the prod lock: PYSEC-9999-1 (GHSA-aaaa-bbbb-cccc,"
+        "gitpython 3.1.30 in the prod lock (also in the test and dev locks):"
+        " PYSEC-9999-1 (GHSA-aaaa-bbbb-cccc,"
         " CVE-9999-0001), unscored (no CVSS score, no severity in the database;"
         " counted as high): Untrusted search path"
     )
@@ -505,17 +529,15 @@ def test_locks_are_generated_when_the_target_commits_none(make_repo: MakeRepo) -
 
     result = audit(root)
 
+    # a library: no DP002 (tests/test_deps_precision.py has the application)
     assert result.status is Status.PASS
-    assert rules(result) == [
-        ("GITDB-1", "critical", "P2", "pyproject.toml"),
-        ("DP002", "low", "P1", "pyproject.toml"),
-    ]
-    assert result.findings[0].message.endswith(f"pulled in by tiny{ARROW}gitdb")
-    assert result.findings[1].message == (
-        "no committed lock: constraints/prod.txt, constraints/test.txt,"
-        " constraints/dev.txt missing, and no uv.lock, pylock.toml, poetry.lock,"
-        " pdm.lock or pinned requirements file; audited locks generated from"
-        " pyproject.toml instead"
+    assert rules(result) == [("DP005", "low", "P2", "pyproject.toml")]
+    assert result.findings[0].message.startswith(
+        "gitdb 4.0.12 in the dev lock (required by the project directly): GITDB-1"
+    )
+    assert result.findings[0].details["chain"] == f"tiny{ARROW}gitdb"
+    assert str(result.metrics["lock_expected"]).startswith(
+        "no lock expected: library (evidence: a distributable package"
     )
     assert result.metrics["prod_packages"] == 1
     assert [c[:3] for c in result.commands] == [("uv", "pip", "compile")] * 3
@@ -533,6 +555,8 @@ needs_snapshots = pytest.mark.skipif(
 def test_the_example_has_the_planted_advisory_in_its_dev_lock_only(
     tmp_path: Path,
 ) -> None:
+    """Gap 18 (gitpython 3.1.30 in the dev extra) and gap 19 (no committed
+    lock: the example declares ops checks, so it is an application)."""
     found = {}
     for snapshot in SNAPSHOTS:
         out = tmp_path / snapshot
@@ -556,6 +580,11 @@ def test_the_example_has_the_planted_advisory_in_its_dev_lock_only(
         chains = {
             f["details"]["chain"] for f in gate["findings"] if "chain" in f["details"]
         }
+        advisories = {
+            f["details"]["advisories"]
+            for f in gate["findings"]
+            if "advisories" in f["details"]
+        }
         assert chains == {f"legacy-app{ARROW}gitpython"}
         assert [f["rule"] for f in gate["findings"] if "lock" not in f["details"]] == [
             "DP002"
@@ -568,13 +597,14 @@ def test_the_example_has_the_planted_advisory_in_its_dev_lock_only(
             0,
         )
         assert gate["metrics"]["dev_advisories"] == 4
-    assert found[SNAPSHOTS[0]] == [
-        ("PYSEC-2023-137", "high", "P2", "dev"),  # unscored: counted as high
-        ("PYSEC-2023-161", "high", "P2", "dev"),
-        ("PYSEC-2023-165", "medium", "P2", "dev"),
-        ("PYSEC-2024-4", "high", "P2", "dev"),
-    ]
+    # gitpython 3.1.30, which only the dev lock pins: one DP005 for its four
+    # advisories (PYSEC-2023-137 unscored, -161 and 2024-4 high 7.8, -165
+    # medium 6.5), Low since nothing ships with it
+    assert found[SNAPSHOTS[0]] == [("DP005", "low", "P2", "dev")]
     assert found[SNAPSHOTS[1]] == found[SNAPSHOTS[0]]
+    assert advisories == {
+        "PYSEC-2023-137, PYSEC-2023-161, PYSEC-2023-165, PYSEC-2024-4"
+    }
     assert not (EXAMPLE / "constraints").exists()
 
 
@@ -737,12 +767,10 @@ def test_a_committed_lock_of_another_tool_is_a_lock(
     result = audit(lock_repo(make_repo, {name: text}))
 
     assert result.status is Status.FAIL
-    assert rules(result) == [
-        ("SMMAP-1", "high", "P1", name),
-        ("SMMAP-1", "high", "P2", name),
-        ("SMMAP-1", "high", "P2", name),
-    ]
-    assert result.findings[0].message.startswith("smmap 5.0.1 in the prod lock")
+    assert rules(result) == [("SMMAP-1", "high", "P1", name)]
+    assert result.findings[0].message.startswith(
+        "smmap 5.0.1 in the prod lock (also in the test and dev locks)"
+    )
     assert result.metrics["generated_from"] == (
         f"pyproject.toml, preferring the versions of {name}"
     )
@@ -758,11 +786,8 @@ def test_a_committed_uv_lock_is_a_lock(make_repo: MakeRepo) -> None:
 
     result = audit(root)
 
-    assert rules(result) == [
-        ("SMMAP-1", "high", "P1", "uv.lock"),
-        ("SMMAP-1", "high", "P2", "uv.lock"),
-        ("SMMAP-1", "high", "P2", "uv.lock"),
-    ]
+    assert rules(result) == [("SMMAP-1", "high", "P1", "uv.lock")]
+    assert result.findings[0].details["also_in"] == "test, dev"
     assert result.metrics["generated_from"] == "uv.lock"
     # each export, then the resolution that finds the extras its lines need
     assert [c[:2] for c in result.commands] == [("uv", "export"), ("uv", "pip")] * 3
@@ -790,7 +815,9 @@ def test_an_unreachable_url_in_an_optional_group_leaves_that_lock_out_of_scope(
     result = audit(root)
 
     assert result.status is Status.FAIL  # smmap 5.0.1 in prod, as planted
-    assert [f.details["lock"] for f in result.findings] == ["prod", "test"]
+    assert [(f.details["lock"], f.details["also_in"]) for f in result.findings] == [
+        ("prod", "test")
+    ]
     reason = str(result.metrics["dev_lock"])
     assert reason.startswith(
         "out of scope: uv could not resolve it: Failed to download and build"
@@ -851,12 +878,11 @@ def test_a_setup_cfg_project_is_locked_from_its_metadata(
     result = audit(root)
 
     assert result.status is Status.PASS
-    assert rules(result) == [
-        ("GITDB-1", "critical", "P2", "setup.cfg"),
-        ("GITDB-1", "critical", "P2", "setup.cfg"),
-        ("DP002", "low", "P1", "setup.cfg"),
-    ]
-    assert result.findings[0].message.endswith(f"pulled in by cfgapp{ARROW}gitdb")
+    assert rules(result) == [("DP005", "low", "P2", "setup.cfg")]
+    assert result.findings[0].message.startswith(
+        "gitdb 4.0.12 in the test and dev locks (required by the project directly)"
+    )
+    assert result.findings[0].details["chain"] == f"cfgapp{ARROW}gitdb"
     assert (result.metrics["prod_packages"], result.metrics["test_packages"]) == (1, 2)
     assert result.metrics["generated_from"] == "setup.cfg"
     assert sorted(p.name for p in root.iterdir()) == [

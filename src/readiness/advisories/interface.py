@@ -24,6 +24,9 @@ from readiness.command import Completed, ToolError
 from readiness.errors import ReadinessError
 from readiness.locks import Lock, Runner
 
+#: How NVD (and the PYSEC records copied from it) opens a disputed advisory.
+DISPUTED = "** DISPUTED **"
+
 
 class AdvisoryError(ReadinessError):
     """The source could not audit the lock; the message says why."""
@@ -80,6 +83,12 @@ class Advisory:
     def names(self) -> frozenset[str]:
         """The ID and every alias: what a waiver may name."""
         return frozenset({self.id, *self.aliases})
+
+    @property
+    def disputed(self) -> bool:
+        """Whether the record says the vulnerability is disputed (NVD's
+        ``** DISPUTED **`` prefix: the vendor contests it is one)."""
+        return self.summary.lstrip().upper().startswith(DISPUTED)
 
 
 @dataclass(frozen=True, kw_only=True)

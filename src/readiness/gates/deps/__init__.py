@@ -6,7 +6,10 @@ The locks are the target's ``constraints/prod.txt``, ``test.txt`` and
 resolved from its metadata (static ``[project]`` or the build backend's, for
 ``setup.cfg``/``setup.py`` projects) preferring the versions of the lock it
 commits (``pylock.toml``, ``poetry.lock``, ``pdm.lock``, pinned requirements).
-A target that commits no lock of any kind gets DP002. The prod lock must be
+An application (:func:`readiness.projectkind.kind`) that commits no lock of
+any kind gets DP002; a library does not (its users resolve its version
+ranges, so a lock of its own pins nothing for them), and the gate's criteria
+say so, with the evidence. The prod lock must be
 produced (else ``error``); a test or dev lock that cannot be (a URL
 dependency that cannot be fetched) is reported out of scope, with the reason.
 Each lock is audited separately, by one source for all three: the offline OSV
@@ -19,9 +22,12 @@ The seed's criterion is "no High/Critical in the production lock": an
 advisory fails the gate when its lock is in ``fail-locks`` (default prod) and
 its severity in ``fail-severities`` (default critical, high). An advisory
 without a severity (unscored) counts as ``unknown-severity`` (default high),
-and says so; it fails only in the prod lock. The test and dev locks are
-reported, not failing. Each finding names the package, the
-installed and the fixed versions, and the path by which the lock pulls it in.
+and says so; it fails only in the prod lock. A disputed advisory (``** DISPUTED
+**``) counts as medium at most in the prod lock, low elsewhere. Each advisory
+of what ships (the prod lock and any ``fail-locks``) is a finding of its own,
+naming the package, the installed and the fixed versions and the path by
+which the lock pulls it in; a package version only the test or dev locks pin
+is one DP005 finding, Low at most (:mod:`.outside`).
 
 ```toml
 [tool.readiness.deps]
@@ -42,7 +48,8 @@ expires = 2025-06-30                           # optional; expired waivers stop 
 
 The package: ``rules``, ``config`` (``[tool.readiness.deps]``), ``scope``
 (which locks, generated how), ``findings`` (advisories, DP002, DP004),
-``stacks`` (DP001) and ``gate`` (the sources tried, the criteria).
+``outside`` (DP005), ``stacks`` (DP001) and ``gate`` (the sources tried, the
+criteria).
 """
 
 from __future__ import annotations

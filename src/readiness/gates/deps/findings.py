@@ -1,4 +1,4 @@
-"""The findings of the deps gate: one per advisory per lock, and its notes."""
+"""The findings of the deps gate: one per advisory of a shipped lock, DP002, DP004."""
 
 from __future__ import annotations
 
@@ -24,6 +24,48 @@ class AuditedLock:
     """Whether ``shown`` is the lock itself, so that its line numbers hold."""
 
 
+def rated(
+    lock: str, advisory: Advisory, config: DepsConfig
+) -> tuple[AdvisorySeverity, str]:
+    """The severity an advisory counts as in ``lock``, and the words that say so.
+
+    An unscored advisory counts as ``unknown-severity`` (default high), and
+    says so. A disputed one (its summary opens with ``** DISPUTED **``: the
+    vendor contests that it is a vulnerability, as in PYSEC-2022-42969, py's
+    ReDoS) counts as medium at most in the prod lock and low at most in any
+    other: what nobody agrees is exploitable does not block a release.
+    """
+    counted = config.counted(advisory.severity)
+    unscored = advisory.severity is AdvisorySeverity.UNKNOWN
+    notes = ["no CVSS score, no severity in the database"] if unscored else []
+    if unscored:
+        label = "unscored"
+    else:
+        label = advisory.severity.value
+        if advisory.score is not None:
+            label += f" {advisory.score:.1f}"
+    capped = False
+    if advisory.disputed:
+        label += " and disputed" if unscored else ", disputed"
+        cap = AdvisorySeverity.MEDIUM if lock == "prod" else AdvisorySeverity.LOW
+        capped = worse(counted, cap)
+        if capped:
+            counted = cap
+            notes.append(
+                f"counted as {cap}: a disputed advisory counts as {cap} at most"
+                f" in the {lock} lock"
+            )
+    if unscored and not capped:
+        notes.append(f"counted as {counted}")
+    return counted, f"{label} ({'; '.join(notes)})" if notes else label
+
+
+def worse(severity: AdvisorySeverity, than: AdvisorySeverity) -> bool:
+    """Whether ``severity`` ranks above ``than`` (critical first)."""
+    order = list(AdvisorySeverity)
+    return order.index(severity) < order.index(than)
+
+
 def fails(lock: str, advisory: Advisory, config: DepsConfig) -> bool:
     """Whether the advisory fails the gate (before waivers).
 
@@ -35,33 +77,31 @@ def fails(lock: str, advisory: Advisory, config: DepsConfig) -> bool:
         return False
     if advisory.severity is AdvisorySeverity.UNKNOWN and lock != "prod":
         return False
-    return config.counted(advisory.severity) in config.fail_severities
+    return rated(lock, advisory, config)[0] in config.fail_severities
 
 
 def advisory_finding(
-    item: AuditedLock, advisory: Advisory, config: DepsConfig, today: date
+    item: AuditedLock,
+    advisory: Advisory,
+    config: DepsConfig,
+    today: date,
+    *,
+    also: Sequence[str] = (),
 ) -> tuple[Finding, bool]:
-    """The finding for one advisory in one lock, and whether it fails the gate."""
+    """The finding for one advisory in one lock, and whether it fails the gate;
+    ``also``: the other locks that pin the same version, named, not repeated."""
     lock = item.lock
     package = lock.get(advisory.package)
     chain = lock.chain(advisory.package) or (lock.root, advisory.package)
-    counted = config.counted(advisory.severity)
-    if advisory.severity is AdvisorySeverity.UNKNOWN:
-        rating = (
-            "unscored (no CVSS score, no severity in the database;"
-            f" counted as {counted.value})"
-        )
-    else:
-        rating = advisory.severity.value
-        if advisory.score is not None:
-            rating += f" {advisory.score:.1f}"
+    counted, rating = rated(lock.name, advisory, config)
     aliases = f" ({', '.join(advisory.aliases)})" if advisory.aliases else ""
     fixed = (
         f"fixed in {', '.join(advisory.fixed)}" if advisory.fixed else "no fix released"
     )
     message = (
-        f"{advisory.package} {advisory.version} in the {lock.name} lock:"
-        f" {advisory.id}{aliases}, {rating}"
+        f"{advisory.package} {advisory.version} in the {lock.name} lock"
+        + (f" (also in the {locks_named(also)})" if also else "")
+        + f": {advisory.id}{aliases}, {rating}"
         + (f": {advisory.summary}" if advisory.summary else "")
         + f"; {fixed}; pulled in by {ARROW.join(chain)}"
     )
@@ -87,6 +127,7 @@ def advisory_finding(
         )
     details: dict[str, str | int | float | bool] = {
         "lock": lock.name,
+        "also_in": ", ".join(also),
         "package": advisory.package,
         "version": advisory.version,
         "fixed": ", ".join(advisory.fixed),
@@ -113,11 +154,20 @@ def advisory_finding(
     )
 
 
-def no_lock_findings(missing: Sequence[str], *, source: str) -> list[Finding]:
-    """DP002 when split locks are ``missing`` and the target commits no lock at
-    all (``source``: the file the audited ones were generated from). Low,
-    whatever the target: a library's users resolve its ranges themselves, its
-    lock pins only what its own tests and releases ran with."""
+def locks_named(names: Sequence[str]) -> str:
+    """``test lock``, ``test and dev locks``, ``prod, test and dev locks``."""
+    if len(names) == 1:
+        return f"{names[0]} lock"
+    return f"{', '.join(names[:-1])} and {names[-1]} locks"
+
+
+def no_lock_findings(
+    missing: Sequence[str], *, source: str, evidence: str
+) -> list[Finding]:
+    """DP002 when split locks are ``missing`` and the target, an application
+    (``evidence``: why, from :func:`readiness.projectkind.kind`), commits no
+    lock at all (``source``: the file the audited ones were generated from).
+    Low: what was audited may still be what is deployed."""
     if not missing:
         return []
     files = ", ".join(f"constraints/{name}.txt" for name in missing)
@@ -128,7 +178,9 @@ def no_lock_findings(missing: Sequence[str], *, source: str) -> list[Finding]:
             priority=Priority.P1,
             message=f"{NO_LOCK.title}: {files} missing, and no uv.lock,"
             " pylock.toml, poetry.lock, pdm.lock or pinned requirements file;"
-            f" audited locks generated from {source} instead",
+            f" audited locks generated from {source} instead. A lock is expected"
+            f" of an application (this project {evidence}; if it is not deployed,"
+            ' set [tool.readiness] kind = "library")',
             path=source,
             fix=NO_LOCK.fix,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 
-from readiness import command, environments, locks
+from readiness import command, environments, locks, projectkind
 from readiness.advisories import update as advisories_update
 from readiness.advisories.interface import (
     AdvisoryError,
@@ -21,10 +21,12 @@ from readiness.cache import path_identity
 from readiness.findings import Criterion, Finding, Priority
 from readiness.gates.interface import Evaluation, Gate, GateContext, GateError
 from readiness.locks import Lock
+from readiness.wording import plural
 
 from .config import SOURCES, DepsConfig, load_config
 from .findings import advisory_finding, no_lock_findings, unaudited_findings
-from .rules import RULES
+from .outside import also_in, outside_findings, shipped
+from .rules import OUTSIDE_PROD, RULES
 from .scope import Scope, scope
 from .stacks import dev_stack_findings
 
@@ -59,30 +61,58 @@ class DepsGate(Gate):
         audited = in_scope.audited
         source, results = self.audit(ctx, config, [a.lock for a in audited])
         today = self.today()
+        ships = shipped(config)
         findings: list[Finding] = []
         failing: dict[str, int] = {}
         metrics: dict[str, int | float | str] = {"source": source.describe()}
         waived = expired = 0
         for item in audited:
-            result = results[item.lock.name]
+            name = item.lock.name
+            result = results[name]
+            also = also_in(results, name, config) if name in ships else {}
             count = 0
             for advisory in result.advisories:
-                finding, fails = advisory_finding(item, advisory, config, today)
                 waiver = config.waiver_for(advisory)
                 waived += waiver is not None and waiver.active(today)
                 expired += waiver is not None and not waiver.active(today)
+                if name not in ships:
+                    continue  # one DP005 per package version, below
+                finding, fails = advisory_finding(
+                    item,
+                    advisory,
+                    config,
+                    today,
+                    also=also[(advisory.package, advisory.version)],
+                )
                 count += fails
                 findings.append(finding)
-            failing[item.lock.name] = count
-            metrics[f"{item.lock.name}_packages"] = len(item.lock.packages)
-            metrics[f"{item.lock.name}_advisories"] = len(result.advisories)
+            failing[name] = count
+            metrics[f"{name}_packages"] = len(item.lock.packages)
+            metrics[f"{name}_advisories"] = len(result.advisories)
             findings.extend(unaudited_findings(item, result))
+        outside = outside_findings(audited, results, config, today)
+        findings.extend(outside)
         stacks = dev_stack_findings(audited, config, ctx.target)
         findings.extend(stacks)
+        notes: list[Criterion] = []
         if not in_scope.committed_lock and in_scope.generated_from:
-            findings.extend(
-                no_lock_findings(in_scope.missing, source=in_scope.generated_from)
-            )
+            kind = projectkind.kind(ctx.target)
+            if kind.application:
+                findings.extend(
+                    no_lock_findings(
+                        in_scope.missing,
+                        source=in_scope.generated_from,
+                        evidence=(
+                            f'sets {kind.evidence} = "{kind.kind}"'
+                            if kind.evidence.startswith("[")
+                            else kind.evidence
+                        ),
+                    )
+                )
+            elif in_scope.missing:
+                said = library_note(kind.evidence, in_scope.generated_from)
+                metrics["lock_expected"] = said
+                notes.append(Criterion(text=said, met=True))
         if in_scope.generated_from:
             metrics["generated_from"] = in_scope.generated_from
         for name, reason in in_scope.out_of_scope.items():
@@ -91,10 +121,14 @@ class DepsGate(Gate):
         if isinstance(source, OsvDatabase):
             metrics["unreadable_records"] = unreadable
         metrics.update(waived=waived, waivers_expired=expired, dev_stacks=len(stacks))
+        metrics["outside_prod"] = len(outside)
+        if outside:
+            notes.append(outside_note(outside, ships))
         return Evaluation(
             criteria=(
                 *advisory_criteria(config, failing, unreadable),
                 *scope_criteria(in_scope),
+                *notes,
                 Criterion(
                     text=f"the prod lock pulls in no dev stack ({len(stacks)} found)",
                     met=not stacks,
@@ -191,6 +225,31 @@ def advisory_criteria(
         for name in locks.LOCK_NAMES
         if name in config.fail_locks and name in failing
     ]
+
+
+def library_note(evidence: str, source: str) -> str:
+    """Why a library gets no DP002: its users resolve its version ranges, so
+    a lock it commits pins nothing for them (pytest-xdist, nox, pip-audit)."""
+    return (
+        f"no lock expected: library (evidence: {evidence}); its users resolve"
+        " its version ranges, so a committed lock would pin nothing for them"
+        f" (the audited locks were generated from {source})"
+    )
+
+
+def outside_note(outside: Sequence[Finding], ships: Iterable[str]) -> Criterion:
+    """What DP005 grouped, counted: the advisories of packages nothing ships."""
+    advisories = sum(len(str(f.details["advisories"]).split(", ")) for f in outside)
+    shipped_locks = [name for name in locks.LOCK_NAMES if name in ships]
+    return Criterion(
+        text=f"{advisories} advisor{'y' if advisories == 1 else 'ies'} on"
+        f" {plural(len(outside), 'package version')} that the"
+        f" {' and '.join(shipped_locks)} lock{'s' if len(shipped_locks) > 1 else ''}"
+        f" {'does' if len(shipped_locks) == 1 else 'do'} not pin: reported as"
+        f" {plural(len(outside), 'finding')} ({OUTSIDE_PROD.id}), Low at most,"
+        " since nothing ships with them",
+        met=True,
+    )
 
 
 def scope_criteria(in_scope: Scope) -> list[Criterion]:

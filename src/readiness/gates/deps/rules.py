@@ -24,6 +24,8 @@ NO_LOCK = Rule(
         " pylock.toml, poetry.lock, pdm.lock or pinned requirements files) every"
         " install resolves anew: what was audited is not what is deployed. The"
         " gate audited locks it generated from the project's metadata instead."
+        " Only for an application: a library's users resolve its version"
+        " ranges, so a lock of its own would pin nothing for them."
     ),
     fix="run `readiness lock .` and commit constraints/ (or commit your tool's lock)",
 )
@@ -36,7 +38,21 @@ NOT_AUDITED = Rule(
     ),
     fix="pin every package of the lock with == (regenerate it: `readiness lock .`)",
 )
+OUTSIDE_PROD = Rule(
+    id="DP005",
+    title="a package only the test or dev locks pin has advisories",
+    explanation=(
+        "The package runs in developers' and CI's environments, not in what"
+        " ships (the prod lock, and any lock `fail-locks` names): one finding"
+        " per package version, listing its advisories, the worst of them, the"
+        " locks that pin it and who pulls it in, at Low at most. Its test"
+        " server or tool sees only the project's own inputs; fix it when"
+        " convenient, usually by bumping the requirement that pulls it in."
+    ),
+    fix="upgrade the package (or the requirement that pulls it in), then"
+    " `readiness lock .`",
+)
 #: readiness's own rules, for renderers and documentation. (DP003, records of
 #: the advisory database that could not be read, is no longer a finding: the
 #: count is in the gate's metrics and criteria, since the target cannot act on it.)
-RULES = (DEV_STACK, NO_LOCK, NOT_AUDITED)
+RULES = (DEV_STACK, NO_LOCK, NOT_AUDITED, OUTSIDE_PROD)
