@@ -413,9 +413,9 @@ def test_a_library_committing_no_lock_gets_no_dp002_and_the_scope_says_why(
             {},
             'sets [tool.readiness] kind = "application"',
         ),
-        ("", {"Dockerfile": "FROM python:3.12\n"}, "has a Dockerfile"),
+        ("", {"Procfile": "web: gunicorn app:app\n"}, "has a Procfile"),
     ],
-    ids=["ops-checks", "declared", "dockerfile"],
+    ids=["ops-checks", "declared", "procfile"],
 )
 def test_an_application_committing_no_lock_gets_dp002(
     make_repo: MakeRepo, extra: str, files: dict[str, str], evidence: str

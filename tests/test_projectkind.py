@@ -30,7 +30,9 @@ version = "1.0"
     ("extra_files", "pyproject_tail", "expected", "evidence"),
     [
         ({}, "", "library", "a distributable package with no deployment evidence"),
-        ({"Dockerfile": "FROM python\n"}, "", "application", "has a Dockerfile"),
+        # black 26.10.1: a Dockerfile that publishes an image of a package
+        ({"Dockerfile": "FROM python\n"}, "", "library", "a distributable package"),
+        ({"compose.yaml": "services: {}\n"}, "", "application", "has a compose.yaml"),
         ({"Procfile": "web: app\n"}, "", "application", "has a Procfile"),
         ({".env": "A=1\n"}, "", "application", "has a .env"),
         (
@@ -64,6 +66,8 @@ def test_the_evidence_decides_the_kind(
 def test_a_folder_with_no_package_is_an_application(make_repo: MakeRepo) -> None:
     root = make_repo({"app.py": "print('hi')\n"})
     assert kind(discover(root)).evidence == "is not a distributable package"
+    (root / "Dockerfile").write_text("FROM python\n", encoding="utf-8")
+    assert kind(discover(root)).evidence == "has a Dockerfile"
 
 
 def test_a_wrong_kind_is_a_config_error(make_repo: MakeRepo) -> None:

@@ -79,13 +79,13 @@ def test_a_library_that_loads_its_users_dotenv_gets_no_ignore_finding(
 def test_the_same_project_deployed_must_ignore_its_dotenv(
     make_repo: MakeRepo, run_gate: RunGate
 ) -> None:
-    """The rule is the kind, not the loader: with a Dockerfile it is an
+    """The rule is the kind, not the loader: with a Procfile it is an
     application, and the .env its code loads is its own."""
     root = make_repo(
         {
             "pyproject.toml": LIBRARY,
             "src/webkit/cli.py": CLI,
-            "Dockerfile": "FROM python:3.12\n",
+            "Procfile": "web: gunicorn webkit:app\n",
         }
     )
     commit_all(root)

@@ -8,7 +8,8 @@ a ``.env`` that must stay out of git (a library that loads ``.env`` loads its
 The evidence, strongest first: ``[tool.readiness] kind = "application" |
 "library"``; operational checks declared in ``[tool.readiness.ops]``; files
 that only deployed software has (container and process manifests, platform
-configs, a Django ``manage.py``); a ``.env`` at the root; no package to
+configs, a Django ``manage.py``; a container build when the project is no
+package); a ``.env`` at the root; no package to
 distribute at all (no ``[project]``, ``[build-system]``, ``setup.py`` or
 ``setup.cfg``). Without any of it, a distributable package is a library.
 """
@@ -28,8 +29,6 @@ KIND_ERROR = '[tool.readiness] kind must be "application" or "library"'
 
 #: Files whose presence at the root says the project is deployed somewhere.
 DEPLOYMENT_FILES = (
-    "Dockerfile",
-    "Containerfile",
     "docker-compose.yml",
     "docker-compose.yaml",
     "compose.yml",
@@ -47,6 +46,10 @@ DEPLOYMENT_FILES = (
     "wsgi.py",
     "asgi.py",
 )
+#: A container build says "deployed" only for what is not also a package: a
+#: distributable tool's Dockerfile publishes an image of its release (black),
+#: whose users still resolve its ranges.
+CONTAINER_FILES = ("Dockerfile", "Containerfile")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,21 +71,25 @@ def kind(target: Target) -> ProjectKind:
         if declared not in ("application", "library"):
             raise ConfigError(KIND_ERROR)
         return ProjectKind(kind=declared, evidence="[tool.readiness] kind")
-    if isinstance(readiness, Mapping) and readiness.get("ops"):
-        return ProjectKind(
-            kind="application", evidence="declares [tool.readiness.ops] checks"
-        )
-    for name in DEPLOYMENT_FILES:
-        if (target.root / name).is_file():
-            return ProjectKind(kind="application", evidence=f"has a {name}")
-    if (target.root / ".env").is_file():
-        return ProjectKind(kind="application", evidence="has a .env")
-    if not target.installable:
-        return ProjectKind(
-            kind="application", evidence="is not a distributable package"
-        )
+    evidence = _deployment_evidence(target, readiness)
+    if evidence is not None:
+        return ProjectKind(kind="application", evidence=evidence)
     return ProjectKind(
         kind="library",
         evidence="a distributable package with no deployment evidence "
         '(set [tool.readiness] kind = "application" if it is deployed)',
     )
+
+
+def _deployment_evidence(target: Target, readiness: object) -> str | None:
+    """The first sign that the target is deployed, strongest first."""
+    if isinstance(readiness, Mapping) and readiness.get("ops"):
+        return "declares [tool.readiness.ops] checks"
+    packaged = target.installable
+    files = DEPLOYMENT_FILES + (() if packaged else CONTAINER_FILES)
+    for name in files:
+        if (target.root / name).is_file():
+            return f"has a {name}"
+    if (target.root / ".env").is_file():
+        return "has a .env"
+    return None if packaged else "is not a distributable package"
