@@ -224,6 +224,7 @@ def test_security_rules_carry_severity_tags_and_help() -> None:
             findings=[
                 finding("PYSEC-1", details={"advisory_severity": "high", "score": 7.8}),
                 finding("PYSEC-2", details={"advisory_severity": "critical"}),
+                finding("DP005", severity=Severity.LOW, details={"worst_score": 7.5}),
             ],
         ),
         gate(
@@ -253,6 +254,8 @@ def test_security_rules_carry_severity_tags_and_help() -> None:
         ),
         "B113": (["security", "sast", "external/cwe/cwe-400"], "4.5", None),
         "SA002": (["sast"], None, None),
+        # test/dev-only advisories: security, rated by their capped severity
+        "DP005": (["security", "deps"], "3.0", None),
         "PYSEC-1": (
             ["security", "deps"],
             "7.8",

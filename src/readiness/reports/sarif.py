@@ -271,13 +271,18 @@ def _is_advisory(finding: Finding) -> bool:
     return "advisory_severity" in finding.details
 
 
+#: The deps gate's rule for advisories of packages only test or dev locks pin:
+#: security findings rated by their (capped) severity, not the advisory's score.
+OUTSIDE_PROD = "DP005"
+
+
 def _is_security(gate: str, findings: Sequence[Finding]) -> bool:
     """Vulnerabilities, not readiness's own checks of the tools around them."""
     if gate == "secrets":
         return True
     first = findings[0]
     return (gate == "sast" and "confidence" in first.details) or (
-        gate == "deps" and _is_advisory(first)
+        gate == "deps" and (_is_advisory(first) or first.rule == OUTSIDE_PROD)
     )
 
 
