@@ -46,6 +46,7 @@ from readiness.gates.interface import (
     GateContext,
     GateError,
 )
+from readiness.repofiles import unsafe_links
 from readiness.target import Target
 from readiness.wording import summarise
 
@@ -115,6 +116,8 @@ class LintGate(Gate):
             "--force-exclude",
             *(() if config else ("--isolated",)),
             *(f"--extend-exclude={folder}" for folder in folders),
+            # Links leaving the target (or looping) are never read.
+            *(f"--extend-exclude=./{link}" for link in unsafe_links(ctx.target.root)),
         ]
         select = () if config else ("--select", CLASSIC_DEFAULT)
         main = ctx.run([*base, *select, *paths], ok_codes=(0, 1))

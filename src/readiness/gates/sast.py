@@ -26,6 +26,7 @@ HMAC-SHA1 session signature) is Low: HMAC-SHA1 is not broken as SHA-1 is.
 from __future__ import annotations
 
 import ast
+import configparser
 import contextlib
 import dataclasses
 import io
@@ -49,6 +50,7 @@ from readiness.gates.interface import (
     GateError,
     GateSkipped,
 )
+from readiness.repofiles import unsafe_links
 from readiness.target import Target
 
 NOSEC_WITHOUT_ID = Rule(
@@ -178,6 +180,7 @@ class SastGate(Gate):
             args += ["-c", "pyproject.toml"]
         if (ctx.target.root / ".bandit").is_file():
             args += ["--ini", ".bandit"]
+        args += link_exclusion(ctx.target)
         completed = ctx.run(args, ok_codes=(0, 1))
         if not report_path.is_file():
             raise GateError(
@@ -235,6 +238,21 @@ class SastGate(Gate):
                 "loc": loc if isinstance(loc, int) else 0,
             },
         )
+
+
+def link_exclusion(target: Target) -> list[str]:
+    """``-x`` for file links leaving the target: bandit reads them otherwise.
+
+    ``-x`` replaces the ``exclude`` of a ``.bandit`` file, so that one is kept.
+    """
+    links = [link for link in unsafe_links(target.root) if link.endswith(".py")]
+    if not links:
+        return []
+    ini = configparser.ConfigParser(interpolation=None)
+    with contextlib.suppress(OSError, configparser.Error, UnicodeDecodeError):
+        ini.read(target.root / ".bandit", encoding="utf-8")
+    theirs = ini.get("bandit", "exclude", fallback="").strip()
+    return ["-x", ",".join([*([theirs] if theirs else []), *links])]
 
 
 class Sources:
