@@ -150,7 +150,7 @@ def snapshot(root: Path) -> dict[str, Any]:
             path = base / name
             rel = path.relative_to(root).as_posix()
             if path.is_symlink():
-                entries[rel] = "-> " + os.readlink(path)
+                entries[rel] = "-> " + str(path.readlink())
             else:
                 entries[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     status = git(root, "status", "--porcelain", "--ignored", "-z")
@@ -226,7 +226,8 @@ def audit(root: Path, work: Path, gates: tuple[str, ...] = STATIC) -> Audit:
         assert gate["status"] in {"pass", "fail", "error", "skipped"}
         if gate["status"] == "error":
             reason = gate["reason"]
-            assert reason and "\n" not in reason
+            assert reason
+            assert "\n" not in reason
             assert not reason.startswith("internal error")
     return Audit(
         returncode=completed.returncode,
@@ -237,7 +238,7 @@ def audit(root: Path, work: Path, gates: tuple[str, ...] = STATIC) -> Audit:
 
 
 def clean(**overrides: str) -> dict[str, str]:
-    statuses = {gate: "pass" for gate in STATIC}
+    statuses = dict.fromkeys(STATIC, "pass")
     statuses.update(overrides)
     return statuses
 
@@ -259,8 +260,10 @@ def test_a_malformed_pyproject_is_a_one_line_configuration_error(
     result = audit(root, tmp_path / "work")
     assert (result.returncode, result.report) == (2, None)
     assert result.stderr.splitlines() == [
-        f"readiness: error: {root / 'pyproject.toml'}: invalid TOML: Expected"
-        " ']' at the end of a table declaration (at line 1, column 9)"
+        (
+            f"readiness: error: {root / 'pyproject.toml'}: invalid TOML: Expected"
+            " ']' at the end of a table declaration (at line 1, column 9)"
+        )
     ]
 
 
@@ -275,9 +278,11 @@ def test_a_pyproject_with_a_byte_order_mark_is_named_as_such(tmp_path: Path) -> 
     result = audit(root, tmp_path / "work")
     assert (result.returncode, result.report) == (2, None)
     assert result.stderr.splitlines() == [
-        f"readiness: error: {root / 'pyproject.toml'}: starts with a UTF-8"
-        " byte-order mark (BOM), which TOML readers (pip, build, tomllib) reject:"
-        " save it as UTF-8 without BOM"
+        (
+            f"readiness: error: {root / 'pyproject.toml'}: starts with a UTF-8"
+            " byte-order mark (BOM), which TOML readers (pip, build, tomllib)"
+            " reject: save it as UTF-8 without BOM"
+        )
     ]
 
 
@@ -330,11 +335,11 @@ def test_links_that_leave_the_tree_or_loop_are_never_followed(tmp_path: Path) ->
         "docs": outside / "dir",
         "loop_a": Path("loop_b"),
         "loop_b": Path("loop_a"),
-        "src/hostile/self": Path("."),
+        "src/hostile/self": Path(),
         "src/hostile/parent": Path(".."),
     }
     for name, destination in links.items():
-        os.symlink(destination, root / name)
+        (root / name).symlink_to(destination)
     commit(root)
     result = audit(root, tmp_path / "work")
     assert (result.returncode, result.statuses) == (0, clean())
@@ -401,8 +406,10 @@ def test_a_5000_deep_expression_is_a_parse_error_not_a_crash(tmp_path: Path) -> 
     assert [(f["path"], f["message"]) for f in markers] == [
         (
             "tests/test_deep.py",
-            "test file does not parse (SyntaxError: too deeply nested for"
-            " Python's parser); pytest cannot collect it",
+            (
+                "test file does not parse (SyntaxError: too deeply nested for"
+                " Python's parser); pytest cannot collect it"
+            ),
         )
     ]
     # ruff itself overflows its stack: the gate says so and the others report.
