@@ -17,6 +17,9 @@ from pathlib import Path, PurePosixPath
 
 from readiness.repofiles import walk
 
+#: Documentation files above this size are not read, and are reported as
+#: skipped: a guide is kilobytes, and 50 MB of Markdown took minutes to scan.
+MAX_BYTES = 2_000_000
 DOC_SUFFIXES = frozenset({".md", ".markdown", ".rst", ".ipynb"})
 _PROMPT = re.compile(r"^\s*(?:\([\w.-]+\)\s*)?[$%]\s+")
 _INLINE_MD = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
@@ -44,6 +47,21 @@ def doc_files(root: Path, skip: Sequence[str] = ()) -> list[str]:
         if PurePosixPath(rel).suffix.lower() in DOC_SUFFIXES
         or PurePosixPath(rel).name.upper().startswith("README")
     ]
+
+
+def too_large(
+    root: Path, files: Sequence[str], max_bytes: int = MAX_BYTES
+) -> dict[str, str]:
+    """Those of ``files`` above ``max_bytes``, each with why it is skipped."""
+    large: dict[str, str] = {}
+    for rel in files:
+        try:
+            size = (root / rel).stat().st_size
+        except OSError:
+            continue
+        if size > max_bytes:
+            large[rel] = f"{size:,} bytes > {max_bytes:,}"
+    return large
 
 
 def read_snippets(path: Path) -> list[Snippet]:

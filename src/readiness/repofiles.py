@@ -3,6 +3,10 @@
 Shared by the gates that read files themselves (``secrets``, ``docs``), with
 the same exclusion rule: a pattern matches a path or any folder above it, so
 ``examples`` or ``examples/**`` or ``docs/archive/*.md`` all do what they say.
+Symbolic links that leave the target (or loop, or point nowhere) are not
+followed: :func:`inside` says whether a path stays in the root once resolved,
+and :func:`unsafe_links` lists the links a tool that walks the tree must be
+told to exclude (a tool following ``self -> .`` never ends).
 Also what git's failures mean: only "not a git repository" lets a caller skip
 its git checks; any other failure (a crash) is an error.
 """
@@ -62,6 +66,40 @@ def in_checkout(root: Path) -> bool:
     return any((folder / ".git").exists() for folder in (root, *root.parents))
 
 
+def inside(root: Path, path: Path) -> bool:
+    """Whether ``path`` resolves (symlinks followed) to ``root`` or below it.
+
+    A dangling link or a loop does not resolve: it is not inside.
+    ``root`` must be resolved already.
+    """
+    try:
+        return path.resolve(strict=True).is_relative_to(root)
+    except (OSError, RuntimeError):  # RuntimeError: a loop on Python 3.11/3.12
+        return False
+
+
+def unsafe_links(root: Path, exclude: Sequence[str] = ()) -> tuple[str, ...]:
+    """Symbolic links under ``root`` a tree-walking tool must not follow.
+
+    Those that resolve outside ``root`` or nowhere (dangling, a loop), and
+    folder links back to a folder that holds them (``self -> .``, ``up ->
+    ..``), which a tool following folder links would walk without end.
+    Relative ``/`` paths, sorted; pruned folders as :func:`walk` prunes them.
+    """
+    found: list[str] = []
+    resolved = root.resolve()
+    for rel in _entries(root, exclude):
+        path = root / rel
+        if path.is_symlink() and (not inside(resolved, path) or _loops(path)):
+            found.append(rel)
+    return tuple(sorted(found))
+
+
+def _loops(link: Path) -> bool:
+    """Whether a folder link leads back to a folder that holds it."""
+    return link.is_dir() and link.parent.resolve().is_relative_to(link.resolve())
+
+
 def excluded(rel: str, patterns: Sequence[str]) -> bool:
     """Whether ``rel`` (with ``/``) or a folder above it matches one of ``patterns``."""
     if not patterns:
@@ -79,8 +117,18 @@ def walk(root: Path, exclude: Sequence[str] = ()) -> Iterator[str]:
     """Every regular file under ``root`` as a relative ``/`` path, sorted per folder.
 
     Folders in :data:`PRUNED`, virtual environments under any name (a
-    ``pyvenv.cfg`` inside) and ``*.egg-info`` are not entered.
+    ``pyvenv.cfg`` inside) and ``*.egg-info`` are not entered; folder links are
+    not followed, file links only when they stay inside ``root`` (resolved).
     """
+    resolved = root.resolve()
+    for rel in _entries(root, exclude):
+        path = root / rel
+        if path.is_file() and (not path.is_symlink() or inside(resolved, path)):
+            yield rel
+
+
+def _entries(root: Path, exclude: Sequence[str]) -> Iterator[str]:
+    """Every file and link (folder links included, not entered) under ``root``."""
     for folder, dirs, files in os.walk(root):
         base = Path(folder)
         rel_base = base.relative_to(root).as_posix()
@@ -93,7 +141,8 @@ def walk(root: Path, exclude: Sequence[str] = ()) -> Iterator[str]:
             and not (base / d / "pyvenv.cfg").exists()
             and not excluded(prefix + d, exclude)
         )
-        for name in sorted(files):
+        links = [d for d in dirs if (base / d).is_symlink()]
+        for name in sorted([*files, *links]):
             rel = prefix + name
-            if (base / name).is_file() and not excluded(rel, exclude):
+            if not excluded(rel, exclude):
                 yield rel

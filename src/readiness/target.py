@@ -272,14 +272,26 @@ def list_of_str(value: object) -> list[str]:
     return []
 
 
+#: UTF-8's byte-order mark: TOML readers (tomllib, pip, build) reject it.
+BOM = b"\xef\xbb\xbf"
+
+
 def load_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+    if data.startswith(BOM):
+        raise ConfigError(
+            f"{path}: starts with a UTF-8 byte-order mark (BOM), which TOML"
+            " readers (pip, build, tomllib) reject: save it as UTF-8 without BOM"
+        )
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8: {exc.reason}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
 def load_ini(path: Path) -> configparser.ConfigParser:

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from readiness import clistatic, clitree, command, environments, helpwalk, prodenv
-from readiness.docsnippets import Snippet, doc_files, read_snippets
+from readiness.docsnippets import Snippet, doc_files, read_snippets, too_large
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import (
     Evaluation,
@@ -127,6 +127,8 @@ class DocsGate(Gate):
             )
         skip = ctx.options.strings("skip")
         files = doc_files(ctx.target.root, skip)
+        large = too_large(ctx.target.root, files)
+        files = [rel for rel in files if rel not in large]
         programs = {script.name: script for script in scripts}
         invocations = [
             invocation
@@ -182,8 +184,15 @@ class DocsGate(Gate):
                 "missing_commands": missing,
                 "unknown_options": unknown,
                 "unchecked": unchecked.total(),
+                **(skipped_metrics(large) if large else {}),
             },
         )
+
+
+def skipped_metrics(large: Mapping[str, str]) -> dict[str, int | str]:
+    """The files too large to read, as the secrets gate reports its skipped ones."""
+    shown = ", ".join(f"{rel} ({why})" for rel, why in large.items())
+    return {"files_skipped": len(large), "skipped": shown}
 
 
 def scope(unchecked: Mapping[str, int], why: Mapping[str, str]) -> str:

@@ -58,6 +58,7 @@ from readiness.gates.interface import (
     GateError,
 )
 from readiness.perfile import PerFileMemo, Plan, tool_key
+from readiness.repofiles import unsafe_links
 from readiness.target import Target
 from readiness.wording import summarise
 
@@ -276,7 +277,15 @@ def run_black(
     verbose = ["-v"] if memo is not None else []
     checked = list(paths) if plan.full else list(plan.rerun)
     completed = ctx.run(
-        [tool.executable, "--check", *verbose, "--config", config, *checked],
+        [
+            tool.executable,
+            "--check",
+            *verbose,
+            "--config",
+            config,
+            *_black_link_exclusion(ctx.target),
+            *checked,
+        ],
         ok_codes=(0, WOULD_CHANGE, FAILED),
         env={"BLACK_CACHE_DIR": str(tool_folder(ctx.settings, ctx.scratch, "black"))},
     ).require_complete()
@@ -296,6 +305,20 @@ def run_black(
         reformat = sorted([*reformat, *old_reformat], key=lambda f: f.path or "")
         failed = sorted([*failed, *old_failed], key=lambda f: f.path or "")
     return reformat, failed, shown_config
+
+
+def _black_link_exclusion(target: Target) -> list[str]:
+    """``--force-exclude`` for links leaving the target or looping (black follows
+    ``self -> .`` without end), joined to the project's own ``force-exclude``,
+    which a command-line value would otherwise replace."""
+    links = unsafe_links(target.root)
+    if not links:
+        return []
+    ours = "^/(?:" + "|".join(re.escape(link) for link in links) + ")/?$"
+    black = target.tool.get("black", {})
+    theirs = black.get("force-exclude") if isinstance(black, Mapping) else None
+    pattern = f"(?:{theirs})|(?:{ours})" if isinstance(theirs, str) else ours
+    return ["--force-exclude", pattern]
 
 
 def _black_memo(
@@ -368,6 +391,7 @@ def run_ruff(
     config = pins.ruff_config(ctx.target.root, ctx.target.pyproject)
     base = [tool.executable, "format", "--check", "--no-cache", "--force-exclude"]
     base += [] if config else ["--isolated"]
+    base += [f"--extend-exclude=./{link}" for link in unsafe_links(ctx.target.root)]
     usage = ctx.run([tool.executable, "format", "--help"], record=False).stdout
     usage = " ".join(usage.split())
     as_json = "--output-format" in usage and "only respected in preview" not in usage

@@ -52,6 +52,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from readiness import flake8_config, pins, precommit, toolenv
@@ -65,6 +66,7 @@ from readiness.gates.interface import (
     GateContext,
     GateError,
 )
+from readiness.repofiles import unsafe_links
 from readiness.target import Target
 from readiness.wording import plural, summarise
 
@@ -167,7 +169,9 @@ def run_ruff(ctx: GateContext, choice: flake8_config.Linter) -> Evaluation:
             tuple(pins.black_excludes(ctx.target.pyproject)) if config is None else ()
         ),
     )
-    base = ruff_base(ruff, isolated=config is None, excludes=scope.ruff_folders())
+    base = ruff_base(
+        ruff, ctx.target.root, isolated=config is None, excludes=scope.ruff_folders()
+    )
     select = () if config else ("--select", CLASSIC_DEFAULT)
     main = ctx.run([*base, *select, *paths], ok_codes=(0, 1))
     every = [
@@ -226,7 +230,7 @@ def run_flake8(ctx: GateContext, choice: flake8_config.Linter) -> Evaluation:
     scope = Scope(precommit=precommit.scope(target.root, flake8_config.FLAKE8_HOOKS))
     ruff = _ruff(ctx)
     folders = (*flake8_config.excludes(target.root, config), *scope.ruff_folders())
-    base = ruff_base(ruff, isolated=True, excludes=folders)
+    base = ruff_base(ruff, target.root, isolated=True, excludes=folders)
     blanket, invalid = noqa_pass(ctx, base, paths, None)
     metrics: dict[str, int | float | str] = {
         "config": config or "none (flake8 defaults, --isolated)",
@@ -264,8 +268,10 @@ def _ruff(ctx: GateContext) -> toolenv.Tool:
 
 
 def ruff_base(
-    ruff: toolenv.Tool, *, isolated: bool, excludes: tuple[str, ...]
+    ruff: toolenv.Tool, root: Path, *, isolated: bool, excludes: tuple[str, ...]
 ) -> list[str]:
+    """ruff's arguments common to both passes; links leaving the target (or
+    looping) are excluded, never read."""
     return [
         ruff.executable,
         "check",
@@ -276,6 +282,7 @@ def ruff_base(
         "--force-exclude",
         *(("--isolated",) if isolated else ()),
         *(f"--extend-exclude={folder}" for folder in excludes),
+        *(f"--extend-exclude=./{link}" for link in unsafe_links(root)),
     ]
 
 

@@ -23,6 +23,8 @@ readiness's default skips where the target's configuration selects no tests
 
 from __future__ import annotations
 
+import configparser
+import contextlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -44,6 +46,7 @@ from readiness.gates.interface import (
     GateSkipped,
 )
 from readiness.perfile import PerFileMemo, Plan, tool_key
+from readiness.repofiles import unsafe_links
 from readiness.sast_config import BanditSetup
 from readiness.sast_triage import Sources, comments, triage
 from readiness.target import Target
@@ -196,6 +199,21 @@ class SastGate(Gate):
         )
 
 
+def link_exclusion(target: Target) -> list[str]:
+    """``-x`` for file links leaving the target: bandit reads them otherwise.
+
+    ``-x`` replaces the ``exclude`` of a ``.bandit`` file, so that one is kept.
+    """
+    links = [link for link in unsafe_links(target.root) if link.endswith(".py")]
+    if not links:
+        return []
+    ini = configparser.ConfigParser(interpolation=None)
+    with contextlib.suppress(OSError, configparser.Error, UnicodeDecodeError):
+        ini.read(target.root / ".bandit", encoding="utf-8")
+    theirs = ini.get("bandit", "exclude", fallback="").strip()
+    return ["-x", ",".join([*([theirs] if theirs else []), *links])]
+
+
 def run_bandit(
     ctx: GateContext, packages: Sequence[str], setup: BanditSetup, version: str
 ) -> Mapping[str, Any]:
@@ -203,7 +221,11 @@ def run_bandit(
     root); with the cache on, only files changed since the last run are scanned."""
     report_path = ctx.scratch / "bandit.json"
     report_path.unlink(missing_ok=True)
-    options = ["-f", "json", "-o", str(report_path), "-q", *setup.args]
+    options = [
+        *("-f", "json", "-o", str(report_path), "-q"),
+        *setup.args,
+        *link_exclusion(ctx.target),
+    ]
     memo = _memo(ctx, packages, setup, version)
     plan = memo.plan() if memo is not None else Plan(full=True)
     if not plan.full and not plan.rerun:

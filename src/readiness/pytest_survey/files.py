@@ -25,6 +25,7 @@ from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
 
 from readiness import pysource
+from readiness.repofiles import inside
 from readiness.target import PytestConfig, Target, list_of_str
 
 #: pytest's default ``norecursedirs``.
@@ -104,7 +105,7 @@ def test_files(target: Target) -> TestFiles:
         if start.is_file():
             collected.update([start] if start.suffix == ".py" else [])
             continue
-        for path in python_files(start, ignores):
+        for path in python_files(start, ignores, root=target.root):
             candidates.add(path)
             if path.name != "conftest.py" and matches(path, patterns):
                 collected.add(path)
@@ -149,10 +150,17 @@ def inside_ignored(path: Path, root: Path, ignores: Ignores) -> bool:
     )
 
 
-def python_files(start: Path, ignores: Ignores | None = None) -> Iterator[Path]:
-    """``.py`` files at or under ``start``, pruning folders pytest never enters."""
+def python_files(
+    start: Path, ignores: Ignores | None = None, *, root: Path | None = None
+) -> Iterator[Path]:
+    """``.py`` files at or under ``start``, pruning folders pytest never enters.
+
+    A file link that resolves outside ``root`` (``start`` by default), or
+    nowhere, is not the target's: it is never read.
+    """
+    bound = (root or start).resolve()
     if start.is_file():
-        if start.suffix == ".py":
+        if start.suffix == ".py" and inside(bound, start):
             yield start
         return
     for folder, dirs, files in os.walk(start):
@@ -165,7 +173,9 @@ def python_files(start: Path, ignores: Ignores | None = None) -> Iterator[Path]:
         yield from (
             base / name
             for name in sorted(files)
-            if name.endswith(".py") and not (ignores and ignores.file(base / name))
+            if name.endswith(".py")
+            and not (ignores and ignores.file(base / name))
+            and (not (base / name).is_symlink() or inside(bound, base / name))
         )
 
 
