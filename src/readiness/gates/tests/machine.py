@@ -143,7 +143,7 @@ def _as_root(case: Case, root: Path, euid: int | None) -> Cause | None:
 def evidence(case: Case) -> str:
     """What was raised: the failure's message and its traceback's ``E`` lines,
     without the source lines the traceback quotes."""
-    lines = [m["text"] for m in _E_LINE.finditer(case.text)]
+    lines = [m["text"].strip() for m in _E_LINE.finditer(case.text)]
     return "\n".join([case.message, *lines])
 
 
