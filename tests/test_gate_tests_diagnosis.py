@@ -153,9 +153,11 @@ def test_read_coverage_and_the_modules_below_the_threshold(
     assert (total.path, total.severity, total.message) == (
         None,
         Severity.LOW,
-        "87.82 % of the code is covered (47 of 386 statements missed), below"
-        " readiness's default of 90 % (the project sets no coverage target);"
-        " 1 module below it, listed in the gate's metrics",
+        (
+            "87.82 % of the code is covered (47 of 386 statements missed), below"
+            " readiness's default of 90 % (the project sets no coverage target);"
+            " 1 module below it, listed in the gate's metrics"
+        ),
     )
     assert tests_diagnosis.coverage_metrics(default, below) == {
         "coverage_modules_below": 1,
