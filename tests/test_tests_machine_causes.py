@@ -384,3 +384,42 @@ def test_cov_fail_under_in_addopts_is_the_project_s_target(
         tests_config.configure(discover(root), options())
     explicit = tests_config.configure(discover(root), options(fail_under=70))
     assert explicit.threshold_source == "[tool.readiness.tests] fail_under"
+
+
+NATIVE_FAILURE = """\
+Traceback (most recent call last):
+  File "/env/lib/python3.11/site-packages/_pytest/runner.py", line 361, in from_call
+    result: TResult | None = func()
+  File "/repo/tests/test_a.py", line 9, in test_fetch
+    # see https://github.com/psf/requests/issues/1
+    fetch("http://127.0.0.1:8000/")
+ConnectionRefusedError: [Errno 111] Connection refused
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "/repo/tests/test_a.py", line 11, in test_fetch
+    raise FetchError(url)
+app.FetchError: http://pypi.org/simple/ unreachable: Connection refused"""
+
+
+def test_a_native_traceback_s_exception_lines_are_the_evidence(
+    tmp_path: Path,
+) -> None:
+    """httpie runs with ``--tb=native``: no ``E`` lines, the exceptions are
+    the unindented lines; the quoted source (a comment naming github.com)
+    stays out of the evidence."""
+    case = _failed("tests/test_a.py::test_fetch", text=NATIVE_FAILURE)
+    assert machine.evidence(case).splitlines() == [
+        "",
+        "ConnectionRefusedError: [Errno 111] Connection refused",
+        "app.FetchError: http://pypi.org/simple/ unreachable: Connection refused",
+    ]
+    assert machine.cause(case, tmp_path) == machine.Cause(
+        reason="a connection to pypi.org failed (no network from this machine)"
+    )
+    local = NATIVE_FAILURE.replace("pypi.org", "localhost")
+    assert (
+        machine.cause(_failed("tests/test_a.py::test_fetch", text=local), tmp_path)
+        is None
+    )

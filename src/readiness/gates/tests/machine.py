@@ -75,6 +75,11 @@ _NOT_FOUND = re.compile(
 _INTERPRETER = re.compile(r"(?:python|pypy)[\d.]*t?")
 _SANDBOX = re.compile(r"Operation not permitted")
 _E_LINE = re.compile(r"^E {3}(?P<text>.*)$", re.MULTILINE)
+_NATIVE = "Traceback (most recent call last):"
+_CHAINING = re.compile(
+    r"Traceback \(most recent call last\):|During handling of the above"
+    r"|The above exception was the direct cause"
+)
 #: a source line as a pytest traceback quotes it (``>`` marks the failing one)
 _QUOTED = re.compile(r"^(?:>| ) {3}(?P<code>.*\S.*)$", re.MULTILINE)
 _HOST = re.compile(
@@ -142,8 +147,16 @@ def _as_root(case: Case, root: Path, euid: int | None) -> Cause | None:
 
 def evidence(case: Case) -> str:
     """What was raised: the failure's message and its traceback's ``E`` lines,
-    without the source lines the traceback quotes."""
+    without the source lines the traceback quotes. A native traceback
+    (``--tb=native``) has no ``E`` lines: its unindented lines are then the
+    exceptions (its quoted source and ``File`` lines are indented)."""
     lines = [m["text"].strip() for m in _E_LINE.finditer(case.text)]
+    if not lines and _NATIVE in case.text:
+        lines = [
+            line
+            for line in case.text.splitlines()
+            if line.strip() and not line[0].isspace() and not _CHAINING.match(line)
+        ]
     return "\n".join([case.message, *lines])
 
 
