@@ -15,6 +15,7 @@ from readiness.gates.tests import config as tests_config
 from readiness.gates.tests import diagnosis as tests_diagnosis
 from readiness.gates.tests import gate as tests_gate
 from readiness.gates.tests import machine
+from readiness.gates.tests import run as tests_run
 from readiness.gates.tests.run import Case, Coverage, FileCoverage
 from readiness.target import discover
 from tests.conftest import MakeRepo
@@ -422,4 +423,36 @@ def test_a_native_traceback_s_exception_lines_are_the_evidence(
     assert (
         machine.cause(_failed("tests/test_a.py::test_fetch", text=local), tmp_path)
         is None
+    )
+
+
+def test_the_captured_output_of_a_failure_is_read_from_junit(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    """``junit_logging=all`` writes what a failing test printed and logged as
+    ``system-out``/``system-err`` (pytest 9.2's layout): it becomes the case's
+    output; the run asks for it, for failing tests only."""
+    target = discover(make_repo({"README.md": ""}))
+    report = tmp_path / "junit.xml"
+    report.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite>'
+        '<testcase classname="tests.test_main" name="test_url_req"'
+        ' file="tests/test_main.py" line="10">'
+        '<failure message="assert 1 == 0">E   assert 1 == 0</failure>'
+        "<system-out>--- Captured Out ---\nnox &gt; Running</system-out>"
+        "<system-err>--- Captured Err ---\nCould not resolve host: github.com"
+        "</system-err></testcase></testsuite></testsuites>"
+    )
+    (case,) = tests_run.read_junit(report, target) or ()
+    assert case.output == (
+        "--- Captured Out ---\nnox > Running\n"
+        "--- Captured Err ---\nCould not resolve host: github.com"
+    )
+    assert tests_run.JUNIT_OPTIONS == (
+        "-o",
+        "junit_family=xunit1",
+        "-o",
+        "junit_logging=all",
+        "-o",
+        "junit_log_passing_tests=false",
     )
