@@ -293,7 +293,7 @@ def _case(text: str, *, nodeid: str = "tests/test_a.py::test_x") -> Case:
         ),
         pytest.param(
             "E   nox.virtualenv.InterpreterNotFound: Python interpreter 3.8 not found",
-            "the executable '3.8' is not installed on this machine",
+            "the interpreter '3.8' is not installed on this machine",
             id="interpreter-not-found",
         ),
         pytest.param(

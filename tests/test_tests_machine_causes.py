@@ -156,8 +156,8 @@ nox > Running session example
 nox > Creating virtual environment (uv) using python in .nox/example
   x Failed to download and build `nox @ git+https://github.com/wntrblm/nox.git`
   `-> Git operation failed
-      fatal: unable to access 'https://github.com/wntrblm/nox.git/': Could not \
-resolve host: github.com
+      fatal: unable to access 'https://github.com/wntrblm/nox.git/': Could
+      not resolve host: github.com
 nox > Session example failed.
 """
 
@@ -168,7 +168,8 @@ def test_a_child_process_s_dns_failure_is_read_from_the_captured_output(
     """nox's ``test_noxfile_script_mode_url_req`` runs nox on a script that
     installs ``nox @ git+https://github.com/...``: the test saw only
     ``assert 1 == 0``, the child's "Could not resolve host: github.com" is in
-    what the test printed. A loopback host in the output proves nothing."""
+    what the test printed (wrapped by uv across two lines). A loopback host
+    in the output proves nothing."""
     text = ">       assert job.returncode == 0\nE       assert 1 == 0"
     nodeid = "tests/test_main.py::test_noxfile_script_mode_url_req"
     case = _failed(nodeid, message="assert 1 == 0", text=text, output=NOX_OUTPUT)
@@ -198,7 +199,7 @@ def test_a_missing_interpreter_is_read_from_the_captured_output(
     said = "nox > Session k-3.10 skipped: Python interpreter 3.10 not found."
     assert machine.cause(
         _failed(nodeid, text=text, output=said), tmp_path
-    ) == machine.Cause(reason="the executable '3.10' is not installed on this machine")
+    ) == machine.Cause(reason="the interpreter '3.10' is not installed on this machine")
     assert (
         machine.cause(_failed(nodeid, text=text, output="k-3.11\nm"), tmp_path) is None
     )

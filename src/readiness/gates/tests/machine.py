@@ -69,8 +69,8 @@ _MISSING_FILE = re.compile(
     r"FileNotFoundError: \[Errno 2\] No such file or directory: '(?P<name>[^'/]+)'"
 )
 _NOT_FOUND = re.compile(
-    r"(?:[Ii]nterpreter|[Ee]xecutable|[Cc]ommand) '?(?P<name>[\w.+-]+)'? (?:was )?"
-    r"not found"
+    r"(?P<kind>[Ii]nterpreter|[Ee]xecutable|[Cc]ommand) '?(?P<name>[\w.+-]+)'?"
+    r" (?:was )?not found"
 )
 _INTERPRETER = re.compile(r"(?:python|pypy)[\d.]*t?")
 _SANDBOX = re.compile(r"Operation not permitted")
@@ -88,6 +88,8 @@ _HOST = re.compile(
     r"|[a-z][a-z0-9+.-]*://(?:[^@/\s'\"]*@)?(?P<url>\[[^\]]+\]|[^:/\s'\"]+)"
     r"|Could not resolve host: (?P<unresolved>[\w.-]+)"
 )
+#: how many characters around a DNS message in the output may name its host
+_AROUND = 200
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 #: calls whose integer argument is a file mode (``os.chmod(p, 0)``,
 #: ``Path.touch(0o000)``, ``os.mkdir(p, 0o500)``)
@@ -161,13 +163,18 @@ def evidence(case: Case) -> str:
 
 
 def _printed(case: Case, pattern: re.Pattern[str]) -> bool:
-    """Whether a line of the test's output matches ``pattern`` and names no
-    host, or a host other than this machine."""
-    for line in case.output.splitlines():
-        if pattern.search(line):
-            named = hosts_in(line)
-            if not named or any(not loopback(host) for host in named):
-                return True
+    """Whether the test's output says ``pattern`` about no host in particular,
+    or about a host other than this machine (the hosts named around it).
+
+    Read with its whitespace folded: tools wrap their messages (uv printed
+    "Could\n not resolve host: github.com" for nox's child process).
+    """
+    flat = " ".join(case.output.split())
+    for match in pattern.finditer(flat):
+        around = flat[max(0, match.start() - _AROUND) : match.end() + _AROUND]
+        named = hosts_in(around)
+        if not named or any(not loopback(host) for host in named):
+            return True
     return False
 
 
@@ -176,17 +183,19 @@ def _missing_program(case: Case, raised: str) -> Cause | None:
     named = _NOT_FOUND.search(raised) or _NOT_FOUND.search(case.output)
     missing = _MISSING_FILE.search(raised)
     if named is not None:
-        name = named["name"]
+        name, kind = named["name"], named["kind"].lower()
+        if kind == "command":
+            kind = "executable"
     elif missing is not None and (
         # a bare file name is also what open("data.json") reports: only a run
         # program (subprocess in the traceback) or an interpreter name counts
         _INTERPRETER.fullmatch(missing["name"])
         or "_execute_child" in case.text
     ):
-        name = missing["name"]
+        name, kind = missing["name"], "executable"
     else:
         return None
-    return Cause(reason=f"the executable {name!r} is not installed on this machine")
+    return Cause(reason=f"the {kind} {name!r} is not installed on this machine")
 
 
 def _failed_connection(case: Case, root: Path, raised: str) -> Cause | None:
