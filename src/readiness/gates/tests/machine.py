@@ -88,7 +88,8 @@ _HOST = re.compile(
     r"|[a-z][a-z0-9+.-]*://(?:[^@/\s'\"]*@)?(?P<url>\[[^\]]+\]|[^:/\s'\"]+)"
     r"|Could not resolve host: (?P<unresolved>[\w.-]+)"
 )
-#: how many characters around a DNS message in the output may name its host
+#: how many characters around a DNS or no-route message in the output may name
+#: the host it concerns
 _AROUND = 200
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 #: calls whose integer argument is a file mode (``os.chmod(p, 0)``,
