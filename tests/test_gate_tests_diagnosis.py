@@ -143,19 +143,26 @@ def test_read_coverage_and_the_modules_below_the_threshold(
         "55.00 % covered (9 of 20 statements missed), below 90 %"
         " ([tool.readiness.tests] fail_under)"
     )
-    # requests sets no coverage target: readiness's default of 90 % names
-    # modules only while the total is below it, and says whose target it is
+    # requests sets no coverage target: readiness's default of 90 % gives one
+    # finding for the total, only while the total is below it, and says whose
+    # target it is; the modules go to the metrics
     default = tests_config.configure(target, options())
     assert tests_diagnosis.coverage_findings(default, coverage) == []
-    below = dataclasses.replace(coverage, percent=87.82)
-    (named,) = tests_diagnosis.coverage_findings(default, below)
-    assert (named.severity, named.message) == (
+    below = dataclasses.replace(coverage, percent=87.82, missing=47)
+    (total,) = tests_diagnosis.coverage_findings(default, below)
+    assert (total.path, total.severity, total.message) == (
+        None,
         Severity.LOW,
         (
-            "55.00 % covered (9 of 20 statements missed), below readiness's default"
-            " of 90 % (the project sets no coverage target)"
+            "87.82 % of the code is covered (47 of 386 statements missed), below"
+            " readiness's default of 90 % (the project sets no coverage target);"
+            " 1 module below it, listed in the gate's metrics"
         ),
     )
+    assert tests_diagnosis.coverage_metrics(default, below) == {
+        "coverage_modules_below": 1,
+        "coverage_lowest": "src/app/bundles.py 55.00 %",
+    }
     assert tests_run.read_coverage(tmp_path / "absent.json", target) is None
     report.write_text("{")
     with pytest.raises(GateError, match="not JSON"):

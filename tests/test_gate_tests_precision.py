@@ -293,7 +293,7 @@ def _case(text: str, *, nodeid: str = "tests/test_a.py::test_x") -> Case:
         ),
         pytest.param(
             "E   nox.virtualenv.InterpreterNotFound: Python interpreter 3.8 not found",
-            "the executable '3.8' is not installed on this machine",
+            "the interpreter '3.8' is not installed on this machine",
             id="interpreter-not-found",
         ),
         pytest.param(
@@ -312,7 +312,8 @@ def _case(text: str, *, nodeid: str = "tests/test_a.py::test_x") -> Case:
 def test_machine_causes_from_the_failure_text(
     text: str, expected: str | None, tmp_path: Path
 ) -> None:
-    assert machine.cause(_case(text), tmp_path) == expected
+    found = machine.cause(_case(text), tmp_path)
+    assert (found.reason if found else None) == expected
 
 
 def test_a_timeout_test_is_read_for_the_host_it_connects_to(tmp_path: Path) -> None:
@@ -337,8 +338,8 @@ def test_a_timeout_test_is_read_for_the_host_it_connects_to(tmp_path: Path) -> N
         outcome="failed",
         message=failed,
     )
-    assert machine.cause(remote, tmp_path) == (
-        "a connection to 10.255.255.1 failed (no network from this machine)"
+    assert machine.cause(remote, tmp_path) == machine.Cause(
+        reason="a connection to 10.255.255.1 failed (no network from this machine)"
     )
     local = Case(
         nodeid="tests/test_a.py::TestTimeout::test_local",

@@ -38,9 +38,13 @@ coverage at all. This gate finds and explains that, and proves it fixed:
    conftest crash). The terminal is read
    only where pytest writes nothing else: a conftest that fails while pytest
    starts (stderr, before any report exists) and usage or internal errors
-   (``ERROR:`` and ``INTERNALERROR>`` lines). Failures whose own text names a
-   cause outside the code (no DNS, no route, a missing interpreter, the
-   sandbox; :mod:`.machine`) are TS011, Low and P2, with their ``--deselect``;
+   (``ERROR:`` and ``INTERNALERROR>`` lines). Failures whose own evidence
+   names a cause outside the code (no DNS, no route, a missing interpreter,
+   the sandbox, root ignoring a file mode the test relies on; read from what
+   was raised and printed, never from the source a traceback quotes;
+   :mod:`.machine`) are TS011, Low and P2, with their ``--deselect``. Coverage
+   below the project's own target names the modules furthest below it; below
+   readiness's default only, one finding for the total (TS010);
 5. **limits**: the gate's timeout kills pytest's whole process group; a tiny
    plugin (``run.PLUGIN_SOURCE``) appends each test's start and finish to a
    file as it happens, so the tests that were running can be named even

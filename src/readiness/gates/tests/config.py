@@ -186,9 +186,16 @@ def _constraints(target: Target, configured: str | None) -> Path | None:
 
 
 def coverage_threshold(target: Target, values: Mapping[str, Any]) -> tuple[float, str]:
-    """The threshold and where it comes from, in coverage.py's order of files."""
+    """The threshold and where it comes from: readiness's own option, then
+    pytest-cov's ``--cov-fail-under`` in the pytest addopts (a command-line
+    option, it wins over coverage's files), then coverage.py's files in its
+    order; readiness's default (source ``"default"``) when none sets one."""
     if "fail_under" in values:
         return _percent(values["fail_under"], "[tool.readiness.tests] fail_under")
+    config = target.pytest_config
+    given = _cov_fail_under(config.addopts) if config else None
+    if config is not None and given is not None:
+        return _percent(given, f"{config.path} [{config.section}] addopts")
     for name, section in (
         (".coveragerc", "report"),
         (".coveragerc", "coverage:report"),
@@ -206,6 +213,20 @@ def coverage_threshold(target: Target, values: Mapping[str, Any]) -> tuple[float
         where = "pyproject.toml [tool.coverage.report] fail_under"
         return _percent(report["fail_under"], where)
     return DEFAULT_THRESHOLD, "default"
+
+
+def _cov_fail_under(addopts: Iterable[str]) -> str | None:
+    """The last ``--cov-fail-under`` value in ``addopts`` (as pytest reads it)."""
+    found = None
+    words = list(addopts)
+    for index, word in enumerate(words):
+        name, equals, value = word.partition("=")
+        if name == "--cov-fail-under":
+            if equals:
+                found = value
+            elif index + 1 < len(words):
+                found = words[index + 1]
+    return found
 
 
 def _percent(value: object, where: str) -> tuple[float, str]:

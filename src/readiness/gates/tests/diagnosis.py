@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from readiness import command, environments
+from readiness import command, environments, wording
 from readiness.findings import Finding, Priority, Rule, Severity
 from readiness.pytest_survey.imports import ImportSite, local_modules
 from readiness.pytest_survey.marks import Survey
@@ -15,7 +15,7 @@ from readiness.target import Target
 
 from .config import Config, declare_in
 from .imports import WELL_KNOWN, Undeclared
-from .machine import cause
+from .machine import Cause, cause
 from .rules import (
     COLLECTION_ERROR,
     CONFTEST_CRASH,
@@ -29,7 +29,7 @@ from .rules import (
     UNDECLARED_IMPORT,
     UNREGISTERED_MARKER,
 )
-from .run import Case, Coverage, Outcome, exit_meaning
+from .run import Case, Coverage, FileCoverage, Outcome, exit_meaning
 from .selection import Selection
 
 #: Findings for failing tests beyond this many are summed up in one.
@@ -240,15 +240,16 @@ def error_line(text: str) -> str:
 
 
 def split_failures(
-    cases: Sequence[Case], root: Path
-) -> tuple[list[Case], list[tuple[Case, str]]]:
-    """Failing cases: those the code explains, and those the machine explains."""
+    cases: Sequence[Case], root: Path, *, euid: int | None = None
+) -> tuple[list[Case], list[tuple[Case, Cause]]]:
+    """Failing cases: those the code explains, and those the machine explains
+    (``euid``: the user id pytest ran as)."""
     code: list[Case] = []
-    machine: list[tuple[Case, str]] = []
+    machine: list[tuple[Case, Cause]] = []
     for case in cases:
         if case.outcome not in {"failed", "error"}:
             continue
-        reason = cause(case, root)
+        reason = cause(case, root, euid=euid)
         if reason is None:
             code.append(case)
         else:
@@ -289,10 +290,10 @@ def test_findings(failing: Sequence[Case]) -> list[Finding]:
     return findings
 
 
-def machine_findings(failing: Sequence[tuple[Case, str]]) -> list[Finding]:
+def machine_findings(failing: Sequence[tuple[Case, Cause]]) -> list[Finding]:
     """Failures the machine explains: Low, P2, each with its deselection."""
     findings = []
-    for case, reason in failing[:MAX_TEST_FINDINGS]:
+    for case, found in failing[:MAX_TEST_FINDINGS]:
         verb = "failed" if case.outcome == "failed" else "errored"
         path, line = _where(case)
         findings.append(
@@ -300,11 +301,11 @@ def machine_findings(failing: Sequence[tuple[Case, str]]) -> list[Finding]:
                 rule=ENVIRONMENT_FAILURE.id,
                 severity=Severity.LOW,
                 priority=Priority.P2,
-                message=f"{case.nodeid} {verb} because of the machine: {reason}",
+                message=f"{case.nodeid} {verb} because of the machine:"
+                f" {found.reason}",
                 path=path,
                 line=line,
-                fix=f"run it where that exists, or leave it out here:"
-                f" {deselection([case])}",
+                fix=f"{found.remedy}, or leave it out here: {deselection([case])}",
                 details={"test": case.nodeid, "cause": "environment"},
             )
         )
@@ -382,36 +383,45 @@ def exit_findings(
 
 
 def coverage_findings(config: Config, coverage: Coverage) -> list[Finding]:
-    """The modules furthest below the threshold, worst first.
+    """Coverage below the target, as the target's owner would read it.
 
-    Only while the total is below the threshold when the threshold is
-    readiness's default (the project sets none): a project at 92 % overall
-    has not agreed to 90 % per module. The caller leaves this out when no test
-    ran: the per-module figures would only repeat that.
+    With a target the project sets (coverage's ``fail_under``, pytest-cov's
+    ``--cov-fail-under``, ``[tool.readiness.tests] fail_under``): the modules
+    furthest below it, worst first, the project's own measure of a gap. With
+    readiness's default only, at most one Low finding for the total, and only
+    while the total is below it: the project agreed to no figure per module,
+    and on the field corpus every module below 90 % was an import fallback, a
+    deprecation shim or code that runs in a subprocess coverage does not follow
+    (requests, unearth, pytest-xdist), not a gap a maintainer would fill. The
+    per-module figures are then the gate's metrics (:func:`coverage_metrics`).
+    The caller leaves this out when no test ran: the figures would only repeat
+    that.
     """
-    default = config.threshold_source == "default"
-    if default and coverage.percent >= config.threshold:
-        return []
-    below = sorted(
-        (f for f in coverage.files if f.percent < config.threshold and f.statements),
-        key=lambda f: (f.percent, f.path),
-    )
-    severity = (
-        Severity.MEDIUM
-        if coverage.percent < config.threshold and not default
-        else Severity.LOW
-    )
-    whose = (
-        f"readiness's default of {config.threshold:g} % (the project sets no"
-        " coverage target)"
-        if default
-        else f"{config.threshold:g} % ({config.threshold_source})"
-    )
+    below = modules_below(config, coverage)
+    if config.threshold_source == "default":
+        if coverage.percent >= config.threshold:
+            return []
+        return [
+            _finding(
+                LOW_COVERAGE,
+                f"{coverage.percent:.2f} % of the code is covered ({coverage.missing}"
+                f" of {coverage.statements} statements missed), below readiness's"
+                f" default of {config.threshold:g} % (the project sets no coverage"
+                f" target); {wording.plural(len(below), 'module')} below it, listed"
+                " in the gate's metrics",
+                severity=Severity.LOW,
+                fix="add tests for the modules the metrics list, or set the"
+                " project's own target (fail_under in coverage's configuration)",
+                details={"percent": round(coverage.percent, 2), "target": "default"},
+            )
+        ]
+    severity = Severity.MEDIUM if coverage.percent < config.threshold else Severity.LOW
     return [
         _finding(
             LOW_COVERAGE,
             f"{entry.percent:.2f} % covered ({entry.missing} of {entry.statements}"
-            f" statements missed), below {whose}",
+            f" statements missed), below {config.threshold:g} %"
+            f" ({config.threshold_source})",
             path=entry.path,
             line=entry.first_missing,
             severity=severity,
@@ -419,6 +429,28 @@ def coverage_findings(config: Config, coverage: Coverage) -> list[Finding]:
         )
         for entry in below[:MAX_COVERAGE_FINDINGS]
     ]
+
+
+def modules_below(config: Config, coverage: Coverage) -> list[FileCoverage]:
+    """The measured modules below the threshold, worst first."""
+    return sorted(
+        (f for f in coverage.files if f.percent < config.threshold and f.statements),
+        key=lambda f: (f.percent, f.path),
+    )
+
+
+def coverage_metrics(config: Config, coverage: Coverage) -> dict[str, int | str]:
+    """The per-module figures for the gate's metrics: how many modules are
+    below the threshold and the worst of them (the findings name them only
+    when the project sets its own target)."""
+    below = modules_below(config, coverage)
+    worst = ", ".join(
+        f"{entry.path} {entry.percent:.2f} %" for entry in below[:MAX_COVERAGE_FINDINGS]
+    )
+    more = len(below) - MAX_COVERAGE_FINDINGS
+    if more > 0:
+        worst += f" and {more} more"
+    return {"coverage_modules_below": len(below), "coverage_lowest": worst or "none"}
 
 
 def _finding(

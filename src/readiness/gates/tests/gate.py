@@ -16,6 +16,7 @@ from .diagnosis import (
     Broken,
     Inputs,
     coverage_findings,
+    coverage_metrics,
     deselection,
     diagnose,
     exit_findings,
@@ -121,7 +122,9 @@ def evaluate(inputs: Inputs, outcome: Outcome) -> Evaluation:
         )
         for item in inputs.undeclared
     )
-    code_failures, machine_failures = split_failures(cases, inputs.target.root)
+    code_failures, machine_failures = split_failures(
+        cases, inputs.target.root, euid=outcome.euid
+    )
     findings.extend(test_findings(code_failures))
     findings.extend(machine_findings(machine_failures))
     findings.extend(exit_findings(inputs, outcome, cases))
@@ -160,6 +163,8 @@ def evaluate(inputs: Inputs, outcome: Outcome) -> Evaluation:
         "python": str(inputs.environment.interpreter.version),
         "environment": "reused" if inputs.environment.reused else "built",
     }
+    if outcome.coverage is not None and ran:
+        metrics.update(coverage_metrics(inputs.config, outcome.coverage))
     if machine_failures:
         metrics["environment_deselect"] = deselection(c for c, _ in machine_failures)
     only_machine = bool(machine_failures) and not code_failures and not broken

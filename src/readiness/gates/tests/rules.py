@@ -77,8 +77,13 @@ NO_TESTS = Rule(
 )
 LOW_COVERAGE = Rule(
     id="TS010",
-    title="a module is covered below the threshold",
-    explanation="The modules furthest below the coverage threshold, worst first.",
+    title="coverage is below the target",
+    explanation=(
+        "With a coverage target the project sets (fail_under, --cov-fail-under),"
+        " the modules furthest below it, worst first. With readiness's default"
+        " target only, one finding for the total coverage, and the modules below"
+        " it in the gate's metrics: the project agreed to no figure per module."
+    ),
     fix="add tests that exercise the missing lines",
 )
 ENVIRONMENT_FAILURE = Rule(
@@ -87,7 +92,8 @@ ENVIRONMENT_FAILURE = Rule(
     explanation=(
         "The failure names a cause outside the project: no DNS or no route to a"
         " remote host, a missing interpreter or executable, an operation the"
-        " sandbox forbids. It says nothing about the code, so it is listed apart"
+        " sandbox forbids, a file permission that root (the user the tests ran"
+        " as) ignores. It says nothing about the code, so it is listed apart"
         " and does not block the verdict; run the test where that resource"
         " exists, or leave it out on this machine."
     ),

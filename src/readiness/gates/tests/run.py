@@ -79,6 +79,17 @@ CACHE_OPTIONS = frozenset(
         "--last-failed-no-failures",
     }
 )
+#: xunit1 carries file and line; the captured output and log of failing tests
+#: (only) go into the file, so that a failure a child process explains on its
+#: output can be read.
+JUNIT_OPTIONS = (
+    "-o",
+    "junit_family=xunit1",
+    "-o",
+    "junit_logging=all",
+    "-o",
+    "junit_log_passing_tests=false",
+)
 #: pytest may exit with any code, or be killed by a signal; every one is read.
 ANY_EXIT = range(-256, 256)
 
@@ -94,6 +105,9 @@ class Case:
     outcome: str
     message: str = ""
     text: str = ""
+    #: what the test printed and logged (JUnit ``system-out``/``system-err``,
+    #: written for failing tests only), where a child process's error shows
+    output: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -136,6 +150,9 @@ class Outcome:
     progress: Progress
     #: how coverage was measured: "pytest-cov" or "coverage run" (a pytest plugin)
     coverage_mode: str = "pytest-cov"
+    #: the effective user id pytest ran as (``None`` where the OS has none):
+    #: root (0) reads and writes files whatever their mode
+    euid: int | None = None
 
 
 def run_pytest(
@@ -172,7 +189,7 @@ def run_pytest(
         args += ["-o", f"cache_dir={scratch / 'pytest-cache'}"]
     else:
         args += ["-p", "no:cacheprovider"]
-    args += ["-p", PLUGIN, f"--junitxml={junit}", "-o", "junit_family=xunit1"]
+    args += ["-p", PLUGIN, f"--junitxml={junit}", *JUNIT_OPTIONS]
     given = (*addopts, *config.args)
     if not any(option.partition("=")[0] == "--basetemp" for option in given):
         args += [f"--basetemp={scratch / 'basetemp'}"]
@@ -213,6 +230,7 @@ def run_pytest(
         coverage=read_coverage(coverage, ctx.target) if config.coverage else None,
         progress=read_progress(progress),
         coverage_mode="coverage run" if by_coverage_run else "pytest-cov",
+        euid=os.geteuid() if hasattr(os, "geteuid") else None,
     )
 
 
@@ -354,6 +372,11 @@ def _case(element: ET.Element, target: Target) -> Case:
     classname = element.get("classname", "")
     name = element.get("name", "")
     outcome, message, text = "passed", "", ""
+    output = "\n".join(
+        child.text or ""
+        for child in element
+        if child.tag in {"system-out", "system-err"}
+    )
     for child in element:
         if child.tag in {"failure", "error", "skipped"}:
             message = child.get("message", "")
@@ -376,6 +399,7 @@ def _case(element: ET.Element, target: Target) -> Case:
         outcome=outcome,
         message=message,
         text=text,
+        output=output,
     )
 
 
