@@ -26,13 +26,16 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from readiness.findings import Finding
 
 CONFIG = ".pre-commit-config.yaml"
 
@@ -212,3 +215,20 @@ def scope(root: Path, hook_ids: Iterable[str]) -> Scope:
         files=_regex(data.get("files"), ""),
         exclude=_regex(data.get("exclude"), "^$"),
     )
+
+
+def keep_in_scope(
+    left_out: Callable[[str], str | None],
+    findings: Iterable[Finding],
+    excluded: Counter[str],
+) -> list[Finding]:
+    """The findings of files in scope; the others are counted in ``excluded``
+    by the reason ``left_out`` gives for their path."""
+    kept: list[Finding] = []
+    for finding in findings:
+        reason = left_out(finding.path or "")
+        if reason is None:
+            kept.append(finding)
+        else:
+            excluded[reason] += 1
+    return kept

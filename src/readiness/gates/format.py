@@ -189,8 +189,8 @@ class FormatGate(Gate):
             shown = "black --check"
         scope = precommit.scope(target.root, pins.FORMAT_HOOKS[choice.tool])
         excluded: Counter[str] = Counter()
-        kept = in_scope(scope, reformat, excluded)
-        broken = in_scope(scope, failed, excluded)
+        kept = precommit.keep_in_scope(scope.left_out, reformat, excluded)
+        broken = precommit.keep_in_scope(scope.left_out, failed, excluded)
         files = "file" if len(kept) == 1 else "files"
         text = f"{shown} passes ({len(kept)} {files} would be reformatted"
         text += f", {len(broken)} cannot be formatted)" if broken else ")"
@@ -239,21 +239,6 @@ def not_adopted(reformat: Sequence[Finding]) -> Finding:
         fix=NOT_ADOPTED.fix,
         details={"files_to_reformat": len(paths)},
     )
-
-
-def in_scope(
-    scope: precommit.Scope, findings: list[Finding], excluded: Counter[str]
-) -> list[Finding]:
-    """The findings of files the project's formatter hooks would receive; the
-    others are counted in ``excluded`` by the reason they are left out."""
-    kept: list[Finding] = []
-    for finding in findings:
-        reason = scope.left_out(finding.path or "")
-        if reason is None:
-            kept.append(finding)
-        else:
-            excluded[reason] += 1
-    return kept
 
 
 def run_black(

@@ -318,14 +318,7 @@ def evaluate(
     excluded: Counter[str] = Counter()
 
     def kept(findings: list[Finding]) -> list[Finding]:
-        found = []
-        for finding in findings:
-            reason = scope.left_out(finding.path or "")
-            if reason is None:
-                found.append(finding)
-            else:
-                excluded[reason] += 1
-        return found
+        return precommit.keep_in_scope(scope.left_out, findings, excluded)
 
     reported = kept(every)
     seen = {(f.path, f.line) for f in reported if f.rule == BLANKET_NOQA}
