@@ -5,14 +5,15 @@ size and modification time (a *snapshot*) and its text becomes the file's
 *original*, against which the final diff is made. Each fixer's edits are then
 *applied*: validated first (the file is unchanged on disk since that fixer read
 it, it is writable, it stays inside the target), then, unless this is a dry
-run, written atomically by :func:`readiness.atomicio.write_atomic` (a
-temporary file in the same folder with the old file's mode and, where
-allowed, owner, then :func:`os.replace`). When one file
-of a fixer cannot be written, the ones already replaced are put back, so a
-fixer lands whole or not at all. In a dry run the new text only goes into the
-workspace, so the next fixer builds on it exactly as it would on disk.
-(``os.replace`` gives the path a new inode: a hard link to the old file keeps
-the old text.)
+run, written through :mod:`readiness.fixers.journal` (every temporary
+written beside its file with the old file's mode and, where allowed, owner,
+and fsynced; then each renamed over its file; the folders fsynced). When one
+file of a fixer cannot be written, the ones already replaced are put back, and
+a run killed at any moment leaves a journal the next ``readiness fix`` rolls
+forward or back, so a fixer lands whole or not at all. In a dry run the new
+text only goes into the workspace, so the next fixer builds on it exactly as
+it would on disk. (A rename gives the path a new inode: a hard link to the old
+file keeps the old text.)
 
 A file is kept in the line endings it had: when every line ended in CRLF, the
 bare LFs an edit brings are turned into CRLF too.
@@ -20,14 +21,14 @@ bare LFs an edit brings are turned into CRLF too.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from readiness.atomicio import current_umask, write_atomic
+from readiness.atomicio import current_umask
+from readiness.fixers import journal
 from readiness.fixers.interface import FileEdit, FixError
 from readiness.fixers.text import (
     NEW_FILE_MODE,
@@ -47,9 +48,15 @@ class Snapshot:
 
 
 class Workspace:
-    def __init__(self, root: Path, *, dry_run: bool) -> None:
+    """``step``: called before each write step (default: the fault seam
+    :func:`readiness.fixers.journal.hook_from_environment`)."""
+
+    def __init__(
+        self, root: Path, *, dry_run: bool, step: journal.Step | None = None
+    ) -> None:
         self.root = root
         self.dry_run = dry_run
+        self._step = step or journal.hook_from_environment()
         self.original: dict[str, str | None] = {}
         self.current: dict[str, str | None] = {}
         self.snapshots: dict[str, Snapshot] = {}
@@ -144,26 +151,16 @@ class Workspace:
         self.snapshots[rel] = snapshot
 
     def _write_all(self, prepared: Sequence[tuple[FileEdit, Path, int]]) -> None:
-        done: list[tuple[Path, bytes | None, int]] = []
-        try:
-            for edit, target, mode in prepared:
-                previous = self.snapshots[edit.path].data
-                if previous is None:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                write_atomic(target, edit.after.encode("utf-8"), mode)
-                done.append((target, previous, mode))
-        except OSError as exc:
-            for target, previous, mode in reversed(done):
-                with contextlib.suppress(OSError):
-                    if previous is None:
-                        target.unlink()
-                    else:
-                        write_atomic(target, previous, mode)
-            failed = prepared[len(done)][0].path
-            raise FixError(
-                f"{failed}: cannot be written ({exc.strerror or exc});"
-                " this fixer's other files were left as they were"
-            ) from None
+        changes = [
+            journal.Change(
+                path=target.relative_to(self.root).as_posix(),
+                data=edit.after.encode("utf-8"),
+                mode=mode,
+                previous=self.snapshots[edit.path].data,
+            )
+            for edit, target, mode in prepared
+        ]
+        journal.commit(self.root, changes, self._step)
         for edit, target, _mode in prepared:
             self.snapshots[edit.path] = take_snapshot(target, edit.path)
 
