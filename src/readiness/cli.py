@@ -48,6 +48,7 @@ from readiness.errors import (
 )
 from readiness.findings import Priority, Report, Verdict
 from readiness.fixers import engine as fix_engine
+from readiness.fixers import journal as fix_journal
 from readiness.fixresults import FixRequest
 from readiness.gates import registry
 from readiness.reportfiles import uri_prefix
@@ -369,6 +370,7 @@ def _dispatch(argv: Sequence[str] | None, *, stdout: TextIO, stderr: TextIO) -> 
 def _audit_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if args.sarif_root is not None:  # a wrong root fails before the gates run
         uri_prefix(Path(args.path), args.sarif_root)
+    fix_journal.refuse_pending(args.path)  # a half-written tree is not audited
     return run_audit(
         AuditRequest(
             path=args.path,
@@ -454,7 +456,14 @@ def write_locks(path: str, stdout: TextIO) -> int:
 
 
 def run_fix(request: FixRequest, *, stdout: TextIO, stderr: TextIO) -> int:
-    """The diff of a dry run goes to stdout alone (so it pipes into git apply)."""
+    """The diff of a dry run goes to stdout alone (so it pipes into git apply).
+    An interrupted fix's journal is recovered first (a dry run refuses it)."""
+    if request.dry_run:
+        fix_journal.refuse_pending(request.path)
+    else:
+        recovered = fix_journal.recover(request.path)
+        if recovered is not None:
+            print(recovered.describe(), file=stdout)
     with PlainProgress(Console(file=stderr)) as progress:
         result = fix_engine.fix(request, now=datetime.now(UTC), observer=progress)
     summary = fix_summary(result)

@@ -178,9 +178,15 @@ def commit(root: Path, changes: Sequence[Change], step: Step = no_steps) -> None
                 _stage(root, entry, by_path[current])
             for entry in journal.entries:
                 current = entry.path
-                if entry.backup is not None:
+                previous = by_path[current].previous
+                if entry.backup is not None and previous is not None:
                     step(f"backup {current}")
-                    _backup(root, entry, by_path[current])
+                    _backup(
+                        root / current,
+                        root / entry.backup,
+                        previous,
+                        by_path[current].mode,
+                    )
             _sync(root, journal)
         except OSError as error:
             _roll_back(root, journal)
@@ -191,7 +197,7 @@ def commit(root: Path, changes: Sequence[Change], step: Step = no_steps) -> None
             for entry in journal.entries:
                 current = entry.path
                 step(f"rename {current}")
-                os.replace(root / entry.temporary, root / current)
+                (root / entry.temporary).replace(root / current)
             _sync(root, journal)
         except OSError as error:
             _append(root, ABORT)
@@ -285,20 +291,18 @@ def _stage(root: Path, entry: Entry, change: Change) -> None:
         os.fsync(stream.fileno())
 
 
-def _backup(root: Path, entry: Entry, change: Change) -> None:
+def _backup(destination: Path, backup: Path, previous: bytes, mode: int) -> None:
     """A second name for the original inode, which the rename leaves untouched."""
-    assert entry.backup is not None and change.previous is not None  # noqa: S101
-    backup = root / entry.backup
     try:
-        os.link(root / entry.path, backup)
+        os.link(destination, backup)
     except FileExistsError:
         raise
     except OSError:  # no hard links on this file system: a copy
         handle = os.open(backup, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(handle, "wb") as stream:
-            stream.write(change.previous)
+            stream.write(previous)
             stream.flush()
-            os.fchmod(stream.fileno(), change.mode)
+            os.fchmod(stream.fileno(), mode)
             os.fsync(stream.fileno())
 
 
@@ -350,23 +354,35 @@ def recover(path: str | Path) -> Recovery | None:
     root = Path(path).expanduser().resolve()
     if not pending(root):
         return None
-    with _locked(root):
-        journal = read(root)
-        if journal is None:  # killed while writing the journal: nothing staged
-            (root / JOURNAL).unlink()
-            sync_folder(root)
-            return Recovery(direction="back", files=())
-        files = tuple(entry.path for entry in journal.entries)
-        if journal.state == "committed" and _can_roll_forward(root, journal):
-            for entry in journal.entries:
-                if (root / entry.temporary).exists():
-                    os.replace(root / entry.temporary, root / entry.path)
-            _sync(root, journal)
-            _finish(root, journal)
-            return Recovery(direction="forward", files=files)
-        _check_roll_back(root, journal)
-        _roll_back(root, journal)
-        return Recovery(direction="back", files=files)
+    try:
+        with _locked(root):
+            return _recover(root)
+    except FixError as error:
+        raise RecoveryError(str(error)) from None
+    except OSError as error:
+        raise RecoveryError(
+            f"{root / JOURNAL}: an interrupted fix cannot be recovered"
+            f" ({error.strerror or error}: {error.filename})"
+        ) from None
+
+
+def _recover(root: Path) -> Recovery:
+    journal = read(root)
+    if journal is None:  # killed while writing the journal: nothing staged
+        (root / JOURNAL).unlink()
+        sync_folder(root)
+        return Recovery(direction="back", files=())
+    files = tuple(entry.path for entry in journal.entries)
+    if journal.state == "committed" and _can_roll_forward(root, journal):
+        for entry in journal.entries:
+            if (root / entry.temporary).exists():
+                (root / entry.temporary).replace(root / entry.path)
+        _sync(root, journal)
+        _finish(root, journal)
+        return Recovery(direction="forward", files=files)
+    _check_roll_back(root, journal)
+    _roll_back(root, journal)
+    return Recovery(direction="back", files=files)
 
 
 def read(root: Path) -> Journal | None:
@@ -475,7 +491,7 @@ def _roll_back(root: Path, journal: Journal) -> None:
             if entry.backup is None:
                 destination.unlink(missing_ok=True)
             else:
-                os.replace(root / entry.backup, destination)
+                (root / entry.backup).replace(destination)
         (root / entry.temporary).unlink(missing_ok=True)
         if entry.backup is not None:
             (root / entry.backup).unlink(missing_ok=True)
