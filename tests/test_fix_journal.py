@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from readiness import cli
+from readiness.cli import main
 from readiness.errors import UsageError
 from readiness.fixers import journal
 from readiness.fixers.interface import FileEdit, FixError
@@ -316,12 +316,12 @@ def test_audit_and_dry_run_refuse_a_journal_and_fix_recovers_it(
         f" interrupted while writing; run `readiness fix {root} --priority P0`"
         " to finish or undo it first\n"
     )
-    assert cli.main(["audit", str(root), "--gate", "markers"]) == 2
+    assert main(["audit", str(root), "--gate", "markers"]) == 2
     assert capsys.readouterr().err == refusal
-    assert cli.main(["fix", str(root), "--priority", "P0", "--dry-run"]) == 2
+    assert main(["fix", str(root), "--priority", "P0", "--dry-run"]) == 2
     assert capsys.readouterr().err == refusal
     # The recovery comes first; then the fix stops at the tree outside git.
-    assert cli.main(["fix", str(root), "--priority", "P0"]) == 2
+    assert main(["fix", str(root), "--priority", "P0"]) == 2
     out, err = capsys.readouterr()
     assert out == (
         "readiness: an interrupted fix was rolled forward: 2 files fixed"
