@@ -8,6 +8,7 @@ edits ``c.py`` and ``d.cfg``; ``e.txt`` is never touched.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import stat
@@ -389,3 +390,22 @@ def test_sigkill_at_every_write_step_leaves_original_or_fixed_files(
         else:
             expected = "forward" if n > commits[fixer] else "back"
         assert direction == expected, STEPS[n]
+
+
+def test_one_writer_at_a_time(tmp_path: Path) -> None:
+    """While another process holds the root's lock, neither a commit nor a
+    recovery touches anything."""
+    root = plant(tmp_path / "repo")
+    holder = os.open(root, os.O_RDONLY)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        change = journal.Change(path="c.py", data=b"x\n", mode=0o644, previous=b"")
+        with pytest.raises(FixError, match="another readiness fix is writing in"):
+            journal.commit(root, [change])
+        (root / journal.JOURNAL).write_text("")
+        with pytest.raises(journal.RecoveryError, match="another readiness fix"):
+            journal.recover(root)
+    finally:
+        os.close(holder)
+    assert (root / journal.JOURNAL).exists()
+    assert (root / "c.py").read_bytes() == ORIGINAL["c.py"]
