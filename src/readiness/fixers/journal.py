@@ -237,7 +237,10 @@ def _missing_folders(root: Path, changes: Sequence[Change]) -> tuple[str, ...]:
 @contextlib.contextmanager
 def _locked(root: Path) -> Iterator[None]:
     """Hold the root's advisory lock: one journal writer or recoverer at a time."""
-    handle = os.open(root, os.O_RDONLY)
+    try:
+        handle = os.open(root, os.O_RDONLY)
+    except OSError as error:
+        raise FixError(f"{root} cannot be opened: {error.strerror or error}") from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
