@@ -1,6 +1,8 @@
 """The one way readiness writes a file: all of it or none of it.
 
-Reports, locks, baselines and fixers' edits all go through :func:`write_atomic`:
+Reports, locks and baselines go through :func:`write_atomic` (fixers' edits go
+through :mod:`readiness.fixers.journal`, which does the same for all of one
+fixer's files at once):
 the data goes to a temporary file beside the destination (a unique name per
 call, so two processes writing the same path never share one), is flushed to
 disk, gets the destination's mode (or ``mode``), replaces the destination in
