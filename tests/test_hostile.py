@@ -153,6 +153,8 @@ def snapshot(root: Path) -> dict[str, Any]:
                 entries[rel] = "-> " + str(path.readlink())
             else:
                 entries[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    if not (root / ".git").exists():
+        return {"entries": entries, "git": None}
     status = git(root, "status", "--porcelain", "--ignored", "-z")
     return {"entries": entries, "git": sorted(status.split("\0"))}
 
@@ -180,42 +182,53 @@ class Audit:
         ]
 
 
-def audit(root: Path, work: Path, gates: tuple[str, ...] = STATIC) -> Audit:
-    """Audit ``root`` as a user would; assert the contract every case shares."""
+def readiness(root: Path, work: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``readiness ARGS`` in ``work`` (created here) and assert that it left
+    no traceback, no change to ``root`` and no temporary file. git looks for no
+    repository above the target's folder."""
     work.mkdir()
-    database = work / "osv"
-    database.mkdir()
-    (database / "TEST-0001.json").write_text(json.dumps(OSV_RECORD))
     scratch = work / "tmp"
     scratch.mkdir()
-    out = work / "out"
     before = snapshot(root)
     completed = subprocess.run(  # nosec B603: the interpreter, list arguments
-        [
-            sys.executable,
-            "-m",
-            "readiness",
-            "audit",
-            str(root),
-            "--no-cache",
-            "--advisory-db",
-            str(database),
-            "--format",
-            "json",
-            "--out",
-            str(out),
-            *(arg for gate in gates for arg in ("--gate", gate)),
-        ],
+        [sys.executable, "-m", "readiness", *args],
         cwd=work,
         capture_output=True,
         text=True,
         timeout=900,
-        env={**os.environ, "TMPDIR": str(scratch)},
+        env={
+            **os.environ,
+            "TMPDIR": str(scratch),
+            "GIT_CEILING_DIRECTORIES": str(root.parent),
+        },
         check=False,
     )
     assert "Traceback" not in completed.stderr
     assert snapshot(root) == before
     assert list(scratch.iterdir()) == []
+    return completed
+
+
+def audit(root: Path, work: Path, gates: tuple[str, ...] = STATIC) -> Audit:
+    """Audit ``root`` as a user would; assert the contract every case shares."""
+    database = work.parent / f"{work.name}-osv"
+    database.mkdir()
+    (database / "TEST-0001.json").write_text(json.dumps(OSV_RECORD))
+    out = work / "out"
+    completed = readiness(
+        root,
+        work,
+        "audit",
+        str(root),
+        "--no-cache",
+        "--advisory-db",
+        str(database),
+        "--format",
+        "json",
+        "--out",
+        str(out),
+        *(arg for gate in gates for arg in ("--gate", gate)),
+    )
     report_path = out / "readiness-report.json"
     report = (
         json.loads(report_path.read_text(encoding="utf-8"))
@@ -462,3 +475,305 @@ def test_a_read_only_tree_is_audited_without_writing_into_it(tmp_path: Path) -> 
         for path, mode in modes.items():
             path.chmod(mode)
     assert (result.returncode, result.statuses) == (0, {**clean(), "build": "pass"})
+
+
+def test_an_empty_pyproject_is_read_as_no_configuration(tmp_path: Path) -> None:
+    """Plants: an empty ``pyproject.toml`` (valid TOML: no build system, no
+    metadata). The typing gate installed the target anyway (uv built
+    setuptools' ``UNKNOWN`` project and left ``uv-setuptools-*.lock`` in
+    ``TMPDIR``); now it checks the source without installing it, as the build
+    gate says why it skips."""
+    root = project(tmp_path / "repo", {"pyproject.toml": ""})
+    commit(root)
+    result = audit(root, tmp_path / "work", gates=(*STATIC, "build", "typing"))
+    assert (result.returncode, result.statuses) == (
+        0,
+        {**clean(docs="skipped"), "build": "skipped", "typing": "pass"},
+    )
+    not_installable = (
+        "not installable: no pyproject.toml with [project] or [build-system],"
+        " no setup.py, no setup.cfg"
+    )
+    assert result.gate("build")["reason"] == not_installable
+    assert result.gate("docs")["reason"] == (
+        "no console script in [project.scripts] and no __main__ module"
+    )
+    typing = result.gate("typing")["metrics"]
+    assert (typing["modules_checked"], typing["target_installed"]) == (
+        2,
+        f"no ({not_installable})",
+    )
+
+
+#: setuptools metadata in ``setup.cfg`` (with the usual ``setup.py`` stub: pip
+#: and uv refuse a folder with neither it nor a ``pyproject.toml``).
+SETUP_CFG = """
+    [metadata]
+    name = hostile
+    version = 1
+
+    [options]
+    package_dir =
+        = src
+    packages = find:
+    python_requires = >=3.11
+
+    [options.packages.find]
+    where = src
+
+    [options.entry_points]
+    console_scripts =
+        hostile = hostile.cli:main
+
+    [options.extras_require]
+    test = pytest>=8
+
+    [tool:pytest]
+    markers =
+        slow: a slow test
+"""
+
+#: Uses ``slow`` (line 6) and ``fast`` (line 11).
+MARKED_TEST = """
+    import pytest
+
+    from hostile import double
+
+
+    @pytest.mark.slow
+    def test_double() -> None:
+        assert double(2) == 4
+
+
+    @pytest.mark.fast
+    def test_quad() -> None:
+        assert double(double(1)) == 4
+"""
+
+
+def setuptools_project(root: Path, extra: Mapping[str, str]) -> Path:
+    """:data:`BASE` without ``pyproject.toml``: ``setup.cfg``, ``setup.py``."""
+    project(
+        root,
+        {
+            "setup.cfg": SETUP_CFG,
+            "setup.py": "from setuptools import setup\n\nsetup()\n",
+            "tests/test_double.py": MARKED_TEST,
+            **extra,
+        },
+    )
+    (root / "pyproject.toml").unlink()
+    return root
+
+
+def test_configuration_only_in_setup_cfg(tmp_path: Path) -> None:
+    """Plants: no pyproject.toml; setuptools metadata with a console script and
+    pytest's markers (``slow`` only) in ``setup.cfg``; a test using ``slow``
+    and ``fast``. The console script is found through the backend's metadata
+    (docs and cli run it), the build passes, only ``fast`` is unregistered."""
+    root = setuptools_project(tmp_path / "repo", {})
+    commit(root)
+    result = audit(root, tmp_path / "work", gates=(*STATIC, "build", "cli"))
+    assert (result.returncode, result.statuses) == (
+        1,
+        {**clean(markers="fail"), "build": "pass", "cli": "pass"},
+    )
+    assert result.findings("markers") == [("MK001", "tests/test_double.py", 11)]
+    assert result.gate("docs")["metrics"]["invocations"] == 1
+    assert result.gate("build")["metrics"]["backend"] == (
+        "setuptools.build_meta:__legacy__"
+    )
+
+
+def test_configuration_in_tox_ini_takes_pytest_s_precedence(tmp_path: Path) -> None:
+    """Plants: the setup.cfg project plus a ``tox.ini`` whose ``[pytest]``
+    registers only ``fast`` (pytest reads it before setup.cfg, so ``slow`` is
+    unregistered) and whose ``[flake8]`` sets ``max-line-length = 120``; a
+    module with a 100- and a 130-character comment line."""
+    comment = "# " + "word " * 19 + "end\n# " + "word " * 25 + "end\n"
+    root = setuptools_project(
+        tmp_path / "repo",
+        {
+            "tox.ini": """
+                [tox]
+                envlist = py311
+
+                [pytest]
+                markers =
+                    fast: a fast test
+
+                [flake8]
+                max-line-length = 120
+            """,
+            "src/hostile/long.py": '"""Long comments."""\n\n' + comment,
+        },
+    )
+    commit(root)
+    result = audit(root, tmp_path / "work")
+    assert (result.returncode, result.statuses) == (
+        1,
+        clean(markers="fail", lint="fail"),
+    )
+    assert result.findings("markers") == [("MK001", "tests/test_double.py", 6)]
+    assert result.findings("lint") == [("E501", "src/hostile/long.py", 4)]
+    assert result.gate("lint")["metrics"]["linter_evidence"] == "[flake8] in tox.ini"
+
+
+#: A GitHub token shape the secrets gate knows (planted, not a real token).
+TOKEN = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+#: An eval on line 3, the token on line 4.
+MODULE = f'"""A module."""\n\nVALUE = eval("1")\nKEY = "{TOKEN}"\n'
+#: An unregistered marker on line 4.
+TEST = (
+    "import pytest\n\n\n@pytest.mark.fast\n"
+    'def test_it() -> None:\n    assert eval("2") == 2\n'
+)
+#: An unknown option on line 3.
+GUIDE = "# Guide\n\nRun `hostile --nope`.\n"
+BOM = b"\xef\xbb\xbf"
+
+
+def crlf(text: str) -> bytes:
+    return text.replace("\n", "\r\n").encode()
+
+
+def test_crlf_and_bom_sources_give_findings_at_their_lines(tmp_path: Path) -> None:
+    """Plants: :data:`MODULE` with CRLF line ends, behind a UTF-8 BOM, and
+    both; :data:`TEST` with CRLF and behind a BOM; :data:`GUIDE` likewise. Each
+    finding is at the line it has in an LF file without BOM."""
+    root = project(
+        tmp_path / "repo",
+        {
+            "src/hostile/crlf.py": crlf(MODULE),
+            "src/hostile/bom.py": BOM + MODULE.encode(),
+            "src/hostile/both.py": BOM + crlf(MODULE),
+            "tests/test_crlf.py": crlf(TEST),
+            "tests/test_bom.py": BOM + TEST.encode(),
+            "docs/crlf.md": crlf(GUIDE),
+            "docs/bom.md": BOM + GUIDE.encode(),
+        },
+    )
+    commit(root)
+    result = audit(root, tmp_path / "work")
+    assert (result.returncode, result.statuses) == (
+        1,
+        clean(markers="fail", sast="fail", secrets="fail", docs="fail"),
+    )
+    modules = ("src/hostile/bom.py", "src/hostile/both.py", "src/hostile/crlf.py")
+    assert result.findings("sast") == [("B307", path, 3) for path in modules]
+    assert result.findings("secrets") == [("SE004", path, 4) for path in modules]
+    assert result.findings("markers") == [
+        ("MK001", "tests/test_bom.py", 4),
+        ("MK001", "tests/test_crlf.py", 4),
+    ]
+    assert result.findings("docs") == [
+        ("DC002", "docs/bom.md", 3),
+        ("DC002", "docs/crlf.md", 3),
+    ]
+
+
+def test_non_ascii_file_and_folder_names(tmp_path: Path) -> None:
+    """Plants: :data:`MODULE` as ``café/naïve.py`` and ``日本.py`` in the
+    package, :data:`TEST` as ``tests/test_ñandú.py``, :data:`GUIDE` as
+    ``docs/guía/über.md`` and a tracked, not ignored ``conf/dév/.env`` (git
+    quotes such paths unless asked not to). Every path is reported as it is,
+    and the build (from ``git ls-files``) ships the modules."""
+    root = project(
+        tmp_path / "repo",
+        {
+            "src/hostile/caf\u00e9/__init__.py": '"""Caf\u00e9."""\n',
+            "src/hostile/caf\u00e9/na\u00efve.py": MODULE,
+            "src/hostile/\u65e5\u672c.py": MODULE,
+            "tests/test_\u00f1and\u00fa.py": TEST,
+            "docs/gu\u00eda/\u00fcber.md": GUIDE,
+            "conf/d\u00e9v/.env": "API_KEY=x1\n",
+        },
+    )
+    commit(root)
+    result = audit(root, tmp_path / "work", gates=(*STATIC, "build"))
+    assert (result.returncode, result.statuses) == (
+        1,
+        {
+            **clean(markers="fail", sast="fail", secrets="fail", docs="fail"),
+            "build": "pass",
+        },
+    )
+    modules = ("src/hostile/caf\u00e9/na\u00efve.py", "src/hostile/\u65e5\u672c.py")
+    assert result.findings("sast") == [("B307", path, 3) for path in modules]
+    assert result.findings("secrets") == [
+        ("SE002", ".gitignore", None),
+        ("SE001", "conf/d\u00e9v/.env", None),
+        *(("SE004", path, 4) for path in modules),
+    ]
+    assert result.findings("markers") == [("MK001", "tests/test_\u00f1and\u00fa.py", 4)]
+    assert result.findings("docs") == [("DC002", "docs/gu\u00eda/\u00fcber.md", 3)]
+    build = result.gate("build")["metrics"]
+    assert (build["files"], build["wheel_files"]) == (14, 9)
+
+
+def test_a_target_outside_git(tmp_path: Path) -> None:
+    """Plants: the base project with :data:`MODULE`, a ``.env`` (mode 0644)
+    and a ``.gitignore``, never put under git. The secrets gate says its git
+    checks were skipped and still scans; the build takes the working tree;
+    ``readiness fix`` refuses before running any gate (nothing would show or
+    undo its edits)."""
+    root = project(
+        tmp_path / "repo",
+        {".env": "API_KEY=x1\n", ".gitignore": ".env\n", "src/hostile/bad.py": MODULE},
+    )
+    (root / ".env").chmod(0o644)
+    result = audit(root, tmp_path / "work", gates=(*STATIC, "build"))
+    assert (result.returncode, result.statuses) == (
+        1,
+        {**clean(sast="fail", secrets="fail"), "build": "pass"},
+    )
+    assert result.findings("sast") == [("B307", "src/hostile/bad.py", 3)]
+    assert result.findings("secrets") == [
+        ("SE003", ".env", None),
+        ("SE004", "src/hostile/bad.py", 4),
+    ]
+    secrets = result.gate("secrets")["metrics"]
+    assert (secrets["git"], secrets["files_scanned"]) == (
+        "checks skipped: not in a git repository",
+        11,
+    )
+    assert result.gate("build")["metrics"]["source"] == (
+        "working tree (not a git repository)"
+    )
+    fixed = readiness(root, tmp_path / "fix", "fix", str(root), "--priority", "P2")
+    assert (fixed.returncode, fixed.stdout) == (2, "")
+    assert fixed.stderr.splitlines() == [
+        (
+            f"readiness: error: {root} is not in a git work tree, so nothing would"
+            " show or undo readiness's edits; put it under git, or pass"
+            " --allow-dirty; nothing run, nothing written (see --dry-run)"
+        )
+    ]
+
+
+def test_fix_refuses_a_read_only_tree_before_any_gate(tmp_path: Path) -> None:
+    """Plants: the base project with an eval (a P0 finding a fixer could
+    address), committed, then ``chmod -R a-w``. ``readiness fix`` ran every
+    gate before the workspace found it could write nothing; now it refuses
+    at once, ``--allow-dirty`` or not, and writes nothing."""
+    root = project(tmp_path / "repo", {"src/hostile/bad.py": MODULE})
+    commit(root)
+    modes = {path: path.stat().st_mode for path in [root, *root.rglob("*")]}
+    for path in modes:
+        path.chmod(path.stat().st_mode & ~0o222)
+    try:
+        runs = [
+            readiness(root, tmp_path / name, "fix", str(root), "--priority", "P2", *a)
+            for name, a in (("plain", ()), ("dirty", ("--allow-dirty",)))
+        ]
+    finally:
+        for path, mode in modes.items():
+            path.chmod(mode)
+    for completed in runs:
+        assert (completed.returncode, completed.stdout) == (2, "")
+        assert completed.stderr.splitlines() == [
+            (
+                f"readiness: error: {root} is read-only (its folder is not"
+                " writable); nothing run, nothing written (see --dry-run)"
+            )
+        ]

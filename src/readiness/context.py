@@ -86,7 +86,11 @@ class Context:
         timeout_s: float | None = None,
     ) -> command.Completed:
         """Run a tool (in the target's root unless ``cwd``) within the deadline,
-        and within ``timeout_s`` when that is shorter; see :func:`command.run`."""
+        and within ``timeout_s`` when that is shorter; see :func:`command.run`.
+
+        ``TMPDIR`` is the scratch folder unless ``env`` sets it: what a tool
+        leaves in its temporary folder (uv's ``uv-setuptools-*.lock`` files)
+        goes when the scratch folder does."""
         if record:
             self.record_command(args)
         remaining = self.remaining()
@@ -97,7 +101,7 @@ class Context:
             cwd=cwd or self.target.root,
             timeout_s=max(limit, 0.1),
             ok_codes=ok_codes,
-            env=env,
+            env={"TMPDIR": str(self.scratch), **(env or {})},
             input_text=input_text,
             shown_timeout_s=timeout_s if own else self._budget_s,
         )

@@ -7,7 +7,8 @@
    the change or undoes it); ``--allow-dirty`` accepts both. Untracked files
    do not count: they are not part of ``git diff``. The refusal comes before
    any gate runs (a one-line error, exit 2), so nobody waits for an audit
-   whose fixes could not be written.
+   whose fixes could not be written. A read-only target (its folder not
+   writable) is refused the same way, ``--allow-dirty`` or not.
 2. The gates of the selected priorities run (``--priority P1`` selects P0 and
    P1, ``--only`` just P1), and each of their findings at those priorities goes
    to the fixer :func:`readiness.fixers.routing.route` picks for it.
@@ -20,6 +21,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -71,6 +74,9 @@ def fix(
     """Fix what can safely be fixed at ``request.priority`` (see the module doc)."""
     session = Session.open(request.path, advisory_db=request.advisory_db)
     target, config = session.target, session.settings
+    locked = None if request.dry_run else read_only_problem(target)
+    if locked is not None:
+        raise UsageError(f"{locked}; nothing run, nothing written (see --dry-run)")
     dirty = None if request.dry_run or request.allow_dirty else git_problem(target)
     if dirty is not None:
         raise DirtyTree(f"{dirty}; nothing run, nothing written (see --dry-run)")
@@ -234,6 +240,21 @@ def settle(
         left=tuple(left),
         notes=notes,
     )
+
+
+def read_only_problem(target: Target) -> str | None:
+    """Why no fix could be written into the target's folder, or ``None``.
+
+    The mode bits count as well as ``os.access``: root may write anyway, but a
+    folder made read-only says its owner wants it left as it is (as
+    :class:`Workspace` judges each file it writes).
+    """
+    mode = target.root.stat().st_mode
+    if mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) and os.access(
+        target.root, os.W_OK
+    ):
+        return None
+    return f"{target.given} is read-only (its folder is not writable)"
 
 
 # --- git -------------------------------------------------------------------
