@@ -30,6 +30,7 @@ from readiness.gates.typing.findings import optional_packages
 from readiness.gates.typing.rules import PYRIGHT_VERSION
 from readiness.runner import execute
 from readiness.session import Session
+from readiness.target import discover
 from tests.conftest import REPO_ROOT
 
 if TYPE_CHECKING:  # tests/ fixtures' types, for mypy
@@ -496,3 +497,32 @@ def test_a_project_that_adopts_mypy_gets_each_error(
     )
     result = run_typing(root, tmp_path / "scratch")
     assert [rule for rule, _, _ in findings(result)] == ["dict-item", "assignment"]
+
+
+@pytest.mark.parametrize(
+    ("files", "evidence"),
+    [
+        ({"src/app/py.typed": ""}, "src/app/py.typed (the package ships its types)"),
+        (
+            {"src/app/core.py": "x = f()  # type: ignore[name-defined]\n"},
+            "`# type: ignore` comments (src/app/core.py)",
+        ),
+        ({"src/app/core.py": "x = 1\n"}, "the default (no type checker configured)"),
+    ],
+)
+def test_signs_of_a_checker_the_repository_does_not_name(
+    make_repo: MakeRepo, files: dict[str, str], evidence: str
+) -> None:
+    """unearth 0.19.0 ships py.typed and `# type: ignore` comments; its mypy runs
+    from a pre-commit config the sdist leaves out. Its errors are findings each,
+    not one TY003."""
+    root = make_repo(
+        {
+            "pyproject.toml": "[project]\nname = 'app'\n",
+            "src/app/__init__.py": "",
+            **files,
+        }
+    )
+    checker = choose(discover(root), None)
+    assert (checker.name, checker.evidence) == ("mypy", evidence)
+    assert checker.adopted is (evidence != "the default (no type checker configured)")

@@ -14,7 +14,11 @@ strict, got 44 mypy errors). So the gate runs the checker the project runs:
 * **basedpyright** or **pyright** when the project configures one of them
   (``[tool.basedpyright]``, ``basedpyrightconfig.json``, ``[tool.pyright]``,
   ``pyrightconfig.json``) or installs one, and no mypy.
-* mypy otherwise (a project that says nothing is checked with mypy's defaults).
+* mypy otherwise. A project whose packages ship ``py.typed`` or carry
+  ``# type: ignore`` comments checks its types with a checker its files do not
+  name (unearth's sdist leaves the pre-commit config out): it has adopted one.
+  A project with none of this evidence is checked with mypy's defaults, and
+  :attr:`Checker.adopted` is false (the gate then reports one TY003).
 
 ``[tool.readiness.typing] checker = "mypy"`` (or ``"pyright"``,
 ``"basedpyright"``) decides instead of the evidence.
@@ -22,6 +26,7 @@ strict, got 44 mypy errors). So the gate runs the checker the project runs:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +44,7 @@ CONFIG_FILES = {
     "pyright": "pyrightconfig.json",
 }
 DEFAULT_EVIDENCE = "the default (no type checker configured)"
+_IGNORE_COMMENT = re.compile(r"#\s*type:\s*ignore\b")
 _REQUIREMENT_FILES = ("requirements*.txt", "requirements/*.txt")
 
 
@@ -121,4 +127,29 @@ def choose(target: Target, option: str | None) -> Checker:
         found = installed(target, tool)
         if found is not None:
             return Checker(name=tool, evidence=found)
+    typed = typed_evidence(target)
+    if typed is not None:
+        return Checker(name="mypy", evidence=typed)
     return Checker(name="mypy", evidence=DEFAULT_EVIDENCE)
+
+
+def typed_evidence(target: Target) -> str | None:
+    """Signs that the project checks its types with a checker its repository
+    does not name (an sdist leaves the pre-commit config out, as unearth's):
+    a ``py.typed`` marker (it promises its users checked types), or
+    ``# type: ignore`` comments in its packages."""
+    for package in target.packages:
+        folder = target.root / package
+        if (folder / "py.typed").is_file():
+            return f"{target.rel(folder / 'py.typed')} (the package ships its types)"
+    for package in target.packages:
+        folder = target.root / package
+        sources = sorted(folder.rglob("*.py")) if folder.is_dir() else [folder]
+        for source in sources:
+            try:
+                text = source.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            if _IGNORE_COMMENT.search(text):
+                return f"`# type: ignore` comments ({target.rel(source)})"
+    return None
