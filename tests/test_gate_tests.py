@@ -123,7 +123,7 @@ def test_registered_as_a_p0_gate_with_its_description() -> None:
         "The target's test suite passes in its own test environment, with coverage."
     )
     assert [rule.id for rule in tests_package.RULES] == [
-        f"TS{number:03d}" for number in range(1, 12)
+        f"TS{number:03d}" for number in range(1, 13)
     ]
 
 

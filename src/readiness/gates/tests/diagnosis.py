@@ -22,6 +22,7 @@ from .rules import (
     ENVIRONMENT_FAILURE,
     ERRORING_TEST,
     FAILING_TEST,
+    FLAKY_TEST,
     LOW_COVERAGE,
     NO_TESTS,
     PYTEST_UNUSABLE,
@@ -288,6 +289,46 @@ def test_findings(failing: Sequence[Case]) -> list[Finding]:
             )
         )
     return findings
+
+
+def flaky_findings(flaky: Sequence[Case]) -> list[Finding]:
+    """Failures that passed when rerun alone: Medium, P1, one each (capped)."""
+    findings = []
+    for case in flaky[:MAX_TEST_FINDINGS]:
+        verb = "failed" if case.outcome == "failed" else "errored"
+        path, line = _where(case)
+        first = first_line(case.message) or error_line(case.text)
+        findings.append(
+            _flaky(
+                f"{case.nodeid} {verb} ({first}), then passed when rerun alone",
+                path=path,
+                line=line,
+                details={"test": case.nodeid, "cause": "flaky"},
+            )
+        )
+    if len(flaky) > MAX_TEST_FINDINGS:
+        more = len(flaky) - MAX_TEST_FINDINGS
+        findings.append(_flaky(f"... and {more} more flaky tests"))
+    return findings
+
+
+def _flaky(
+    message: str,
+    *,
+    path: str | None = None,
+    line: int | None = None,
+    details: Mapping[str, str | int | float | bool] | None = None,
+) -> Finding:
+    return Finding(
+        rule=FLAKY_TEST.id,
+        severity=Severity.MEDIUM,
+        priority=Priority.P1,
+        message=message,
+        path=path,
+        line=line,
+        fix=FLAKY_TEST.fix,
+        details=dict(details or {}),
+    )
 
 
 def machine_findings(failing: Sequence[tuple[Case, Cause]]) -> list[Finding]:

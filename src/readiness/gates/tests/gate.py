@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 from readiness import environments
 from readiness.findings import Criterion, Finding, Priority
@@ -20,6 +21,7 @@ from .diagnosis import (
     deselection,
     diagnose,
     exit_findings,
+    flaky_findings,
     machine_findings,
     split_failures,
     startup_failures,
@@ -32,8 +34,10 @@ from .rules import RULES
 from .run import (
     EXIT_MEANINGS,
     GUARD_ENV,
+    MAX_RERUN,
     Outcome,
     exit_meaning,
+    rerun_failures,
     run_pytest,
 )
 from .selection import marker_selection
@@ -85,6 +89,15 @@ class TestsGate(Gate):
         outcome = run_pytest(
             ctx, env, config, selection, plugin=installed.is_plugin(target.name)
         )
+        code_failures, _ = split_failures(
+            outcome.cases or (), target.root, euid=outcome.euid
+        )
+        failing = [c for c in code_failures if c.outcome in {"failed", "error"}]
+        if failing:
+            flaky = rerun_failures(
+                ctx, env, failing, pytest_cov="pytest-cov" in installed.versions
+            )
+            outcome = replace(outcome, flaky=flaky, rerun=min(len(failing), MAX_RERUN))
         return evaluate(
             Inputs(
                 target=target,
@@ -122,11 +135,14 @@ def evaluate(inputs: Inputs, outcome: Outcome) -> Evaluation:
         )
         for item in inputs.undeclared
     )
-    code_failures, machine_failures = split_failures(
+    failures, machine_failures = split_failures(
         cases, inputs.target.root, euid=outcome.euid
     )
+    flaky = [case for case in failures if case.nodeid in outcome.flaky]
+    code_failures = [case for case in failures if case.nodeid not in outcome.flaky]
     findings.extend(test_findings(code_failures))
     findings.extend(machine_findings(machine_failures))
+    findings.extend(flaky_findings(flaky))
     findings.extend(exit_findings(inputs, outcome, cases))
     counts = {
         outcome_name: sum(1 for case in cases if case.outcome == outcome_name)
@@ -147,6 +163,8 @@ def evaluate(inputs: Inputs, outcome: Outcome) -> Evaluation:
         "errors": counts["error"] + len(broken),
         "collection_errors": len(broken),
         "environment_failures": len(machine_failures),
+        "flaky": len(flaky),
+        "rerun": outcome.rerun,
         "skipped": counts["skipped"],
         "xfailed": counts["xfailed"],
         "deselected": outcome.progress.deselected,
@@ -167,7 +185,8 @@ def evaluate(inputs: Inputs, outcome: Outcome) -> Evaluation:
         metrics.update(coverage_metrics(inputs.config, outcome.coverage))
     if machine_failures:
         metrics["environment_deselect"] = deselection(c for c, _ in machine_failures)
-    only_machine = bool(machine_failures) and not code_failures and not broken
+    code_failed = any(case.outcome in {"failed", "error"} for case in code_failures)
+    only_machine = bool(machine_failures or flaky) and not code_failed and not broken
     return Evaluation(
         criteria=criteria(inputs, outcome, meaning, machine_only=only_machine),
         findings=tuple(findings),
@@ -186,7 +205,10 @@ def criteria(
         f" (exit {outcome.returncode}: {meaning})"
     )
     if machine_only and outcome.returncode == 1:
-        passes_text += "; every failure is the machine's (TS011), none the code's"
+        passes_text += (
+            "; every failure is the machine's (TS011) or passed when rerun"
+            " (TS012), none the code's"
+        )
     passes = Criterion(
         text=passes_text,
         met=outcome.returncode == 0 or (machine_only and outcome.returncode == 1),

@@ -99,6 +99,18 @@ ENVIRONMENT_FAILURE = Rule(
     ),
     fix="run it where the resource exists, or deselect it on this machine",
 )
+FLAKY_TEST = Rule(
+    id="TS012",
+    title="a test fails, then passes when rerun alone",
+    explanation=(
+        "readiness reruns each failing test once, alone, in the same"
+        " environment; one that passes then depends on timing, ordering or the"
+        " machine's load (pytest-xdist's worker-order test failed on a busy"
+        " machine). It is not counted as a failure of the code, but a flaky test"
+        " makes CI red at random and hides real failures."
+    ),
+    fix="make the test independent of timing and order (or mark it flaky)",
+)
 #: readiness's own rules, for renderers and documentation.
 RULES = (
     UNREGISTERED_MARKER,
@@ -112,4 +124,5 @@ RULES = (
     NO_TESTS,
     LOW_COVERAGE,
     ENVIRONMENT_FAILURE,
+    FLAKY_TEST,
 )

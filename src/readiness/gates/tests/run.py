@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import xml.etree.ElementTree as ET  # nosec B405 - pytest's own report, see read_junit
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,6 +154,10 @@ class Outcome:
     #: the effective user id pytest ran as (``None`` where the OS has none):
     #: root (0) reads and writes files whatever their mode
     euid: int | None = None
+    #: failing tests that passed when rerun alone (:func:`rerun_failures`)
+    flaky: frozenset[str] = frozenset()
+    #: failing tests that were rerun at all (a capped number)
+    rerun: int = 0
 
 
 def run_pytest(
@@ -231,6 +236,57 @@ def run_pytest(
         progress=read_progress(progress),
         coverage_mode="coverage run" if by_coverage_run else "pytest-cov",
         euid=os.geteuid() if hasattr(os, "geteuid") else None,
+    )
+
+
+#: At most this many failing tests are rerun; a suite failing more is broken,
+#: not flaky.
+MAX_RERUN = 20
+
+
+def rerun_failures(
+    ctx: GateContext,
+    env: environments.Environment,
+    failing: Sequence[Case],
+    *,
+    pytest_cov: bool,
+) -> frozenset[str]:
+    """Run each failing test once more, alone, in one pytest call; the node ids
+    that pass now. A test whose JUnit name is not its node id (an escaped
+    parameter) is not found and stays a failure: nothing is guessed."""
+    scratch = ctx.scratch
+    junit = scratch / "rerun.xml"
+    junit.unlink(missing_ok=True)
+    nodeids = [case.nodeid for case in failing[:MAX_RERUN]]
+    if not nodeids:
+        return frozenset()
+    addopts = ctx.target.pytest_config.addopts if ctx.target.pytest_config else ()
+    args = [str(env.python), "-m", "pytest"]
+    if CACHE_OPTIONS.intersection(option.partition("=")[0] for option in addopts):
+        args += ["-o", f"cache_dir={scratch / 'pytest-cache'}"]
+    else:
+        args += ["-p", "no:cacheprovider"]
+    args += [f"--junitxml={junit}", *JUNIT_OPTIONS]
+    args += [f"--basetemp={scratch / 'basetemp-rerun'}"]
+    args += ["--no-cov"] if pytest_cov else []
+    variables = private_variables(scratch)
+    variables.update(
+        {
+            GUARD_ENV: _joined(os.environ.get(GUARD_ENV, ""), str(ctx.target.root)),
+            "VIRTUAL_ENV": str(env.path),
+            "PATH": _joined(str(env.path / "bin"), os.environ.get("PATH", "")),
+        }
+    )
+    try:
+        ctx.run([*args, *nodeids], ok_codes=ANY_EXIT, env=variables)
+    except command.ToolTimeout:
+        return frozenset()
+    cases = read_junit(junit, ctx.target) or ()
+    wanted = set(nodeids)
+    return frozenset(
+        case.nodeid
+        for case in cases
+        if case.outcome == "passed" and case.nodeid in wanted
     )
 
 
