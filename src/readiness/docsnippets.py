@@ -174,7 +174,7 @@ def notebook_snippets(raw: str) -> list[Snippet]:
     """
     try:
         notebook = json.loads(raw)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # bad JSON, huge ints, deep nesting
         return []
     cells = notebook.get("cells", []) if isinstance(notebook, dict) else []
     raw_lines = raw.splitlines()

@@ -177,6 +177,8 @@ def _json_line(text: str, fmt: LogFormat, tz: tzinfo) -> datetime | str | None:
         record = json.loads(text)
     except json.JSONDecodeError as exc:
         return f"not JSON ({exc.msg})"
+    except (ValueError, RecursionError):
+        return "not JSON (a number too long or nesting too deep)"
     if not isinstance(record, dict):
         return "not a JSON object"
     if fmt.event_key and record.get(fmt.event_key) != fmt.heartbeat:
