@@ -184,7 +184,7 @@ def notebook_snippets(raw: str) -> list[Snippet]:
         if not isinstance(cell, dict):
             continue
         source = cell.get("source", "")
-        text = "".join(source) if isinstance(source, list) else str(source)
+        text = "".join(map(str, source)) if isinstance(source, list) else str(source)
         lines = text.splitlines()
         numbers = []
         for line in lines:
