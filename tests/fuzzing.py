@@ -12,7 +12,6 @@ import json
 import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -163,7 +162,7 @@ def json_documents(template: object) -> st.SearchStrategy[str]:
 def suppressing(
     allowed: tuple[type[BaseException], ...], call: Callable[[], object]
 ) -> object:
-    """``call()``, or ``None`` when it raised one of ``allowed``; anything else fails."""
+    """``call()``, or ``None`` when it raised one of ``allowed``; others propagate."""
     try:
         return call()
     except allowed:
@@ -190,7 +189,7 @@ def make_target(root: Path, files: Mapping[str, str] | None = None) -> Target:
 
 
 def write(path: Path, content: str | bytes) -> Path:
-    """``content`` into ``path`` (text as UTF-8, surrogates as the bytes they escape)."""
+    """``content`` into ``path`` (text as UTF-8, surrogates as the bytes they were)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(content, str):
         content = content.encode("utf-8", "surrogateescape")
@@ -198,5 +197,11 @@ def write(path: Path, content: str | bytes) -> Path:
     return path
 
 
-def any_of(*values: Any) -> st.SearchStrategy[Any]:
-    return st.sampled_from(values)
+def one_line(allowed: type[Exception], call: Callable[[], object]) -> object:
+    """``call()``, or the ``allowed`` error it raised, checked to be one line."""
+    try:
+        return call()
+    except allowed as error:
+        message = str(error)
+    assert "\n" not in message
+    return message

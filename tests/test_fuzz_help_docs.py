@@ -8,7 +8,6 @@ normal value for any text and never raises.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import example, given
@@ -16,7 +15,15 @@ from hypothesis import strategies as st
 
 from readiness import buildlog, clitree, docsnippets, helpwalk
 from readiness.target import Target
-from tests.fuzzing import DEEP_JSON, FUZZ, HUGE_INT, lines_like, make_target, texts, write
+from tests.fuzzing import (
+    DEEP_JSON,
+    FUZZ,
+    HUGE_INT,
+    lines_like,
+    make_target,
+    texts,
+    write,
+)
 
 HELP = """\
 Usage: fuzzed [OPTIONS] COMMAND [ARGS]...
@@ -87,7 +94,7 @@ Traceback (most recent call last):
   File "/tmp/build/setup.py", line 3, in <module>
 ModuleNotFoundError: No module named 'numpy'
 error: subprocess-exited-with-error
-  × Getting requirements to build wheel did not run successfully.
+  x Getting requirements to build wheel did not run successfully.
   │ exit code: 1
 ERROR Backend subprocess exited when trying to invoke get_requires_for_build_wheel
 FileNotFoundError: [Errno 2] No such file or directory: 'src/fuzzed/VERSION'
@@ -98,8 +105,7 @@ FileNotFoundError: [Errno 2] No such file or directory: 'src/fuzzed/VERSION'
 def target(tmp_path_factory: pytest.TempPathFactory) -> Target:
     return make_target(
         tmp_path_factory.mktemp("fuzz") / "repo",
-        {
-            "pyproject.toml": """
+        {"pyproject.toml": """
                 [project]
                 name = "fuzzed"
                 version = "1.0"
@@ -109,8 +115,7 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Target:
                 test = ["pytest"]
                 [project.scripts]
                 fuzzed = "fuzzed:main"
-                """
-        },
+                """},
     )
 
 
@@ -154,7 +159,9 @@ def test_notebook_snippets(tmp_path_factory: pytest.TempPathFactory, raw: str) -
 
 @FUZZ
 @given(content=st.one_of(st.binary(max_size=200), lines_like(MARKDOWN)))
-def test_read_snippets(tmp_path_factory: pytest.TempPathFactory, content: bytes | str) -> None:
+def test_read_snippets(
+    tmp_path_factory: pytest.TempPathFactory, content: bytes | str
+) -> None:
     folder = tmp_path_factory.getbasetemp() / "docs"
     for name in ("a.md", "a.rst", "a.ipynb"):
         path = write(folder / name, content)

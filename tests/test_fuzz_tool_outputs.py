@@ -61,17 +61,25 @@ def _all_findings(value: object) -> None:
 
 # --- format: black and ruff format --------------------------------------------
 
-BLACK = """\
-would reformat /repo/src/a.py
-error: cannot format /repo/src/b.py: Cannot parse for target version Python 3.12: 3:4: x = (
-error: cannot format /repo/src/c.py: INTERNAL ERROR: Black produced invalid code
-error: cannot format src/d.py: cannot parse: 1:2: oops
-ParseError: bad input on line 3
-
-Oh no! 💥 💔 💥
-1 file would be reformatted, 2 files would be left unchanged, 3 files would fail to reformat.
-No Python files are present to be formatted. Nothing to do 😴
-"""
+BLACK = "\n".join(
+    [
+        "would reformat /repo/src/a.py",
+        (
+            "error: cannot format /repo/src/b.py:"
+            " Cannot parse for target version Python 3.12: 3:4: x = ("
+        ),
+        "error: cannot format /repo/src/c.py: INTERNAL ERROR: Black produced invalid",
+        "error: cannot format src/d.py: cannot parse: 1:2: oops",
+        "ParseError: bad input on line 3",
+        "",
+        "Oh no! 💥 💔 💥",
+        (
+            "1 file would be reformatted, 2 files would be left unchanged,"
+            " 3 files would fail to reformat."
+        ),
+        "No Python files are present to be formatted. Nothing to do 😴",
+    ]
+)
 
 RUFF_FORMAT_JSON = [
     {"code": "unformatted", "filename": "/repo/a.py", "message": "x"},
@@ -112,7 +120,9 @@ def test_black_output(target: Target, text: str, code: int) -> None:
 @example(text=HUGE_INT)
 @example(text=f'[{{"filename": "a.py", "location": {{"row": {HUGE_FLOAT}}}}}]')
 def test_ruff_format_json(target: Target, text: str) -> None:
-    _all_findings(suppressing((GateError,), lambda: format_gate.ruff_json(target, text)))
+    _all_findings(
+        suppressing((GateError,), lambda: format_gate.ruff_json(target, text))
+    )
 
 
 @FUZZ
@@ -139,10 +149,11 @@ RUFF_CHECK = [
     {"code": None, "filename": "b.py", "location": {"row": 2}, "message": "x"},
 ]
 
-NOQA = """\
-warning: Invalid `# noqa` directive on src/a.py:3: expected a comma-separated list of codes (e.g., `# noqa: F401, F841`).
-warning: Invalid rule code provided to `# noqa` at src/b.py:7: XYZ
-"""
+NOQA = (
+    "warning: Invalid `# noqa` directive on src/a.py:3: expected a"
+    " comma-separated list of codes (e.g., `# noqa: F401, F841`).\n"
+    "warning: Invalid rule code provided to `# noqa` at src/b.py:7: XYZ\n"
+)
 
 FLAKE8 = (
     f"src/a.py{flake8_config.SEPARATOR}3{flake8_config.SEPARATOR}1"
@@ -227,7 +238,9 @@ PYRIGHT = {
 @example(lines=[DEEP_JSON])
 @example(lines=["[" + HUGE_INT + "]"])
 def test_mypy_json(target: Target, lines: list[str]) -> None:
-    found = suppressing((GateError,), lambda: output.read_json(target, "\n".join(lines)))
+    found = suppressing(
+        (GateError,), lambda: output.read_json(target, "\n".join(lines))
+    )
     assert found is None or all(isinstance(e, output.MypyError) for e in found)  # type: ignore[attr-defined]
 
 
@@ -244,9 +257,7 @@ def test_mypy_text(target: Target, text: str) -> None:
 @given(text=json_documents(PYRIGHT))
 @example(text=DEEP_JSON)
 @example(text='{"generalDiagnostics": [{"severity": "error", "range": []}]}')
-@example(
-    text='{"generalDiagnostics": [{"severity": "error", "range": {"start": 1}}]}'
-)
+@example(text='{"generalDiagnostics": [{"severity": "error", "range": {"start": 1}}]}')
 def test_pyright_output(target: Target, text: str) -> None:
     ctx = cast(GateContext, SimpleNamespace(target=target))
     found = suppressing((GateError,), lambda: pyright.read_output(ctx, text))
@@ -277,6 +288,8 @@ BANDIT = {
     "metrics": {"_totals": {"loc": 10}, "/repo/src/a.py": {"loc": 10}},
 }
 
+BANDIT_RESULT: dict[str, Any] = BANDIT["results"][0]  # type: ignore[index]
+
 BANDIT_HELP = """\
 The following tests were discovered and loaded:
   B101	assert_used
@@ -288,13 +301,9 @@ The following tests were discovered and loaded:
 @given(text=json_documents(BANDIT))
 @example(text=DEEP_JSON)
 @example(text=HUGE_INT)
+@example(text=json.dumps({**BANDIT, "results": [{**BANDIT_RESULT, "line_number": -5}]}))
 @example(
-    text=json.dumps({**BANDIT, "results": [{**BANDIT["results"][0], "line_number": -5}]})  # type: ignore[dict-item]
-)
-@example(
-    text=json.dumps(
-        {**BANDIT, "results": [{**BANDIT["results"][0], "filename": "a\x00.py"}]}  # type: ignore[dict-item]
-    )
+    text=json.dumps({**BANDIT, "results": [{**BANDIT_RESULT, "filename": "a\x00"}]})
 )
 def test_bandit_report(target: Target, scratch: Path, text: str) -> None:
     path = write(scratch / "bandit.json", text)
@@ -321,7 +330,8 @@ def test_bandit_help(text: str) -> None:
 JUNIT = """\
 <?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest" errors="0" failures="1" tests="3">
-<testcase classname="tests.test_a.TestA" name="test_one" file="tests/test_a.py" line="3">
+<testcase classname="tests.test_a.TestA" name="test_one"
+ file="tests/test_a.py" line="3">
 <failure message="assert 1 == 2">E   assert 1 == 2</failure>
 <system-out>out</system-out></testcase>
 <testcase classname="" name="tests/test_b.py" file="tests/test_b.py">
@@ -344,6 +354,8 @@ COVERAGE = {
         }
     },
 }
+
+TOTALS: dict[str, Any] = COVERAGE["totals"]  # type: ignore[assignment]
 
 PROGRESS = [
     {"event": "collected", "count": 3},
@@ -376,7 +388,7 @@ def test_junit(target: Target, scratch: Path, text: str | bytes) -> None:
 @FUZZ
 @given(text=json_documents(COVERAGE))
 @example(text=DEEP_JSON)
-@example(text=json.dumps({**COVERAGE, "totals": {**COVERAGE["totals"], "num_statements": float("inf")}}))  # type: ignore[dict-item]
+@example(text=json.dumps({**COVERAGE, "totals": {**TOTALS, "num_statements": 1e400}}))
 def test_coverage_json(target: Target, scratch: Path, text: str) -> None:
     path = write(scratch / "coverage.json", text)
     found = suppressing((GateError,), lambda: run.read_coverage(path, target))

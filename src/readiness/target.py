@@ -327,6 +327,7 @@ def discover(path: str | Path) -> Target:
     pyproject_path = root / "pyproject.toml"
     pyproject = load_toml(pyproject_path) if pyproject_path.is_file() else {}
     project = _table(pyproject, "project", pyproject_path)
+    _table(pyproject, "tool", pyproject_path)  # read below as a table
     pytest_configs = _pytest_configs(root, pyproject)
     packages = _packages(root, pyproject, project)
     declared = Metadata(

@@ -181,10 +181,9 @@ def parse_line(text: str, fmt: LogFormat, tz: tzinfo) -> datetime | str | None:
 def _json_line(text: str, fmt: LogFormat, tz: tzinfo) -> datetime | str | None:
     try:
         record = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return f"not JSON ({exc.msg})"
-    except (ValueError, RecursionError):
-        return "not JSON (a number too long or nesting too deep)"
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, deep nesting
+        bad = exc.msg if isinstance(exc, json.JSONDecodeError) else "too long or deep"
+        return f"not JSON ({bad})"
     if not isinstance(record, dict):
         return "not a JSON object"
     if fmt.event_key and record.get(fmt.event_key) != fmt.heartbeat:

@@ -303,7 +303,7 @@ def known_tests(help_text: str) -> frozenset[str]:
 
 
 def read_report(path: Path) -> Mapping[str, Any]:
-    """bandit's JSON report, checked for shape; :class:`GateError` when it is not whole."""
+    """bandit's JSON report, checked for shape; :class:`GateError` if not whole."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:

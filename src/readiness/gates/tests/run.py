@@ -320,7 +320,7 @@ def timeout_reason(message: str, progress: Progress, output: str) -> str:
 
 
 def read_progress(path: Path) -> Progress:
-    """Our plugin's JSON lines; unreadable lines and records are skipped, never raised."""
+    """Our plugin's JSON lines; unreadable lines and records are skipped."""
     started: list[str] = []
     finished: set[str] = set()
     collected: int | None = None
