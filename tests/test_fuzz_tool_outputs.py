@@ -248,6 +248,7 @@ def test_mypy_json(target: Target, lines: list[str]) -> None:
 @given(text=lines_like(MYPY_TEXT))
 @example(text="a.py:" + "1" * 5000 + ": error: x")
 @example(text="a.py:²: error: x")
+@example(text="x" * 300 + "/src/a.py:1: error: a name too long for the file system")
 def test_mypy_text(target: Target, text: str) -> None:
     found = output.read_text(target, text)
     assert all(isinstance(error, output.MypyError) for error in found)
