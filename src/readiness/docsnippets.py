@@ -174,7 +174,7 @@ def notebook_snippets(raw: str) -> list[Snippet]:
     """
     try:
         notebook = json.loads(raw)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # bad JSON, huge ints, deep nesting
         return []
     cells = notebook.get("cells", []) if isinstance(notebook, dict) else []
     raw_lines = raw.splitlines()
@@ -184,7 +184,7 @@ def notebook_snippets(raw: str) -> list[Snippet]:
         if not isinstance(cell, dict):
             continue
         source = cell.get("source", "")
-        text = "".join(source) if isinstance(source, list) else str(source)
+        text = "".join(map(str, source)) if isinstance(source, list) else str(source)
         lines = text.splitlines()
         numbers = []
         for line in lines:

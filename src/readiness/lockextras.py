@@ -88,14 +88,14 @@ def uv_lock_extras(
     through the locked packages and the extras they are required with."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return {}
     extras, groups = (tuple(names) for names in selected)
     wanted = set(locked)
     own = canonicalize_name(project)
     tables: dict[str, Mapping[str, object]] = {
         canonicalize_name(str(package["name"])): package
-        for package in data.get("package", [])
+        for package in _entries(data.get("package"))
         if isinstance(package, Mapping) and "name" in package
     }
 

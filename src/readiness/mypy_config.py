@@ -307,12 +307,21 @@ def module_name(root: Path, path: str) -> str:
     file = Path(path) if Path(path).is_absolute() else root / path
     parts = [] if file.stem == "__init__" else [file.stem]
     for folder in file.parents:
-        if not any(
-            (folder / init).is_file() for init in ("__init__.py", "__init__.pyi")
-        ):
+        if not _is_package(folder):
             break
         parts.insert(0, folder.name.removesuffix("-stubs"))
     return ".".join(parts) or file.stem
+
+
+def _is_package(folder: Path) -> bool:
+    """Whether ``folder`` holds an ``__init__``; a path a tool printed may be
+    one the file system refuses (a name too long): not a package then."""
+    try:
+        return any(
+            (folder / init).is_file() for init in ("__init__.py", "__init__.pyi")
+        )
+    except (OSError, ValueError):
+        return False
 
 
 def source_files(root: Path, entries: Sequence[str], config: MypyConfig) -> list[str]:

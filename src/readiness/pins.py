@@ -84,7 +84,7 @@ class Formatter:
 def _load_toml(path: Path) -> Mapping[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return {}
 
 
@@ -94,6 +94,7 @@ def locked_versions(root: Path) -> Locked | None:
         path = root / name
         if path.is_file():
             packages = _load_toml(path).get(key, [])
+            packages = packages if isinstance(packages, list) else []
             versions = {
                 str(canonicalize_name(str(item["name"]))): str(item["version"])
                 for item in packages
@@ -144,7 +145,7 @@ def _precommit(root: Path) -> Mapping[str, Any]:
     path = root / ".pre-commit-config.yaml"
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return {}
     return data if isinstance(data, Mapping) else {}
 

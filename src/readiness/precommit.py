@@ -162,7 +162,7 @@ def load(root: Path) -> Mapping[str, Any]:
     """``.pre-commit-config.yaml`` as a mapping (empty if missing or unreadable)."""
     try:
         data = yaml.safe_load((root / CONFIG).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return {}
     return data if isinstance(data, Mapping) else {}
 

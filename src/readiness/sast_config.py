@@ -140,7 +140,7 @@ def _yaml(path: Path) -> tuple[str, Mapping[str, Any]]:
     try:
         text = path.read_text(encoding="utf-8")
         data = yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
         return "", {}
     return text, data if isinstance(data, Mapping) else {}
 

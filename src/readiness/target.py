@@ -277,6 +277,7 @@ BOM = b"\xef\xbb\xbf"
 
 
 def load_toml(path: Path) -> dict[str, Any]:
+    """The TOML file at ``path``; :class:`ConfigError` (one line) for any bad file."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -292,9 +293,12 @@ def load_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not UTF-8: {exc.reason}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
 
 
 def load_ini(path: Path) -> configparser.ConfigParser:
+    """The INI file at ``path``; :class:`ConfigError` (one line) for any bad file."""
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read_string(path.read_text(encoding="utf-8"), source=str(path))
@@ -323,6 +327,7 @@ def discover(path: str | Path) -> Target:
     pyproject_path = root / "pyproject.toml"
     pyproject = load_toml(pyproject_path) if pyproject_path.is_file() else {}
     project = _table(pyproject, "project", pyproject_path)
+    _table(pyproject, "tool", pyproject_path)  # read below as a table
     pytest_configs = _pytest_configs(root, pyproject)
     packages = _packages(root, pyproject, project)
     declared = Metadata(

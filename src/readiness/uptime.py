@@ -147,7 +147,10 @@ def parse_time(value: object, tz: tzinfo, time_format: str | None = None) -> dat
         if not math.isfinite(value):
             raise ValueError(f"{value} is not a timestamp")
         seconds = value / 1000 if abs(value) > _EPOCH_MS else value
-        return datetime.fromtimestamp(seconds, UTC)
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"{value} is out of range for a timestamp") from None
     text = value.strip() if isinstance(value, str) else ""
     if not text:
         raise ValueError(f"no timestamp in {value!r}"[:60])
@@ -162,7 +165,10 @@ def parse_time(value: object, tz: tzinfo, time_format: str | None = None) -> dat
         raise ValueError(f"unreadable timestamp {text[:40]!r}") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 shifted past the calendar
+        raise ValueError(f"timestamp {text[:40]!r} is out of range") from None
 
 
 def parse_line(text: str, fmt: LogFormat, tz: tzinfo) -> datetime | str | None:
@@ -175,8 +181,9 @@ def parse_line(text: str, fmt: LogFormat, tz: tzinfo) -> datetime | str | None:
 def _json_line(text: str, fmt: LogFormat, tz: tzinfo) -> datetime | str | None:
     try:
         record = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return f"not JSON ({exc.msg})"
+    except (ValueError, RecursionError) as exc:  # a 5,000-digit number, deep nesting
+        bad = exc.msg if isinstance(exc, json.JSONDecodeError) else "too long or deep"
+        return f"not JSON ({bad})"
     if not isinstance(record, dict):
         return "not a JSON object"
     if fmt.event_key and record.get(fmt.event_key) != fmt.heartbeat:
@@ -324,10 +331,13 @@ def parse_bound(text: str, tz: tzinfo, *, end: bool) -> datetime:
             raise ConfigError(
                 f"{text!r} is neither a date (YYYY-MM-DD) nor an ISO 8601 datetime"
             ) from None
-    midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
-    if end:
-        midnight = datetime.combine(day + timedelta(days=1), midnight.timetz())
-    return midnight.astimezone(UTC)
+    try:
+        midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
+        if end:
+            midnight = datetime.combine(day + timedelta(days=1), midnight.timetz())
+        return midnight.astimezone(UTC)
+    except OverflowError:
+        raise ConfigError(f"{text!r} is out of the calendar's range") from None
 
 
 def window(

@@ -173,7 +173,7 @@ class ToolSource(AdvisorySource):
     def read_json(self, text: str) -> object:
         try:
             return json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             shown = " ".join(text.split())[:80]
             raise AdvisoryError(
                 f"{self.tool} did not write JSON: {shown or '(nothing)'!r}"

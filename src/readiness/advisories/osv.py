@@ -376,7 +376,7 @@ class _Loader:
         try:
             document = json.loads(data) if suffix == ".json" else _load_yaml(data)
             record = parse_record(document)
-        except (ValueError, yaml.YAMLError) as exc:
+        except (ValueError, yaml.YAMLError, RecursionError) as exc:
             reason = " ".join(str(exc).split())[:160]
             self.skipped.append(Skipped(where=where, reason=reason))
             return

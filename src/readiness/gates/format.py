@@ -138,23 +138,23 @@ _UNCHANGED = re.compile(
 )
 _WOULD_REFORMAT = re.compile(r"^would reformat (?P<path>.+)$")
 _CANNOT_PARSE = re.compile(
-    r"^(?:error: )?(?P<context>cannot parse[^:]*): (?P<path>.+):(?P<line>\d+):\d+$"
+    r"^(?:error: )?(?P<context>cannot parse[^:]*): (?P<path>.+):(?P<line>\d{1,9}):\d+$"
 )
 _CANNOT_FORMAT = re.compile(r"^error: cannot format (?P<rest>.+)$")
 _DETAIL = re.compile(r"^\w+Error: .+$")
 _SUMMARY_PART = re.compile(
-    r"(\d+) files? would (?:be )?(reformatted|left unchanged|fail to reformat)"
+    r"(\d{1,9}) files? would (?:be )?(reformatted|left unchanged|fail to reformat)"
 )
 _SUMMARY = re.compile(rf"^{_SUMMARY_PART.pattern}(?:, {_SUMMARY_PART.pattern})*\.$")
 _NO_FILES = "No Python files are present to be formatted"
 #: ruff format's text output (versions without ``--output-format``).
 _RUFF_REFORMAT = re.compile(r"^Would reformat: (?P<path>.+)$")
 _RUFF_PARSE = re.compile(
-    r"^error: Failed to (?:parse|format) (?P<path>.+?)(?::(?P<line>\d+):\d+)?:"
+    r"^error: Failed to (?:parse|format) (?P<path>.+?)(?::(?P<line>\d{1,9}):\d+)?:"
     r" (?P<reason>.+)$"
 )
 _RUFF_SUMMARY_PART = re.compile(
-    r"(\d+) files? (would be reformatted|already formatted|left unchanged)"
+    r"(\d{1,9}) files? (would be reformatted|already formatted|left unchanged)"
 )
 _RUFF_NO_FILES = "No Python files found"
 
@@ -402,7 +402,7 @@ def ruff_json(target: Target, stdout: str) -> tuple[list[Finding], list[Finding]
     """``ruff format --output-format json``: ``unformatted`` and the rest."""
     try:
         data = json.loads(stdout)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # bad JSON, a 5,000-digit int, deep nesting
         raise GateError(
             f"ruff format printed output that is not JSON: {stdout.strip()[:80]!r}"
         ) from None

@@ -103,7 +103,7 @@ _NOQA_WARNING = re.compile(
     r"^warning: (?:Invalid `# (?:ruff: )?noqa` directive (?:on|at)"
     r"|Missing or joined rule code\(s\) at"
     r"|Unexpected `# ruff: noqa` directive at)"
-    r" (?P<path>.+?):(?P<line>\d+)(?::|\.) (?P<reason>.+)$"
+    r" (?P<path>.+?):(?P<line>\d{1,9})(?::|\.) (?P<reason>.+)$"
 )
 
 
@@ -376,7 +376,7 @@ def read_diagnostics(stdout: str) -> list[Mapping[str, Any]]:
     """ruff's JSON list of diagnostics, or a :class:`GateError` saying why not."""
     try:
         data = json.loads(stdout)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # bad JSON, a 5,000-digit int, deep nesting
         raise GateError(
             f"ruff printed output that is not JSON: {stdout.strip()[:80]!r}"
         ) from None

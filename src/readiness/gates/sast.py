@@ -303,13 +303,16 @@ def known_tests(help_text: str) -> frozenset[str]:
 
 
 def read_report(path: Path) -> Mapping[str, Any]:
+    """bandit's JSON report, checked for shape; :class:`GateError` if not whole."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError:
         raise GateError(f"bandit wrote no report to {path}") from None
+    except UnicodeDecodeError as exc:
+        raise GateError(f"bandit wrote a report that is not UTF-8: {exc}") from None
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # bad JSON, huge ints, deep nesting
         raise GateError(
             f"bandit wrote a report that is not JSON: {text.strip()[:80]!r}"
         ) from None

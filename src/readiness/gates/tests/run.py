@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import xml.etree.ElementTree as ET  # nosec B405 - pytest's own report, see read_junit
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +16,9 @@ from readiness.target import Target
 
 from .config import Config
 from .selection import Selection
+
+#: A JUnit ``line`` attribute as pytest writes it (ASCII digits, bounded).
+_LINE = re.compile(r"[0-9]{1,9}")
 
 #: Roots whose suite a tests gate is running, so that it does not start itself.
 GUARD_ENV = "READINESS_TESTS_GATE_ROOTS"
@@ -372,28 +376,32 @@ def timeout_reason(message: str, progress: Progress, output: str) -> str:
 
 
 def read_progress(path: Path) -> Progress:
+    """Our plugin's JSON lines; unreadable lines and records are skipped."""
     started: list[str] = []
     finished: set[str] = set()
     collected: int | None = None
     deselected = 0
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         lines = []
     for line in lines:
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue  # the last line may be cut short by the kill
         event = record.get("event") if isinstance(record, dict) else None
-        if event == "start":
-            started.append(str(record["nodeid"]))
-        elif event == "finish":
-            finished.add(str(record["nodeid"]))
-        elif event == "collected":
-            collected = int(record["count"])
-        elif event == "deselected":
-            deselected += int(record["count"])
+        try:
+            if event == "start":
+                started.append(str(record["nodeid"]))
+            elif event == "finish":
+                finished.add(str(record["nodeid"]))
+            elif event == "collected":
+                collected = int(record["count"])
+            elif event == "deselected":
+                deselected += int(record["count"])
+        except (KeyError, TypeError, ValueError, OverflowError):
+            continue  # a record a test rewrote: progress is a hint, not a verdict
     return Progress(
         started=tuple(started),
         finished=frozenset(finished),
@@ -424,7 +432,7 @@ def read_junit(path: Path, target: Target) -> tuple[Case, ...] | None:
 def _case(element: ET.Element, target: Target) -> Case:
     file = element.get("file") or None
     line_attr = element.get("line")
-    line = int(line_attr) + 1 if line_attr and line_attr.isdigit() else None
+    line = int(line_attr) + 1 if line_attr and _LINE.fullmatch(line_attr) else None
     classname = element.get("classname", "")
     name = element.get("name", "")
     outcome, message, text = "passed", "", ""
@@ -479,7 +487,7 @@ def read_coverage(path: Path, target: Target) -> Coverage | None:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise GateError(
             f"pytest-cov wrote a coverage report that is not JSON: {exc}"
         ) from None
@@ -501,7 +509,7 @@ def read_coverage(path: Path, target: Target) -> Coverage | None:
             missing=int(totals["missing_lines"]),
             files=tuple(files),
         )
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         raise GateError("pytest-cov wrote JSON without coverage totals") from None
 
 

@@ -13,7 +13,7 @@ from readiness.target import Target
 
 _LINE_NUMBER = re.compile(r"\bline \d+\b")
 _TEXT_LINE = re.compile(
-    r"^(?P<file>[^:\n]+?):(?P<line>\d+)(?::(?P<column>\d+))?: "
+    r"^(?P<file>[^:\n]+?):(?P<line>\d{1,9})(?::(?P<column>\d{1,9}))?: "
     r"(?P<severity>error|note): (?P<message>.*?)(?:  \[(?P<code>[a-z0-9-]+)\])?$"
 )
 
@@ -71,7 +71,7 @@ def read_json(target: Target, stdout: str) -> list[MypyError]:
             continue
         try:
             item = json.loads(raw)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # bad JSON, huge ints, deep nesting
             raise GateError(
                 f"mypy printed a line that is not JSON: {raw[:80]!r}"
             ) from None

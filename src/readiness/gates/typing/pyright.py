@@ -120,7 +120,7 @@ def read_output(ctx: GateContext, stdout: str) -> tuple[str, list[MypyError], in
     """``--outputjson``: the checker's version, its errors, its warning count."""
     try:
         data = json.loads(stdout)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # bad JSON, huge ints, deep nesting
         raise GateError(
             f"the type checker printed no JSON report: {command.last_line(stdout)}"
         ) from None
@@ -136,7 +136,9 @@ def read_output(ctx: GateContext, stdout: str) -> tuple[str, list[MypyError], in
             warnings += 1
         if item.get("severity") != "error":
             continue
-        start = item.get("range", {}).get("start", {})
+        span = item.get("range")
+        start = span.get("start") if isinstance(span, dict) else None
+        start = start if isinstance(start, dict) else {}
         line, column = start.get("line"), start.get("character")
         path = target.rel(str(item.get("file") or "")) if item.get("file") else ""
         errors.append(
