@@ -4,9 +4,12 @@ Each stand-in is a small Python script written into a folder that
 ``READINESS_TOOLS_DIR`` names (:mod:`readiness.command` resolves a tool's bare
 name there first). It records its pid (and its children's) in a file, hands
 every call but the one under test to the real tool, and misbehaves on that one
-as its :class:`Fault` says. mypy is not called by name: the typing gate runs it
-with its environment's interpreter, so for mypy the stand-in is ``uv``, which
-"builds" that environment by writing the misbehaving interpreter.
+as its :class:`Fault` says. mypy and pytest are not called by name: the
+typing and tests gates run them with their environment's interpreter, so for
+them the stand-in is ``uv``, which "builds" that environment by writing the
+misbehaving interpreter (it hands every other call, such as the tests gate's
+probe of what is installed or ``coverage json``, to the real interpreter,
+readiness's own).
 """
 
 from __future__ import annotations
@@ -57,6 +60,15 @@ LOCK = (
     "    # via app (pyproject.toml)\n"
 )
 
+#: A JUnit file as pytest writes it (xunit1) for the tests gate's fixture; the
+#: truncated fault writes its head.
+JUNIT = (
+    '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest"'
+    ' errors="0" failures="0" skipped="0" tests="1" time="0.01">'
+    '<testcase classname="tests.test_app" file="tests/test_app.py" line="3"'
+    ' name="test_add" time="0.001" /></testsuite></testsuites>'
+)
+
 _SCRIPT = '''\
 #!{python}
 """Stand-in for {tool}: {fault}."""
@@ -77,6 +89,7 @@ TRACEBACK = """Traceback (most recent call last):
     run()
 RuntimeError: {tool} stand-in crashed
 """
+JUNIT = {junit!r}
 TRUNCATED = {{
     "ruff": '[{{"filename": "app/__init__.py", "location": {{"row": 1, "col',
     "black": "would reformat app/data.py\\n",
@@ -85,6 +98,7 @@ TRUNCATED = {{
     "uv": "requests=",
     "uv-venv": "Creating virtual environment at: .venv",
     "git": "tr",
+    "pytest": JUNIT[:JUNIT.index("<testcase") + 40],
 }}
 WRONG_SHAPE = {{
     "ruff": '{{"diagnostics": []}}',
@@ -94,6 +108,7 @@ WRONG_SHAPE = {{
     "uv": '{{"packages": [{{"name": "requests"}}]}}',
     "uv-venv": '{{"venv": true}}',
     "git": '{{"inside": true}}',
+    "pytest": '<results><test name="test_add" outcome="passed" /></results>',
 }}
 argv = sys.argv[1:]
 
@@ -114,6 +129,10 @@ def main_call():
         return argv[:2] == ["-m", "mypy"] and (
             FAULT == "missing" or "--version" not in argv
         )
+    if TOOL == "pytest":  # python -m pytest, or python -m coverage run ... -m pytest
+        return argv[:2] == ["-m", "pytest"] or (
+            argv[:3] == ["-m", "coverage", "run"] and "pytest" in argv[3:]
+        )
     if TOOL == "uv":
         return argv[:2] == ["pip", "compile"] or argv[:1] == ["export"]
     if TOOL == "uv-venv":
@@ -122,7 +141,11 @@ def main_call():
 
 
 def output_file():
-    """Where the tool writes its machine output (bandit's report, uv's lock)."""
+    """Where the tool writes its machine output (bandit's report, uv's lock,
+    pytest's JUnit file)."""
+    if TOOL == "pytest":
+        junit = [a for a in argv if a.startswith("--junitxml=")]
+        return junit[0].partition("=")[2]
     return argv[argv.index("-o") + 1] if "-o" in argv else None
 
 
@@ -176,8 +199,8 @@ if ENV_PYTHON is not None and not main_call():
     fake_uv_for_typing()
 if not main_call():
     os.execv(REAL, [REAL, *argv])
-if FAULT == "missing":  # mypy only: the others are hidden, not run
-    sys.stderr.write("No module named mypy\\n")
+if FAULT == "missing":  # mypy and pytest only: the others are hidden, not run
+    sys.stderr.write(f"No module named {{TOOL}}\\n")
     sys.exit(1)
 if FAULT == "exit-code":
     sys.stderr.write("boom: unexpected failure\\n")
@@ -189,7 +212,7 @@ if FAULT == "silent":
     sys.exit(0)
 if FAULT == "truncated":
     machine_output(TRUNCATED[TOOL])
-    sys.exit(0 if TOOL in ("uv", "uv-venv", "git") else 1)
+    sys.exit(0 if TOOL in ("uv", "uv-venv", "git", "pytest") else 1)
 if FAULT == "wrong-shape":
     machine_output(WRONG_SHAPE[TOOL])
     sys.exit(0)
@@ -212,19 +235,23 @@ well()
 def install(tools: Path, tool: str, fault: Fault, pids: Path) -> None:
     """Put a stand-in for ``tool`` misbehaving as ``fault``.
 
-    ``mypy`` and ``uv-venv`` are both the typing environment's builder, uv:
-    the first writes a faulty mypy into the environment, the second fails to
-    build it (and writes a working one when well).
+    ``mypy``, ``pytest`` and ``uv-venv`` are all an environment's builder,
+    uv: the first two write a faulty mypy or pytest into the typing or test
+    environment, the third fails to build it (and writes a working one when
+    well).
     """
     tools.mkdir(parents=True, exist_ok=True)
-    name = "uv" if tool in ("mypy", "uv-venv") else tool
-    if fault is Fault.MISSING and tool != "mypy":
+    inside = tool in ("mypy", "pytest")  # run by the environment's interpreter
+    name = "uv" if inside or tool == "uv-venv" else tool
+    if fault is Fault.MISSING and not inside:
         (tools / name).write_text("", encoding="utf-8")  # not executable: hidden
         return
     if name == "uv" and tool != "uv":
-        faulty = fault.value if tool == "mypy" else "well"
-        env_python = script("mypy", faulty, real=sys.executable, pids=pids)
-        builder = "uv" if tool == "mypy" else tool
+        faulty = fault.value if inside else "well"
+        env_python = script(
+            tool if inside else "mypy", faulty, real=sys.executable, pids=pids
+        )
+        builder = "uv" if inside else tool
         text = script(
             builder, fault.value, real=real("uv"), pids=pids, env_python=env_python
         )
@@ -248,6 +275,7 @@ def script(
         lock=LOCK,
         env_python=env_python,
         flood=FLOOD_BYTES,
+        junit=JUNIT,
     )
 
 

@@ -42,7 +42,8 @@ TIMEOUT_S = 5
 MEMORY_BOUND = 64 * 1024 * 1024
 
 #: The gate and the tool a stand-in replaces (``uv-venv``: uv building the
-#: typing environment; ``mypy``: the environment's mypy, which uv installs).
+#: typing environment; ``mypy`` and ``pytest``: the typing or test
+#: environment's mypy or pytest, which uv installs).
 TOOLS = [
     ("lint", "ruff"),
     ("format", "black"),
@@ -51,9 +52,17 @@ TOOLS = [
     ("typing", "uv-venv"),
     ("deps", "uv"),
     ("secrets", "git"),
+    ("tests", "pytest"),
 ]
 #: How the table names each tool.
 SHOWN = {"uv-venv": "uv venv", "uv": "uv pip compile"}
+#: How the table describes a fault where the tool's output is a file.
+DESCRIBED = {
+    ("pytest", Fault.MISSING): "is not installed (No module named pytest, exit 1)",
+    ("pytest", Fault.SILENT): "prints nothing, writes no JUnit file, exit 0",
+    ("pytest", Fault.TRUNCATED): "writes a truncated JUnit file, exit 0",
+    ("pytest", Fault.WRONG_SHAPE): "writes XML that is not JUnit, exit 0",
+}
 CASES = [(gate, tool, fault) for gate, tool in TOOLS for fault in Fault]
 
 HIGH = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N"
@@ -87,6 +96,15 @@ FILES = {
     "osv/REQ-1.json": json.dumps(ADVISORY),
     ".gitignore": ".env\n",
 }
+#: Written for the tests gate only (the other gates' results stay as they are):
+#: one passing test that imports every module, so coverage is 100 %.
+TEST_FILE = """\
+from app import data, util
+
+
+def test_add() -> None:
+    assert util.add(1, 2) == 3 and data.x
+"""
 PYPROJECT = """\
 [project]
 name = "app"
@@ -115,6 +133,7 @@ WELL = {
     # REQ-1 in the prod lock (the test and dev locks named in it, not repeated)
     "deps": ("fail", "REQ-1 pyproject.toml, DP002 pyproject.toml"),
     "secrets": ("pass", "no finding"),
+    "tests": ("pass", "no finding"),
 }
 
 
@@ -137,6 +156,8 @@ PROD_LOCK = "cannot produce the prod lock: "
 def expected(gate: str, tool: str, fault: Fault) -> tuple[str, str]:
     """The status and reason (or findings) the gate must end with."""
     shown = {"uv-venv": "uv"}.get(tool, tool)
+    if (tool, fault) in OTHERWISE:
+        return OTHERWISE[(tool, fault)]
     if fault is Fault.ORPHAN:
         return WELL[gate]
     if fault is Fault.TIMEOUT:
@@ -155,6 +176,13 @@ MISSING = (
 FLOOD = (
     "{} printed more than 16 MiB (exit code 1); its output was cut, so its result"
     " cannot be trusted"
+)
+NO_JUNIT = (
+    "pytest exited {} ({}) but wrote no JUnit report (junit.xml), so which tests"
+    " ran is unknown"
+)
+JUNIT_HINT = (
+    "check that the target's configuration or a plugin does not disable --junitxml"
 )
 NO_INTERPRETER = (
     "cannot build the typing environment: uv venv exited with code 0 but created"
@@ -248,6 +276,39 @@ REASONS: dict[str, dict[Fault, str]] = {
         " or false",
         Fault.FLOOD: "git failed: git exited with code 1: " + "x" * 300,
     },
+    "pytest": {
+        Fault.MISSING: "pytest is not installed in the test environment: No module"
+        " named pytest",
+        Fault.TRACEBACK: f"{NO_JUNIT.format(1, 'tests failed')}; its last output:"
+        f" RuntimeError: pytest stand-in crashed; {JUNIT_HINT}",
+        Fault.SILENT: f"{NO_JUNIT.format(0, 'all selected tests passed')};"
+        f" {JUNIT_HINT}",
+        Fault.TRUNCATED: "pytest wrote a JUnit file that cannot be read: unclosed"
+        " token: line 1, column 133",
+        Fault.WRONG_SHAPE: "pytest wrote a JUnit file of the wrong shape: its root is"
+        " <results>, not <testsuites>, so which tests ran is unknown",
+        Fault.FLOOD: FLOOD.format("pytest"),
+    },
+}
+#: Where a fault has another outcome than ``error`` with the tool's reason.
+OTHERWISE: dict[tuple[str, Fault], tuple[str, str]] = {
+    # pytest never exits 7: something ended it (a test's os._exit, say) before
+    # it wrote its report, which the gate reports as a failure of the suite
+    ("pytest", Fault.EXIT_CODE): (
+        "fail",
+        (
+            "TS008: pytest exit 7 (unknown exit code 7): pytest unknown exit code 7:"
+            " boom: unexpected failure"
+        ),
+    ),
+    # the tests gate also names where pytest was (its progress probe)
+    ("pytest", Fault.TIMEOUT): (
+        "error",
+        (
+            f"pytest did not finish within {TIMEOUT_S}s and was killed with its"
+            " process group, while collecting (last output: (no output))"
+        ),
+    ),
 }
 
 
@@ -262,6 +323,9 @@ def fixture_repo(root: Path, gate: str, fault: Fault) -> Path:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text), encoding="utf-8")
+    if gate == "tests":
+        (root / "tests").mkdir()
+        (root / "tests" / "test_app.py").write_text(TEST_FILE, encoding="utf-8")
     if gate == "secrets":
         for args in (
             ["init", "-q"],
@@ -277,7 +341,11 @@ def summary(result: dict[str, Any]) -> str:
     if result["status"] in ("error", "skipped"):
         return str(result["reason"])
     found = [
-        f"{f['rule']} {f['path']}" + (f":{f['line']}" if f["line"] else "")
+        (
+            f"{f['rule']} {f['path']}" + (f":{f['line']}" if f["line"] else "")
+            if f["path"]
+            else f"{f['rule']}: {f['message']}"
+        )
         for f in result["findings"]
     ]
     return ", ".join(found) or "no finding"
@@ -373,7 +441,7 @@ def render(outcomes: dict[tuple[str, str, Fault], Outcome]) -> str:
         cells = [
             gate,
             SHOWN.get(tool, tool),
-            fault.description,
+            DESCRIBED.get((tool, fault), fault.description),
             outcome.status,
             reason.replace("|", "\\|"),
             str(outcome.exit_code),

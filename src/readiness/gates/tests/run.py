@@ -324,20 +324,25 @@ def private_variables(scratch: Path) -> dict[str, str]:
 def check_complete(
     completed: command.Completed, cases: tuple[Case, ...] | None, junit: Path
 ) -> None:
-    """Refuse a result that cannot be trusted: no JUnit file where pytest must
-    write one, or a cut terminal output when nothing else explains the exit."""
+    """Refuse a result that cannot be trusted: a cut terminal output when no
+    report explains the exit, or no JUnit file where pytest must write one
+    (with pytest's last words: a crash, or no pytest at all)."""
     code = completed.returncode
-    if cases is None and code in {0, 1, 5}:
-        raise GateError(
-            f"pytest exited {code} ({exit_meaning(code)}) but wrote no JUnit report"
-            f" ({junit.name}), so which tests ran is unknown; check that the"
-            " target's configuration or a plugin does not disable --junitxml"
-        )
     if cases is None and completed.truncated:
         try:
             completed.require_complete()
         except command.ToolError as exc:
             raise GateError(str(exc)) from None
+    if cases is None and code in {0, 1, 5}:
+        said = command.last_line(completed.stderr or completed.stdout)
+        if code == 1 and said.endswith("No module named pytest"):
+            raise GateError(f"pytest is not installed in the test environment: {said}")
+        heard = f"; its last output: {said}" if code and said != "(no output)" else ""
+        raise GateError(
+            f"pytest exited {code} ({exit_meaning(code)}) but wrote no JUnit report"
+            f" ({junit.name}), so which tests ran is unknown{heard}; check that the"
+            " target's configuration or a plugin does not disable --junitxml"
+        )
 
 
 def coverage_json(
@@ -426,6 +431,11 @@ def read_junit(path: Path, target: Target) -> tuple[Case, ...] | None:
         raise GateError(
             f"pytest wrote a JUnit file that cannot be read: {exc}"
         ) from None
+    if root.tag not in {"testsuites", "testsuite"}:  # pytest < 5.1: <testsuite>
+        raise GateError(
+            f"pytest wrote a JUnit file of the wrong shape: its root is <{root.tag}>,"
+            " not <testsuites>, so which tests ran is unknown"
+        )
     return tuple(_case(element, target) for element in root.iter("testcase"))
 
 
