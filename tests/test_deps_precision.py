@@ -7,16 +7,15 @@ and an offline OSV database of planted records, built here.
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from readiness.findings import Finding, GateResult, Priority, Severity, Status
+from readiness.findings import Finding, Priority, Severity, Status
 from readiness.fixers.routing import route
-from readiness.gates.deps import DepsGate
-from tests.conftest import run_gate_at
+from tests.test_gate_deps import audit
+from tests.test_gate_deps import rules as rows
 
 if TYPE_CHECKING:  # tests/ is not a package; the fixtures' types are for mypy
     from tests.conftest import MakeRepo
@@ -124,14 +123,6 @@ def repo(
     }
     files.update({f"osv/R{n}.json": text for n, text in enumerate(records)})
     return make_repo(files)
-
-
-def audit(root: Path, today: date = date(2025, 1, 1)) -> GateResult:
-    return run_gate_at(DepsGate(today=lambda: today), root)
-
-
-def rows(result: GateResult) -> list[tuple[str, str, str, str]]:
-    return [(f.rule, f.severity, f.priority, f.location) for f in result.findings]
 
 
 # --- class 1: advisories of packages only the test or dev locks pin ----------
