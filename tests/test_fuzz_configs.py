@@ -243,6 +243,7 @@ def test_load_ini(folder: Path, content: str | bytes) -> None:
 
 @FUZZ
 @given(pyproject=toml_files, setup_cfg=ini_files)
+@example(pyproject="[dependency-groups]\n0=false\n", setup_cfg="")
 @example(pyproject="tool = []\n", setup_cfg="")
 @example(pyproject="", setup_cfg="[tool:pytest]\naddopts = '\n")
 def test_discover_and_settings(

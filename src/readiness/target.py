@@ -414,6 +414,12 @@ def _dependency_groups(pyproject: Mapping[str, Any]) -> dict[str, tuple[str, ...
     raw = pyproject.get("dependency-groups", {})
     if not isinstance(raw, Mapping):
         return {}
+    for name, value in raw.items():
+        if not isinstance(value, list):
+            raise ConfigError(
+                f"pyproject.toml: [dependency-groups] {name} must be a list"
+                " (PEP 735)"
+            )
 
     def expand(name: str, seen: frozenset[str]) -> list[str]:
         items: list[str] = []
