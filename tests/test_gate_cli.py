@@ -245,8 +245,8 @@ def test_a_folder_that_cannot_be_installed_skips(
     result = run_gate(CliGate(), root)
     assert result.status is Status.SKIPPED
     assert result.reason == (
-        "no [project] or [build-system] table, setup.py or setup.cfg:"
-        " nothing to install in a prod environment"
+        "not installable: no pyproject.toml with [project] or [build-system],"
+        " no setup.py, no setup.cfg: nothing to install in a prod environment"
     )
 
 

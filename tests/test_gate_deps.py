@@ -472,8 +472,9 @@ def test_nothing_to_audit_skips_the_gate(make_repo: MakeRepo) -> None:
 
     assert result.status is Status.SKIPPED
     assert result.reason == (
-        "no constraints/ locks and no project metadata (pyproject.toml, setup.cfg,"
-        " setup.py) to lock"
+        "no constraints/ locks, and nothing to lock (not installable: no"
+        " pyproject.toml with [project] or [build-system], no setup.py,"
+        " no setup.cfg)"
     )
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
-from readiness import metadata
+from readiness import command, metadata
 from readiness.errors import ConfigError, UsageError
 from readiness.metadata import Metadata, MetadataError
 from readiness.target import discover
@@ -311,8 +312,97 @@ def test_a_folder_that_is_no_package_has_no_backend_to_ask(
         None,
     )
     assert target.metadata_source == (
-        "none (no [project], [build-system], setup.py or setup.cfg)"
+        "none (no pyproject.toml with [project] or [build-system], no setup.py,"
+        " no setup.cfg)"
     )
+
+
+#: setuptools metadata, and a pyproject.toml holding only tool settings.
+CFG_METADATA = (
+    "[metadata]\nname = cfgapp\nversion = 1.0\n[options]\npy_modules = cfgapp\n"
+)
+TOOLS_ONLY = "[tool.black]\nline-length = 88\n"
+SETUP_CFG_ALONE = (
+    "not installable: a setup.cfg but no setup.py or pyproject.toml, one of"
+    " which pip and uv need to build a project"
+)
+
+
+@pytest.mark.parametrize(
+    ("files", "why"),
+    [
+        pytest.param(
+            {"setup.cfg": CFG_METADATA, "cfgapp.py": ""},
+            SETUP_CFG_ALONE,
+            id="setup.cfg-alone",
+        ),
+        pytest.param(
+            {
+                "setup.cfg": "[flake8]\nmax-line-length = 88\n",
+                "pyproject.toml": TOOLS_ONLY,
+            },
+            "not installable: no pyproject.toml with [project] or [build-system],"
+            " no setup.py, and setup.cfg declares no [metadata] or [options]",
+            id="setup.cfg-of-tool-settings",
+        ),
+        pytest.param({"app.py": ""}, None, id="no-build-files"),
+    ],
+)
+def test_a_setup_cfg_alone_is_not_installable(
+    make_repo: MakeRepo,
+    monkeypatch: pytest.MonkeyPatch,
+    files: dict[str, str],
+    why: str | None,
+) -> None:
+    """Plants: setuptools metadata in a setup.cfg with no setup.py or
+    pyproject.toml (pip: "Neither 'setup.py' nor 'pyproject.toml' found"; uv:
+    "does not appear to be a Python project"), which ``installable`` counted;
+    and a setup.cfg of tool settings only beside a pyproject.toml of tool
+    settings (setuptools builds ``UNKNOWN``). Neither asks the backend."""
+    monkeypatch.setattr(metadata, "prepared", FakeBackend(MetadataError("never")))
+    target = discover(make_repo(files))
+    expected = why or (
+        "not installable: no pyproject.toml with [project] or [build-system],"
+        " no setup.py, no setup.cfg"
+    )
+    assert (target.installable, target.not_installable) == (False, expected)
+    assert target.metadata_source == f"none ({expected.split(': ', 1)[1]})"
+    assert target.metadata_error is None
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        pytest.param(
+            {"setup.cfg": CFG_METADATA, "pyproject.toml": TOOLS_ONLY}, id="cfg+tools"
+        ),
+        pytest.param({"setup.py": ""}, id="setup.py"),
+        pytest.param({"pyproject.toml": "[build-system]\n"}, id="build-system"),
+        pytest.param({"pyproject.toml": "[project]\n"}, id="project"),
+    ],
+)
+def test_what_pip_and_uv_build_is_installable(
+    make_repo: MakeRepo, files: dict[str, str]
+) -> None:
+    """A setup.cfg beside a pyproject.toml of tool settings is built by
+    setuptools' legacy backend (pip and uv build ``cfgapp 1.0``)."""
+    target = discover(make_repo(files))
+    assert (target.installable, target.not_installable) == (True, None)
+
+
+@pytest.mark.tools
+def test_uv_refuses_a_setup_cfg_alone(make_repo: MakeRepo) -> None:
+    """What ``installable`` follows, checked against uv itself (no download:
+    uv refuses before it resolves anything)."""
+    root = make_repo({"setup.cfg": CFG_METADATA, "cfgapp.py": ""})
+    done = command.run(
+        ["uv", "pip", "install", "--dry-run", "--python", sys.executable, str(root)],
+        cwd=root,
+        timeout_s=120,
+        ok_codes=(1,),
+    )
+    assert "does not appear to be a Python project" in " ".join(done.stderr.split())
+    assert discover(root).not_installable == SETUP_CFG_ALONE
 
 
 # Plants: a setup.cfg-only setuptools project (like httpie) with a `test`

@@ -33,7 +33,19 @@ NO_METADATA = "none (the build backend could not prepare it)"
 #: ``Metadata.source`` of the fallback that has only a statically declared name.
 NAME_ONLY = "the declared name only (the build backend could not prepare the rest)"
 STATIC_SOURCE = "pyproject.toml [project]"
-NOT_PACKAGE = "none (no [project], [build-system], setup.py or setup.cfg)"
+#: Why pip and uv would not build the target (``Target.not_installable``).
+NO_BUILD_FILES = (
+    "not installable: no pyproject.toml with [project] or [build-system],"
+    " no setup.py, no setup.cfg"
+)
+SETUP_CFG_ALONE = (
+    "not installable: a setup.cfg but no setup.py or pyproject.toml, one of"
+    " which pip and uv need to build a project"
+)
+NO_SETUPTOOLS_METADATA = (
+    "not installable: no pyproject.toml with [project] or [build-system],"
+    " no setup.py, and setup.cfg declares no [metadata] or [options]"
+)
 
 #: Top-level folders that are never the target's importable packages.
 NOT_PACKAGES = frozenset(
@@ -174,6 +186,8 @@ class Target:
     docs_paths: tuple[str, ...]
     pytest_configs: tuple[PytestConfig, ...]
     model: ProjectModel = field(repr=False, compare=False)
+    #: Why pip and uv would not build the target; None when they would.
+    not_installable: str | None = None
 
     @property
     def metadata(self) -> Metadata:
@@ -232,13 +246,8 @@ class Target:
 
     @property
     def installable(self) -> bool:
-        """Whether a build frontend can install the target.
-
-        A ``[build-system]`` table alone is enough (poetry-core, flit and others
-        keep their metadata in their own tables), as is a setuptools
-        ``setup.py`` or ``setup.cfg``.
-        """
-        return _buildable(self.root, self.pyproject)
+        """Whether pip and uv would build the target (see :func:`_unbuildable`)."""
+        return self.not_installable is None
 
     def rel(self, path: Path | str) -> str:
         """``path`` relative to the root, with ``/``; absolute if outside it."""
@@ -347,11 +356,15 @@ def discover(path: str | Path) -> Target:
         source=STATIC_SOURCE,
     )
     static_name = declared.name or _other_name(root, pyproject)
+    not_installable = _unbuildable(root, pyproject)
     if project and metadata.static_complete(project):
         static: Metadata | None = declared
-    elif not _buildable(root, pyproject):
+    elif not_installable is not None:
         # Nothing a backend could build: what [project] says is all there is.
-        static = replace(declared, name=static_name or root.name, source=NOT_PACKAGE)
+        why = not_installable.removeprefix("not installable: ")
+        static = replace(
+            declared, name=static_name or root.name, source=f"none ({why})"
+        )
     else:
         static = None
     fallback = replace(
@@ -369,6 +382,7 @@ def discover(path: str | Path) -> Target:
         test_paths=_test_paths(root, pytest_configs),
         docs_paths=_docs_paths(root),
         pytest_configs=pytest_configs,
+        not_installable=not_installable,
     )
 
 
@@ -379,14 +393,29 @@ def _table(data: Mapping[str, Any], key: str, source: Path) -> Mapping[str, Any]
     return value
 
 
-def _buildable(root: Path, pyproject: Mapping[str, Any]) -> bool:
-    """Whether a build backend could prepare metadata (as ``Target.installable``)."""
-    return (
-        "project" in pyproject
-        or "build-system" in pyproject
-        or (root / "setup.py").is_file()
-        or (root / "setup.cfg").is_file()
-    )
+def _unbuildable(root: Path, pyproject: Mapping[str, Any]) -> str | None:
+    """Why pip and uv would not build the project at ``root``; None if they would.
+
+    Both build a folder only when it has a ``setup.py`` or a ``pyproject.toml``
+    (pip: "Neither 'setup.py' nor 'pyproject.toml' found"; uv: "does not appear
+    to be a Python project"), so a ``setup.cfg`` alone is not built; pypa/build,
+    which prepares the metadata, refuses it too. A ``[build-system]`` table is
+    enough (poetry-core, flit and others keep their metadata in their own
+    tables), as is ``[project]``. Without either, both fall back to setuptools'
+    legacy backend, which reads ``setup.cfg``; with no setuptools metadata there
+    it builds an ``UNKNOWN`` project (uv then fails), so that is not counted.
+    """
+    if "project" in pyproject or "build-system" in pyproject:
+        return None
+    if (root / "setup.py").is_file():
+        return None
+    setup_cfg = root / "setup.cfg"
+    if not setup_cfg.is_file():
+        return NO_BUILD_FILES
+    parser = load_ini(setup_cfg)
+    if not (parser.has_section("metadata") or parser.has_section("options")):
+        return NO_SETUPTOOLS_METADATA
+    return None if (root / "pyproject.toml").is_file() else SETUP_CFG_ALONE
 
 
 def _other_name(root: Path, pyproject: Mapping[str, Any]) -> str:

@@ -116,11 +116,8 @@ class BuildGate(Gate):
 
     def run(self, ctx: GateContext) -> Evaluation:
         target = ctx.target
-        if not target.installable:
-            raise GateSkipped(
-                "not installable: no pyproject.toml with [project] or"
-                " [build-system], no setup.py, no setup.cfg"
-            )
+        if target.not_installable is not None:
+            raise GateSkipped(target.not_installable)
         ctx.tool_version("uv")
         try:
             interpreter = environments.choose(

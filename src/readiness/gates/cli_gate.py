@@ -135,10 +135,10 @@ class CliGate(Gate):
             raise GateSkipped(
                 "no console script in [project.scripts] and no __main__ module"
             )
-        if not ctx.target.installable:
+        if ctx.target.not_installable is not None:
             raise GateSkipped(
-                "no [project] or [build-system] table, setup.py or setup.cfg:"
-                " nothing to install in a prod environment"
+                f"{ctx.target.not_installable}: nothing to install in a prod"
+                " environment"
             )
         # a __main__ with no command line found may do real work: never run it
         not_run = [

@@ -105,8 +105,7 @@ def scope(ctx: GateContext) -> Scope:
     if missing and not target.installable:
         if not present:
             raise GateSkipped(
-                "no constraints/ locks and no project metadata (pyproject.toml,"
-                " setup.cfg, setup.py) to lock"
+                f"no constraints/ locks, and nothing to lock ({target.not_installable})"
             )
     elif missing:
         resolvable = lockable(ctx)
