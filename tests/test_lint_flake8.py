@@ -51,6 +51,81 @@ def sites(result: GateResult) -> list[str]:
     return [f"{f.location} {f.rule}" for f in result.findings]
 
 
+def test_flake8_never_reads_a_file_link_leaving_the_target(
+    make_repo: MakeRepo, run_gate: RunGate, tmp_path: Path
+) -> None:
+    """flake8 walked into ``app/link.py -> ../outside/secret.py`` and reported
+    that outside file's unused import (ruff, black and bandit exclude such
+    links). Found by reading the gate, not on a field project.
+
+    Plants: a ``.flake8`` whose ``extend-exclude`` names ``vendored`` (which a
+    command-line value would replace: its F401 must stay excluded), a link to a
+    file outside the tree with F401, and ``app/ok.py`` with F401 (reported)."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.py").write_text("import os\n", encoding="utf-8")
+    root = make_repo(
+        {
+            ".flake8": "[flake8]\nextend-exclude = vendored\n",
+            "app/ok.py": "import sys\n",
+            "vendored/lib.py": "import json\n",
+        }
+    )
+    (root / "app" / "link.py").symlink_to(outside / "secret.py")
+
+    result = lint(run_gate, root)
+
+    assert sites(result) == ["app/ok.py:1 F401"]
+    assert result.commands[0] == (
+        "flake8",
+        "--config",
+        ".flake8",
+        "--extend-exclude=vendored,./app/link.py",
+        "--exit-zero",
+        f"--format={flake8_config.FORMAT}",
+        ".",
+    )
+
+
+@pytest.mark.parametrize(
+    ("files", "args", "expected"),
+    [
+        pytest.param(
+            {}, ("--isolated",), ("--extend-exclude=./a?b?[[]c].py",), id="odd-name"
+        ),
+        pytest.param(
+            {"setup.cfg": "[flake8]\nextend_exclude = ./docs/conf.py,\n  build\n"},
+            ("--config", "setup.cfg"),
+            ("--extend-exclude=./docs/conf.py,build,./a?b?[[]c].py",),
+            id="config",
+        ),
+        pytest.param(
+            {"ci/flake8.cfg": "[flake8]\nextend-exclude = ./gen\n"},
+            ("--config=ci/flake8.cfg", "--extend-exclude", "x,y"),
+            ("--extend-exclude=x,y,./a?b?[[]c].py",),
+            id="command-line-wins",
+        ),
+        pytest.param(
+            {"ci/flake8.cfg": "[flake8]\nextend-exclude = ./gen\n"},
+            ("--append-config", "ci/flake8.cfg"),
+            ("--extend-exclude=ci/gen,./a?b?[[]c].py",),
+            id="appended-config-folder",
+        ),
+    ],
+)
+def test_link_exclusion_keeps_the_projects_extend_exclude(
+    make_repo: MakeRepo,
+    files: dict[str, str],
+    args: tuple[str, ...],
+    expected: tuple[str, ...],
+) -> None:
+    """flake8 keeps one extend-exclude; its patterns split at commas and
+    whitespace and are fnmatch globs (a link named ``a b,[c].py`` is escaped)."""
+    root = make_repo(files)
+    assert flake8_config.link_exclusion(root, args, ["a b,[c].py"]) == expected
+    assert flake8_config.link_exclusion(root, args, []) == ()
+
+
 def test_a_flake8_project_is_linted_by_flake8_not_by_ruffs_rules(
     make_repo: MakeRepo, run_gate: RunGate
 ) -> None:

@@ -29,6 +29,9 @@ holds, and read back exactly by :func:`parse`.
 from __future__ import annotations
 
 import configparser
+import glob
+import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +87,8 @@ CONFIG_OPTIONS = frozenset(
     }
 )
 _FLAGS = frozenset({"--isolated", "--hang-closing", "--doctests"})
+#: How flake8 splits a list option (``utils.COMMA_SEPARATED_LIST_RE``).
+_LIST_SEPARATOR = re.compile(r"[,\s]")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -229,6 +234,77 @@ def excludes(root: Path, config: str | None) -> tuple[str, ...]:
             if pattern:
                 found.append(f"./{pattern}" if "/" in pattern else pattern)
     return tuple(dict.fromkeys(found))
+
+
+def _values(args: Sequence[str], option: str) -> list[str]:
+    """Every value ``args`` give ``option`` (``--opt=value`` or ``--opt value``)."""
+    found: list[str] = []
+    for index, arg in enumerate(args):
+        if arg.startswith(f"{option}="):
+            found.append(arg.split("=", 1)[1])
+        elif arg == option and index + 1 < len(args):
+            found.append(args[index + 1])
+    return found
+
+
+def _configured_extend_exclude(root: Path, name: str) -> list[str] | None:
+    """The ``extend-exclude`` of the configuration file ``name`` (None: unset),
+    its paths made relative to ``root`` (flake8 reads them from the file's
+    folder; the command line's from the working directory, the root)."""
+    path = root / name
+    parser = _read(path)
+    if parser is None or not parser.has_section("flake8"):
+        return None
+    value = None
+    for key, raw in parser.items("flake8"):
+        if key in ("extend-exclude", "extend_exclude"):
+            value = raw
+    if value is None:
+        return None
+    return [
+        _from_root(pattern, path.parent, root) if "/" in pattern else pattern
+        for pattern in _LIST_SEPARATOR.split(value)
+        if pattern
+    ]
+
+
+def _from_root(pattern: str, folder: Path, root: Path) -> str:
+    """A path pattern of a file in ``folder``, relative to ``root`` (with a ``/``)."""
+    if folder == root:
+        return pattern
+    relative = os.path.relpath(os.path.normpath(folder / pattern), root)
+    return relative if "/" in relative else f"./{relative}"
+
+
+def link_exclusion(
+    root: Path, args: Sequence[str], links: Sequence[str]
+) -> tuple[str, ...]:
+    """``--extend-exclude`` for ``links`` (files leaving the target: flake8
+    reads every file its walk lists, links too), joined to the project's own
+    value, which a command-line value would otherwise replace.
+
+    flake8 keeps one ``extend-exclude``: the command line's (the last among
+    ``args``, the configuration options readiness passes), else that of the
+    last configuration file setting it (``--config``, then each
+    ``--append-config``; none under ``--isolated``). It splits the value at
+    commas and whitespace and matches each pattern with fnmatch, so a link's
+    name is escaped and any comma or whitespace in it becomes ``?``.
+    """
+    if not links:
+        return ()
+    given = _values(args, "--extend-exclude")
+    theirs: list[str] = []
+    if given:
+        theirs = [item for item in _LIST_SEPARATOR.split(given[-1]) if item]
+    elif "--isolated" not in args:
+        for name in (
+            *_values(args, "--config")[-1:],
+            *_values(args, "--append-config"),
+        ):
+            configured = _configured_extend_exclude(root, name)
+            theirs = theirs if configured is None else configured
+    ours = ["./" + _LIST_SEPARATOR.sub("?", glob.escape(link)) for link in links]
+    return (f"--extend-exclude={','.join([*theirs, *ours])}",)
 
 
 def parse(text: str) -> list[Diagnostic]:

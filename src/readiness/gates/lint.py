@@ -29,7 +29,9 @@ For **ruff**, three things decide what it checks, and each is pinned down here:
 own configuration file and its hook's configuration ``args``
 (:mod:`readiness.flake8_config`); its ``--format`` output on stdout is read
 field by field (``--exit-zero`` leaves a non-zero exit to crashes). It fixes
-nothing: no finding carries a tool fix.
+nothing: no finding carries a tool fix. File links that leave the target (or
+point nowhere) are added to its ``extend-exclude``, as ruff's are excluded:
+flake8 reads every file its walk lists, links included.
 
 **Scope**: the files the project's pre-commit hooks for the linter would not
 receive (their ``files``/``exclude``/``types``, top-level and per hook:
@@ -212,11 +214,14 @@ def run_flake8(ctx: GateContext, choice: flake8_config.Linter) -> Evaluation:
     chosen = any(arg.startswith(("--config", "--isolated")) for arg in kept)
     own_config = () if chosen else (("--config", config) if config else ("--isolated",))
     paths = ctx.options.strings("paths", (".",))
+    options = (*own_config, *kept)
     completed = ctx.run(
         [
             flake8.executable,
-            *own_config,
-            *kept,
+            *options,
+            *flake8_config.link_exclusion(
+                target.root, options, unsafe_links(target.root)
+            ),
             "--exit-zero",
             f"--format={flake8_config.FORMAT}",
             *paths,
