@@ -68,9 +68,9 @@ def fake_tool(
 def test_registered_with_its_description() -> None:
     assert registry()["lint"] is LintGate
     assert LintGate.priority is Priority.P1
-    assert LintGate.title == "ruff lint"
+    assert LintGate.title == "lint (ruff or flake8)"
     assert LintGate.description() == (
-        "ruff check is clean: no diagnostics and no invalid `# noqa` comments."
+        "The project's linter (ruff or flake8) is clean, with no invalid `# noqa`."
     )
 
 
@@ -99,6 +99,7 @@ def test_a_target_without_config_is_isolated_from_a_parent_config(
     assert [(c.text, c.met) for c in result.criteria] == [
         ("ruff check passes (1 finding)", False)
     ]
+    assert result.title == "ruff lint"
     assert result.metrics == {
         "total": 1,
         "fixable": 1,

@@ -163,6 +163,7 @@ def test_a_flake8_project_is_linted_by_flake8_not_by_ruffs_rules(
     assert [(c.text, c.met) for c in result.criteria] == [
         ("flake8 passes (2 findings)", False)
     ]
+    assert result.title == "flake8 lint"  # was "ruff lint", whatever ran
     assert result.metrics == {
         "total": 2,
         "fixable": 0,

@@ -54,6 +54,9 @@ class FakeGate(Gate):
                 findings=(finding,),
                 metrics={"n": 1},
             )
+        if self.behaviour == "titled":
+            criteria = (Criterion(text="ok", met=True),)
+            return Evaluation(criteria=criteria, title="fake by its tool")
         if self.behaviour == "skip":
             raise GateSkipped("nothing to check")
         if self.behaviour == "gate-error":
@@ -90,6 +93,17 @@ def run(
     return runner.run_gates(
         gates, target=target, settings=settings or Settings(), observer=Recorder()
     )
+
+
+def test_a_result_is_titled_by_its_evaluation_else_by_the_gate(
+    make_repo: MakeRepo,
+) -> None:
+    """The lint gate's results were all titled "ruff lint", flake8 runs too."""
+    results = run(make_repo({}), [FakeGate("a", "titled"), FakeGate("b", "skip")])
+    assert [(r.name, r.title) for r in results] == [
+        ("a", "fake by its tool"),
+        ("b", "fake"),
+    ]
 
 
 def test_each_failure_becomes_its_own_status_and_the_others_still_report(

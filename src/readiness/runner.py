@@ -209,6 +209,7 @@ def execute(gate: Gate, ctx: GateContext, started: float) -> GateResult:
         met = all(criterion.met for criterion in evaluation.criteria)
         result = dataclasses.replace(
             result,
+            title=evaluation.title or gate.title,
             status=Status.PASS if met else Status.FAIL,
             metrics=dict(evaluation.metrics),
             findings=findings,

@@ -41,6 +41,9 @@ class Evaluation:
     criteria: tuple[Criterion, ...]
     findings: tuple[Finding, ...] = ()
     metrics: Mapping[str, int | float | str] = field(default_factory=dict)
+    #: The result's title when it names the tool the gate chose to run (the
+    #: lint gate's ruff or flake8); the gate's own ``title`` otherwise.
+    title: str | None = None
 
 
 class GateContext(Context):

@@ -110,10 +110,13 @@ _NOQA_WARNING = re.compile(
 
 
 class LintGate(Gate):
-    """ruff check is clean: no diagnostics and no invalid `# noqa` comments."""
+    """The project's linter (ruff or flake8) is clean, with no invalid `# noqa`.
+
+    A result's title names the linter that ran (``ruff lint``, ``flake8 lint``).
+    """
 
     name = "lint"
-    title = "ruff lint"
+    title = "lint (ruff or flake8)"
     priority = Priority.P1
     inputs = PYTHON_SOURCES + PROJECT_FILES + ("ruff.toml", ".ruff.toml", ".flake8")
     cost = 5.0
@@ -358,6 +361,7 @@ def evaluate(
         ),
         findings=(*reported, *extra, *noqa),
         metrics=result,
+        title=f"{choice.tool} lint",
     )
 
 
