@@ -10,19 +10,29 @@ dependencies resolve, and ``--outputjson``. Its errors are read into the same
 :class:`~.output.MypyError` records as mypy's (the rule is the code); warnings
 and information are not failures in pyright's own run either, and are counted.
 
+The configuration is read as pyright reads it: ``pyrightconfig.json`` is JSON
+with comments and trailing commas (:mod:`readiness.jsonc`).
+
 The strict scope is what the configuration makes strict: every file under
 ``typeCheckingMode = "strict"`` (basedpyright: ``"all"`` too), else the files
-under its ``strict`` paths; errors elsewhere are legacy, as with mypy.
+under its ``strict`` paths; then each file's own ``# pyright:`` comments, in
+order, as pyright applies them (``commentUtils.getFileLevelDirectives``):
+``strict`` makes the file strict, ``basic`` or ``standard`` replaces its rules
+with that mode's, so it is no longer strict. Errors elsewhere are legacy, as
+with mypy.
 """
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import Mapping
+import tokenize
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from readiness import command
+from readiness import command, jsonc
 from readiness.gates.interface import GateContext, GateError
 from readiness.mypy_config import (
     EffectiveOptions,
@@ -31,6 +41,7 @@ from readiness.mypy_config import (
     module_name,
     source_files,
 )
+from readiness.wording import plural
 
 from .checked import Checked
 from .checker import CONFIG_FILES, Checker
@@ -61,8 +72,8 @@ def read_config(ctx: GateContext, tool: str) -> PyrightConfig:
         path = target.root / CONFIG_FILES[name]
         if path.is_file():
             try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+                data = jsonc.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, ValueError, RecursionError):
                 return PyrightConfig(path=CONFIG_FILES[name], options=None)
             return PyrightConfig(
                 path=CONFIG_FILES[name],
@@ -82,10 +93,14 @@ def _paths(value: object) -> tuple[str, ...]:
 
 
 def strict_scope(
-    ctx: GateContext, config: PyrightConfig, patterns: tuple[str, ...] | None
+    ctx: GateContext,
+    config: PyrightConfig,
+    patterns: tuple[str, ...] | None,
+    files: Sequence[str] = (),
 ) -> StrictScope:
     """``[tool.readiness.typing] strict`` when set, else what the configuration
-    makes strict (nothing when it cannot be read: a JSON file with comments)."""
+    makes strict (nothing when it cannot be read, as for pyright), changed by
+    the ``# pyright:`` comments of the checked ``files``."""
     effective = EffectiveOptions(_NO_CONFIG)
     if patterns is not None:
         return StrictScope(
@@ -93,27 +108,78 @@ def strict_scope(
             patterns=patterns,
             effective=effective,
         )
-    where = config.path or "the pyright defaults"
-    if config.options is None:
-        return StrictScope(
-            source=f"none ({where} is not plain JSON: its strict paths were not read)",
-            patterns=(),
-            effective=effective,
-        )
-    mode = config.options.get("typeCheckingMode")
-    if mode in STRICT_MODES:
-        return StrictScope(
-            source=f'typeCheckingMode = "{mode}" ({where})',
-            patterns=("*",),
-            effective=effective,
-        )
     root = ctx.target.root
-    strict = source_files(root, _paths(config.options.get("strict")), _NO_CONFIG)
+    where = config.path or "the pyright defaults"
+    options = config.options
+    if options is None:
+        source = f"none ({where} cannot be read: its strict paths were not read)"
+        strict: set[str] = set()
+        everything = False
+    elif options.get("typeCheckingMode") in STRICT_MODES:
+        source = f'typeCheckingMode = "{options["typeCheckingMode"]}" ({where})'
+        strict = set(files)
+        everything = True
+    else:
+        source = f"the strict paths of {where}"
+        strict = set(source_files(root, _paths(options.get("strict")), _NO_CONFIG))
+        everything = False
+    made_strict, made_not = [], []
+    for name in files:
+        mode = file_mode(root / name)
+        if mode is True and name not in strict:
+            made_strict.append(name)
+        elif mode is False and name in strict:
+            made_not.append(name)
+    strict = (strict | set(made_strict)) - set(made_not)
+    said = [
+        f"{plural(len(found), 'file')} {comment}"
+        for found, comment in (
+            (made_strict, "strict by `# pyright: strict`"),
+            (made_not, "not strict by `# pyright: basic` or `standard`"),
+        )
+        if found
+    ]
     return StrictScope(
-        source=f"the strict paths of {where}",
-        patterns=tuple(sorted({module_name(root, name) for name in strict})),
+        source=f"{source}; made {' and '.join(said)}" if said else source,
+        patterns=(
+            ("*",)
+            if everything and not made_not
+            else tuple(sorted({module_name(root, name) for name in strict}))
+        ),
         effective=effective,
     )
+
+
+#: What a ``# pyright:`` comment's operands make a file (pyright's order:
+#: ``strict`` first, then ``standard``, then ``basic``).
+_MODES = (("strict", True), ("standard", False), ("basic", False))
+
+
+def file_mode(path: Path) -> bool | None:
+    """Whether the file's ``# pyright:`` comments make it strict (True), basic
+    or standard (False), or say nothing of its mode (None); the last one that
+    names a mode wins, as pyright applies them in order. Comments only: the
+    same words in a string are not a directive."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    if "pyright:" not in text:
+        return None
+    mode = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            value = token.string[1:].strip()
+            if token.type != tokenize.COMMENT or not value.startswith("pyright:"):
+                continue
+            operands = value.removeprefix("pyright:")
+            if operands.strip().startswith("ignore"):
+                continue
+            names = {operand.strip() for operand in operands.split(",")}
+            mode = next((m for word, m in _MODES if word in names), mode)
+    except (tokenize.TokenError, SyntaxError):  # the comments before it count
+        pass
+    return mode
 
 
 def read_output(ctx: GateContext, stdout: str) -> tuple[str, list[MypyError], int]:
@@ -190,7 +256,7 @@ def check(ctx: GateContext, options: TypingOptions, checker: Checker) -> Checked
         config=None,
         checker=checker,
         config_path=config.path,
-        scope=strict_scope(ctx, config, options.strict),
+        scope=strict_scope(ctx, config, options.strict, files),
         errors=tuple(
             sorted(errors, key=lambda e: (e.path, e.line or 0, e.column or 0, e.code))
         ),
