@@ -3,11 +3,15 @@ configuration file and each file's ``# pyright:`` comments, as pyright does."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from readiness import jsonc
 from readiness.findings import Status
@@ -21,6 +25,7 @@ from readiness.gates.typing.pyright import (
 )
 from readiness.runner import execute
 from readiness.session import Session
+from tests.fuzzing import DEEP_JSON, FUZZ
 
 if TYPE_CHECKING:  # tests/ fixtures' types, for mypy
     from tests.conftest import MakeRepo
@@ -63,6 +68,39 @@ def test_jsonc_keeps_strings_and_drops_comments_and_trailing_commas() -> None:
     for bad in ('{"a": 1 /* never closed', "{'a': 1}", '{"a": 1,,}', ""):
         with pytest.raises(ValueError, match=r"."):
             jsonc.loads(bad)
+
+
+#: JSON values whose strings hold what looks like comments and commas.
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text(alphabet=st.sampled_from('/*,]}"\\\n ab')),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@FUZZ
+@given(value=JSON_VALUES, indent=st.sampled_from([None, 2]))
+def test_jsonc_reads_every_json_document_unchanged(
+    value: object, indent: int | None
+) -> None:
+    """Plain JSON is JSONC: nothing inside its strings is taken for a comment."""
+    assert jsonc.loads(json.dumps(value, indent=indent)) == value
+
+
+@FUZZ
+@given(text=st.text(alphabet=st.sampled_from('/*,]}[{"\\\n :1a')))
+def test_jsonc_text_is_a_value_or_a_value_error(text: str) -> None:
+    with contextlib.suppress(ValueError):
+        jsonc.loads(text)
+
+
+def test_deep_nesting_is_a_recursion_error_the_gate_catches() -> None:
+    with pytest.raises(RecursionError):
+        jsonc.loads(DEEP_JSON)
 
 
 def test_a_pyrightconfig_with_comments_is_read(
