@@ -130,7 +130,7 @@ class TypingGate(Gate):
     no worse."""
 
     name = "typing"
-    title = "mypy type check"
+    title = "type check (mypy or pyright)"
     priority = Priority.P1
     inputs = (
         PYTHON_SOURCES

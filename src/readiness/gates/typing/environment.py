@@ -30,12 +30,6 @@ from .rules import BASEDPYRIGHT_VERSION, MYPY_VERSION, PYRIGHT_VERSION
 #: What a BuildError says when the target itself is the part that fails.
 BLOCKED = "blocked: "
 LOCK = "uv.lock"
-#: Why a target without build configuration is not installed (as the build
-#: gate says it): installing it anyway built setuptools' ``UNKNOWN`` project.
-NOT_INSTALLABLE = (
-    "not installable: no pyproject.toml with [project] or [build-system],"
-    " no setup.py, no setup.cfg"
-)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -173,7 +167,7 @@ def prepare(
         constraints=constraints,
         install_target=target.installable,
     )
-    not_installed = None if target.installable else NOT_INSTALLABLE
+    not_installed = target.not_installable
     try:
         env = environments.ensure(target, spec, run=run, python=options.python)
     except environments.BuildError as error:

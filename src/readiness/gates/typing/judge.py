@@ -91,6 +91,7 @@ def evaluate(
     if errors and not checked.checker.adopted and baseline is None:
         errors = [not_adopted(checked, len(errors))]
     return Evaluation(
+        title=f"{checked.checker.name} type check",
         criteria=tuple(criteria),
         findings=(
             *errors,
