@@ -24,15 +24,16 @@ coverage at all. This gate finds and explains that, and proves it fixed:
 3. **run**: ``python -m pytest`` in a copy of the target's tree with its own
    configuration, a private ``HOME`` and, where the machine allows it, no
    network but loopback (:mod:`.contain`; ``[tool.readiness.tests] network =
-   true`` keeps it; what the suite changed in the copy is TS013), a marker selection (the seed's by default, restricted to
-   the markers the target has), JUnit XML (``xunit1``, which carries file and
-   line) and coverage JSON written into the scratch folder and read back (a
-   target that is a pytest plugin, ``pytest11``, runs under ``coverage run``
-   so that its import is measured). The target stays untouched by the run
-   itself: no cache provider, no bytecode, ``--basetemp``, ``TMPDIR``,
-   ``XDG_CACHE_HOME``, ``COVERAGE_FILE`` and hypothesis's database in scratch
-   (what the target's own tests write is theirs); an exit without the JUnit
-   file pytest must write is an ``error``, not a pass;
+   true`` keeps it; what the suite changed in the copy is TS013), a marker
+   selection (the seed's by default, restricted to the markers the target
+   has), JUnit XML (``xunit1``, which carries file and line) and coverage JSON
+   written into the scratch folder and read back (a target that is a pytest
+   plugin, ``pytest11``, runs under ``coverage run`` so that its import is
+   measured). The target stays untouched by the run itself: no cache provider,
+   no bytecode, ``--basetemp``, ``TMPDIR``, ``XDG_CACHE_HOME``,
+   ``COVERAGE_FILE`` and hypothesis's database in scratch (what the target's
+   own tests write is theirs); an exit without the JUnit file pytest must
+   write is an ``error``, not a pass;
 4. **diagnosis**: collection errors from the JUnit file become findings
    (unregistered marker at its use sites, found with the static survey
    :mod:`readiness.pytest_survey` the markers gate reads too; missing module

@@ -410,7 +410,7 @@ def exit_findings(
     elif code == 1 and not any(c.outcome in {"failed", "error"} for c in cases):
         texts = [f"pytest exited 1 without a failing test: {command.last_line(output)}"]
     elif code < 0 or code > 5:
-        texts = [f"pytest {exit_meaning(code)}: {command.last_line(output)}"]
+        texts = [command.last_line(output)]  # the meaning is in the message
     else:
         texts = []
     if code in {3, 4} and not texts:

@@ -227,7 +227,9 @@ def _missing_program(case: Case, raised: str) -> Cause | None:
         name, kind = missing["name"], "executable"
     else:
         return None
-    return Cause(reason=f"the {kind} {name!r} is not installed on this machine")
+    # what failed is a look-up on PATH (a program run by its bare name, or an
+    # interpreter nox or tox looked for), not an inventory of the machine
+    return Cause(reason=f"the {kind} {name!r} was not found on this machine's PATH")
 
 
 def _failed_connection(case: Case, root: Path, raised: str) -> Cause | None:
