@@ -32,7 +32,7 @@ coverage at all. This gate finds and explains that, and proves it fixed:
    measured). The target stays untouched by the run itself: no cache provider,
    no bytecode, ``--basetemp``, ``TMPDIR``, ``XDG_CACHE_HOME``,
    ``COVERAGE_FILE`` and hypothesis's database in scratch (what the target's
-   own tests write is theirs); an exit without the JUnit file pytest must
+   own tests write goes into the copy); an exit without the JUnit file pytest must
    write is an ``error``, not a pass;
 4. **diagnosis**: collection errors from the JUnit file become findings
    (unregistered marker at its use sites, found with the static survey
