@@ -9,21 +9,25 @@ edits ``c.py`` and ``d.cfg``; ``e.txt`` is never touched.
 from __future__ import annotations
 
 import fcntl
+import itertools
 import os
 import signal
 import stat
 import subprocess
 import sys
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from readiness.cli import main
 from readiness.errors import UsageError
-from readiness.fixers import journal
+from readiness.findings import Priority
+from readiness.fixers import engine, journal
 from readiness.fixers.interface import FileEdit, FixError
 from readiness.fixers.workspace import Workspace
+from readiness.fixresults import FixRequest
 
 ORIGINAL = {
     "pyproject.toml": b'[project]\nname = "app"\n',
@@ -409,3 +413,94 @@ def test_one_writer_at_a_time(tmp_path: Path) -> None:
         os.close(holder)
     assert (root / journal.JOURNAL).exists()
     assert (root / "c.py").read_bytes() == ORIGINAL["c.py"]
+
+
+# --- SIGKILL during the recovery itself -----------------------------------
+
+#: A recovery in a child process, with the kill seam set by the caller.
+RECOVER = (
+    "import sys\n"
+    "from readiness.fixers import journal\n"
+    "journal.recover(sys.argv[1])\n"
+)
+
+
+def test_sigkill_at_every_write_step_of_a_recovery_then_a_second_one_finishes(
+    tmp_path: Path,
+) -> None:
+    """For every write step N of the fix (stopped there in process: what a
+    kill leaves on disk) and every write step M of the recovery that follows
+    (a real child killed by the seam), a second recovery finishes: each
+    fixer's files all original or all fixed, as an unkilled recovery leaves
+    them, no temporary, backup, folder or journal left."""
+    commits = [i for i, step in enumerate(STEPS) if step == "commit"]
+    killed = 0
+    for n in range(len(STEPS)):
+        expected = state(first=n > commits[0], second=n > commits[1])
+        for m in itertools.count():
+            root = plant(tmp_path / f"kill-{n}-{m}")
+            with pytest.raises(Stop):
+                apply_both(root, stop_at(n))
+            child = subprocess.run(  # nosec B603: the interpreter, list arguments
+                [sys.executable, "-c", RECOVER, str(root)],
+                env=os.environ | {journal.KILL_ENV: str(m)},
+                capture_output=True,
+                check=False,
+                timeout=60,
+            )
+            if child.returncode == 0:  # the recovery has fewer than m + 1 steps
+                assert tree(root) == expected, (STEPS[n], m)
+                break
+            assert child.returncode == -signal.SIGKILL, child.stderr
+            assert journal.pending(root), (STEPS[n], m)
+            killed += 1
+            journal.recover(root, journal.no_steps)
+            assert tree(root) == expected, (STEPS[n], m)
+    # each interrupted fix's recovery has at least one step (its journal)
+    assert killed >= len(STEPS) - 1
+
+
+def test_recovery_announces_its_steps(tmp_path: Path) -> None:
+    """Rolled back after the first fixer's backup; rolled forward after its
+    first rename."""
+    root = plant(tmp_path / "back")
+    with pytest.raises(Stop):
+        apply_both(root, stop_at(STEPS.index("commit")))
+    seen: list[str] = []
+    journal.recover(root, seen.append)
+    assert seen == [
+        "recover: remove temporary a.txt",
+        "recover: remove backup a.txt",
+        "recover: remove temporary new/dir/b.txt",
+        "recover: remove folder new/dir",
+        "recover: remove folder new",
+        "recover: remove journal",
+    ]
+    root = plant(tmp_path / "forward")
+    with pytest.raises(Stop):
+        apply_both(root, stop_at(STEPS.index("rename new/dir/b.txt")))
+    seen.clear()
+    journal.recover(root, seen.append)
+    assert seen == [
+        "recover: rename new/dir/b.txt",
+        "recover: remove backup a.txt",
+        "recover: remove journal",
+    ]
+
+
+def test_engine_fix_recovers_whoever_calls_it(tmp_path: Path) -> None:
+    """``engine.fix`` called directly (not through the command line) rolls
+    an interrupted journal forward before anything else; a dry run refuses
+    it and leaves the tree as the kill left it."""
+    root = plant(tmp_path / "repo")
+    with pytest.raises(Stop):
+        apply_both(root, stop_at(STEPS.index("rename new/dir/b.txt")))
+    left = tree(root)
+    dry = FixRequest(path=str(root), priority=Priority.P0, dry_run=True)
+    with pytest.raises(UsageError, match="was interrupted while writing"):
+        engine.fix(dry, now=datetime.now(UTC))
+    assert tree(root) == left
+    real = FixRequest(path=str(root), priority=Priority.P0)
+    with pytest.raises(engine.DirtyTree, match="is not in a git work tree"):
+        engine.fix(real, now=datetime.now(UTC))
+    assert tree(root) == state(first=True, second=False)

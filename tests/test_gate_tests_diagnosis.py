@@ -271,11 +271,17 @@ def test_exit_meanings() -> None:
             id="exit-1-without-failures",
         ),
         pytest.param(
+            7,
+            "boom: unexpected failure\n",
+            "",
+            "pytest exit 7 (unknown exit code 7): boom: unexpected failure",
+            id="unknown-exit-code",
+        ),
+        pytest.param(
             -9,
             "",
             "",
-            "pytest exit -9 (killed by signal 9): pytest killed by signal 9:"
-            " (no output)",
+            "pytest exit -9 (killed by signal 9): (no output)",
             id="signal",
         ),
     ],

@@ -288,12 +288,12 @@ def _case(text: str, *, nodeid: str = "tests/test_a.py::test_x") -> Case:
         ),
         pytest.param(
             "E   FileNotFoundError: [Errno 2] No such file or directory: 'python3.8'",
-            "the executable 'python3.8' is not installed on this machine",
+            "the executable 'python3.8' was not found on this machine's PATH",
             id="nox-interpreter",
         ),
         pytest.param(
             "E   nox.virtualenv.InterpreterNotFound: Python interpreter 3.8 not found",
-            "the interpreter '3.8' is not installed on this machine",
+            "the interpreter '3.8' was not found on this machine's PATH",
             id="interpreter-not-found",
         ),
         pytest.param(

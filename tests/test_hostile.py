@@ -13,9 +13,10 @@ database, and asserts the contract of issue 13 beside its own expectations:
   a write) and ``git status --porcelain --ignored``;
 * no temporary file left behind (``TMPDIR`` is a folder of the test's own).
 
-Not covered here: a target whose tests write outside their folder (the tests
-gate runs the target's suite in the target's root by design, see
-docs/security.md).
+A target whose tests delete the project's files, write into ``$HOME`` or
+open network connections: ``tests/test_containment.py`` (the tests gate runs
+the suite on a copy, with a private home and, where the machine allows it,
+no network).
 """
 
 from __future__ import annotations

@@ -199,7 +199,9 @@ def test_a_missing_interpreter_is_read_from_the_captured_output(
     said = "nox > Session k-3.10 skipped: Python interpreter 3.10 not found."
     assert machine.cause(
         _failed(nodeid, text=text, output=said), tmp_path
-    ) == machine.Cause(reason="the interpreter '3.10' is not installed on this machine")
+    ) == machine.Cause(
+        reason="the interpreter '3.10' was not found on this machine's PATH"
+    )
     assert (
         machine.cause(_failed(nodeid, text=text, output="k-3.11\nm"), tmp_path) is None
     )

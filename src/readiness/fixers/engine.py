@@ -1,5 +1,9 @@
 """``readiness fix``: audit → assign findings → run fixers → write → re-audit.
 
+0. An interrupted fix's journal is recovered first (:func:`journal.recover`:
+   finished or undone), whoever calls :func:`fix`; a dry run refuses it
+   instead (it must not write). The command line recovers before calling
+   :func:`fix`, to print what the recovery did.
 1. Unless it is a dry run or ``--allow-dirty`` is given, the target must be a
    git work tree without uncommitted changes to tracked files under it, so
    that ``git diff`` shows exactly what readiness changed and ``git checkout``
@@ -34,7 +38,7 @@ from readiness import command
 from readiness.audit import AuditRequest, audit
 from readiness.errors import ReadinessError, UsageError
 from readiness.findings import Finding, Priority, Report
-from readiness.fixers import registry
+from readiness.fixers import journal, registry
 from readiness.fixers.interface import FixContext, Fixer
 from readiness.fixers.routing import route
 from readiness.fixers.workspace import Workspace
@@ -72,6 +76,10 @@ def fix(
     auditor: Auditor | None = None,
 ) -> FixResult:
     """Fix what can safely be fixed at ``request.priority`` (see the module doc)."""
+    if request.dry_run:
+        journal.refuse_pending(request.path)
+    else:
+        journal.recover(request.path)
     session = Session.open(request.path, advisory_db=request.advisory_db)
     target, config = session.target, session.settings
     locked = None if request.dry_run else read_only_problem(target)

@@ -8,7 +8,8 @@ it has, and in a tree that was moved or copied; the temporaries it lists live
 beside their destinations anyway (a rename is atomic only within one file
 system); and ``git status`` shows it to whoever looks at the half-written tree.
 The audit only looks for it (:func:`refuse_pending`); ``readiness fix`` alone
-writes it and recovers it (:func:`recover`).
+writes it and recovers it (:func:`recover`, at the start of every
+``engine.fix``, and first of all on the command line).
 
 **Phases**, each write step announced to a :data:`Step` hook first (the seam the
 kill-at-every-step test uses, see :func:`hook_from_environment`):
@@ -309,13 +310,15 @@ def _backup(destination: Path, backup: Path, previous: bytes, mode: int) -> None
             os.fsync(stream.fileno())
 
 
-def _finish(root: Path, journal: Journal, step: Step = no_steps) -> None:
+def _finish(
+    root: Path, journal: Journal, step: Step = no_steps, *, prefix: str = ""
+) -> None:
     for entry in journal.entries:
         if entry.backup is not None:
-            step(f"remove backup {entry.path}")
+            step(f"{prefix}remove backup {entry.path}")
             (root / entry.backup).unlink(missing_ok=True)
     _sync(root, journal)
-    step("remove journal")
+    step(f"{prefix}remove journal")
     (root / JOURNAL).unlink(missing_ok=True)
     sync_folder(root)
 
@@ -352,14 +355,20 @@ def refuse_pending(path: str | Path) -> None:
         )
 
 
-def recover(path: str | Path) -> Recovery | None:
-    """Finish or undo an interrupted journal at ``path`` (see the module doc)."""
+def recover(path: str | Path, step: Step | None = None) -> Recovery | None:
+    """Finish or undo an interrupted journal at ``path`` (see the module doc).
+
+    Each write step is announced to ``step`` (the environment's kill seam by
+    default). Recovery writes nothing into the journal and each of its steps
+    is a rename or a removal, so a recovery killed at any step is finished
+    by the next one, the same way.
+    """
     root = Path(path).expanduser().resolve()
     if not pending(root):
         return None
     try:
         with _locked(root):
-            return _recover(root)
+            return _recover(root, hook_from_environment() if step is None else step)
     except FixError as error:
         raise RecoveryError(str(error)) from None
     except OSError as error:
@@ -369,9 +378,10 @@ def recover(path: str | Path) -> Recovery | None:
         ) from None
 
 
-def _recover(root: Path) -> Recovery:
+def _recover(root: Path, step: Step) -> Recovery:
     journal = read(root)
     if journal is None:  # killed while writing the journal: nothing staged
+        step("recover: remove journal")
         (root / JOURNAL).unlink()
         sync_folder(root)
         return Recovery(direction="back", files=())
@@ -379,12 +389,13 @@ def _recover(root: Path) -> Recovery:
     if journal.state == "committed" and _can_roll_forward(root, journal):
         for entry in journal.entries:
             if (root / entry.temporary).exists():
+                step(f"recover: rename {entry.path}")
                 (root / entry.temporary).replace(root / entry.path)
         _sync(root, journal)
-        _finish(root, journal)
+        _finish(root, journal, step, prefix="recover: ")
         return Recovery(direction="forward", files=files)
     _check_roll_back(root, journal)
-    _roll_back(root, journal)
+    _roll_back(root, journal, step)
     return Recovery(direction="back", files=files)
 
 
@@ -486,21 +497,30 @@ def _check_roll_back(root: Path, journal: Journal) -> None:
             )
 
 
-def _roll_back(root: Path, journal: Journal) -> None:
-    """Put every destination back as it was and remove what the journal made."""
+def _roll_back(root: Path, journal: Journal, step: Step = no_steps) -> None:
+    """Put every destination back as it was and remove what the journal made
+    (each write step announced to ``step``, as ``recover: ...``)."""
     for entry in journal.entries:
         destination = root / entry.path
         if journal.state != "staged" and _state(destination) != entry.before:
             if entry.backup is None:
+                step(f"recover: remove {entry.path}")
                 destination.unlink(missing_ok=True)
             else:
+                step(f"recover: restore {entry.path}")
                 (root / entry.backup).replace(destination)
-        (root / entry.temporary).unlink(missing_ok=True)
-        if entry.backup is not None:
+        if (root / entry.temporary).exists():
+            step(f"recover: remove temporary {entry.path}")
+            (root / entry.temporary).unlink(missing_ok=True)
+        if entry.backup is not None and (root / entry.backup).exists():
+            step(f"recover: remove backup {entry.path}")
             (root / entry.backup).unlink(missing_ok=True)
     _sync(root, journal)
     for folder in reversed(journal.folders):
-        with contextlib.suppress(OSError):
-            (root / folder).rmdir()
+        if (root / folder).is_dir():
+            step(f"recover: remove folder {folder}")
+            with contextlib.suppress(OSError):
+                (root / folder).rmdir()
+    step("recover: remove journal")
     (root / JOURNAL).unlink(missing_ok=True)
     sync_folder(root)

@@ -21,16 +21,19 @@ coverage at all. This gate finds and explains that, and proves it fixed:
    stdlib, every module of the target's tree, package code, fixture files no
    collected file imports, and modules the tests write at run time are left
    out (see :mod:`.imports`);
-3. **run**: ``python -m pytest`` in the target's root with its own
-   configuration, a marker selection (the seed's by default, restricted to
-   the markers the target has), JUnit XML (``xunit1``, which carries file and
-   line) and coverage JSON written into the scratch folder and read back (a
-   target that is a pytest plugin, ``pytest11``, runs under ``coverage run``
-   so that its import is measured). The target stays untouched by the run
-   itself: no cache provider, no bytecode, ``--basetemp``, ``TMPDIR``,
-   ``XDG_CACHE_HOME``, ``COVERAGE_FILE`` and hypothesis's database in scratch
-   (what the target's own tests write is theirs); an exit without the JUnit
-   file pytest must write is an ``error``, not a pass;
+3. **run**: ``python -m pytest`` in a copy of the target's tree with its own
+   configuration, a private ``HOME`` and, where the machine allows it, no
+   network but loopback (:mod:`.contain`; ``[tool.readiness.tests] network =
+   true`` keeps it; what the suite changed in the copy is TS013), a marker
+   selection (the seed's by default, restricted to the markers the target
+   has), JUnit XML (``xunit1``, which carries file and line) and coverage JSON
+   written into the scratch folder and read back (a target that is a pytest
+   plugin, ``pytest11``, runs under ``coverage run`` so that its import is
+   measured). The target stays untouched by the run itself: no cache provider,
+   no bytecode, ``--basetemp``, ``TMPDIR``, ``XDG_CACHE_HOME``,
+   ``COVERAGE_FILE`` and hypothesis's database in scratch (what the target's
+   own tests write goes into the copy); an exit without the JUnit file pytest must
+   write is an ``error``, not a pass;
 4. **diagnosis**: collection errors from the JUnit file become findings
    (unregistered marker at its use sites, found with the static survey
    :mod:`readiness.pytest_survey` the markers gate reads too; missing module
@@ -51,12 +54,13 @@ coverage at all. This gate finds and explains that, and proves it fixed:
    though pytest writes no JUnit file when it is killed.
 
 A target whose tests run ``readiness audit`` on themselves would start this
-gate again inside its own run; the environment variable ``run.GUARD_ENV``
+gate again inside its own run; the environment variable ``contain.GUARD_ENV``
 names the roots whose suite is already running, and the gate skips those.
 
 The package follows those steps: ``config`` (``[tool.readiness.tests]``),
 ``probe`` (what the environment has), ``imports`` (undeclared test imports),
-``selection`` (``-m``/``-k``), ``run`` (pytest and the files it writes),
+``selection`` (``-m``/``-k``), ``contain`` (the copy, the home, the network),
+``run`` (pytest and the files it writes),
 ``machine`` (failures the machine explains), ``diagnosis`` (findings),
 ``rules``, and ``gate`` (the gate and its criteria).
 """

@@ -28,6 +28,7 @@ KNOWN_OPTIONS = frozenset(
         "coverage",
         "fail_under",
         "args",
+        "network",
     }
 )
 
@@ -52,6 +53,9 @@ class Config:
     packages: tuple[str, ...] = ()
     #: where the test requirements came from, for the metrics and the advice
     source: str = "none declared"
+    #: ``network = true``: the target allows its suite the network, which
+    #: readiness otherwise cuts where the machine lets it (``contain``)
+    network: bool = False
 
 
 def configure(target: Target, options: GateOptions) -> Config:
@@ -96,7 +100,11 @@ def configure(target: Target, options: GateOptions) -> Config:
         else:
             source = "none declared: only the pytest and pytest-cov readiness adds"
     threshold, threshold_source = coverage_threshold(target, values)
+    network = values.get("network", False)
+    if not isinstance(network, bool):
+        raise ConfigError("[tool.readiness.tests] network must be true or false")
     return Config(
+        network=network,
         packages=packages,
         source=source,
         extras=extras,

@@ -13,6 +13,7 @@ from readiness.pytest_survey.imports import ImportSite, local_modules
 from readiness.pytest_survey.marks import Survey
 from readiness.target import Target
 
+from . import contain
 from .config import Config, declare_in
 from .imports import WELL_KNOWN, Undeclared
 from .machine import Cause, cause
@@ -27,6 +28,7 @@ from .rules import (
     NO_TESTS,
     PYTEST_UNUSABLE,
     SYNTAX_ERROR,
+    TREE_CHANGED,
     UNDECLARED_IMPORT,
     UNREGISTERED_MARKER,
 )
@@ -241,16 +243,21 @@ def error_line(text: str) -> str:
 
 
 def split_failures(
-    cases: Sequence[Case], root: Path, *, euid: int | None = None
+    cases: Sequence[Case],
+    root: Path,
+    *,
+    euid: int | None = None,
+    network_cut: bool = False,
 ) -> tuple[list[Case], list[tuple[Case, Cause]]]:
     """Failing cases: those the code explains, and those the machine explains
-    (``euid``: the user id pytest ran as)."""
+    (``euid``: the user id pytest ran as; ``network_cut``: readiness cut the
+    network, see :func:`machine.cause`)."""
     code: list[Case] = []
     machine: list[tuple[Case, Cause]] = []
     for case in cases:
         if case.outcome not in {"failed", "error"}:
             continue
-        reason = cause(case, root, euid=euid)
+        reason = cause(case, root, euid=euid, network_cut=network_cut)
         if reason is None:
             code.append(case)
         else:
@@ -403,7 +410,7 @@ def exit_findings(
     elif code == 1 and not any(c.outcome in {"failed", "error"} for c in cases):
         texts = [f"pytest exited 1 without a failing test: {command.last_line(output)}"]
     elif code < 0 or code > 5:
-        texts = [f"pytest {exit_meaning(code)}: {command.last_line(output)}"]
+        texts = [command.last_line(output)]  # the meaning is in the message
     else:
         texts = []
     if code in {3, 4} and not texts:
@@ -420,6 +427,27 @@ def exit_findings(
             ),
         )
         for text in dict.fromkeys(texts)
+    ]
+
+
+def tree_findings(changes: contain.Changes | None) -> list[Finding]:
+    """TS013: the project's files the suite deleted, created or changed (in
+    the copy it ran on), named in the message and counted in the details."""
+    if changes is None or not changes.count:
+        return []
+    return [
+        Finding(
+            rule=TREE_CHANGED.id,
+            severity=Severity.MEDIUM,
+            priority=Priority.P1,
+            message=contain.message(changes),
+            fix=TREE_CHANGED.fix,
+            details={
+                "deleted": len(changes.deleted),
+                "created": len(changes.created),
+                "modified": len(changes.modified),
+            },
+        )
     ]
 
 

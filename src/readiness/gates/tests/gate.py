@@ -12,7 +12,9 @@ from readiness.pytest_survey.files import files_to_scan
 from readiness.pytest_survey.imports import import_sites
 from readiness.pytest_survey.marks import scan
 
+from . import contain
 from .config import Config, configure, environment_spec
+from .contain import GUARD_ENV
 from .diagnosis import (
     Broken,
     Inputs,
@@ -26,6 +28,7 @@ from .diagnosis import (
     split_failures,
     startup_failures,
     test_findings,
+    tree_findings,
     undeclared_finding,
 )
 from .imports import collected_files, undeclared_imports
@@ -33,7 +36,6 @@ from .probe import declared_closure, probe
 from .rules import RULES
 from .run import (
     EXIT_MEANINGS,
-    GUARD_ENV,
     MAX_RERUN,
     Outcome,
     exit_meaning,
@@ -86,18 +88,32 @@ class TestsGate(Gate):
             collected=collected,
             written=written,
         )
+        sandbox = contain.prepare(ctx, env, network=config.network)
         outcome = run_pytest(
-            ctx, env, config, selection, plugin=installed.is_plugin(target.name)
+            ctx,
+            env,
+            config,
+            selection,
+            plugin=installed.is_plugin(target.name),
+            sandbox=sandbox,
         )
         code_failures, _ = split_failures(
-            outcome.cases or (), target.root, euid=outcome.euid
+            outcome.cases or (),
+            target.root,
+            euid=outcome.euid,
+            network_cut=outcome.network_cut,
         )
         failing = [c for c in code_failures if c.outcome in {"failed", "error"}]
         if failing:
             flaky = rerun_failures(
-                ctx, env, failing, pytest_cov="pytest-cov" in installed.versions
+                ctx,
+                env,
+                failing,
+                pytest_cov="pytest-cov" in installed.versions,
+                sandbox=sandbox,
             )
             outcome = replace(outcome, flaky=flaky, rerun=min(len(failing), MAX_RERUN))
+        outcome = replace(outcome, changes=contain.compare(sandbox))
         return evaluate(
             Inputs(
                 target=target,
@@ -136,7 +152,10 @@ def evaluate(inputs: Inputs, outcome: Outcome) -> Evaluation:
         for item in inputs.undeclared
     )
     failures, machine_failures = split_failures(
-        cases, inputs.target.root, euid=outcome.euid
+        cases,
+        inputs.target.root,
+        euid=outcome.euid,
+        network_cut=outcome.network_cut,
     )
     flaky = [case for case in failures if case.nodeid in outcome.flaky]
     code_failures = [case for case in failures if case.nodeid not in outcome.flaky]
@@ -144,6 +163,7 @@ def evaluate(inputs: Inputs, outcome: Outcome) -> Evaluation:
     findings.extend(machine_findings(machine_failures))
     findings.extend(flaky_findings(flaky))
     findings.extend(exit_findings(inputs, outcome, cases))
+    findings.extend(tree_findings(outcome.changes))
     counts = {
         outcome_name: sum(1 for case in cases if case.outcome == outcome_name)
         for outcome_name in ("passed", "failed", "error", "skipped", "xfailed")
@@ -183,6 +203,10 @@ def evaluate(inputs: Inputs, outcome: Outcome) -> Evaluation:
     }
     if outcome.coverage is not None and ran:
         metrics.update(coverage_metrics(inputs.config, outcome.coverage))
+    metrics.update(outcome.containment)
+    if outcome.changes is not None:
+        metrics["tree_changes"] = outcome.changes.count
+        metrics["home_files_written"] = len(outcome.changes.home)
     if machine_failures:
         metrics["environment_deselect"] = deselection(c for c, _ in machine_failures)
     code_failed = any(case.outcome in {"failed", "error"} for case in code_failures)

@@ -10,6 +10,7 @@ evidence that names the cause:
 
 * name resolution failed (``gaierror``, "Name or service not known",
   "Temporary failure in name resolution", ...);
+* a download failed after retries (uv's "Request failed after 3 retries");
 * the network is unreachable, or a connection was refused or timed out to
   a host that is not this machine (a loopback host means a server the test
   itself started, so a refusal there stays a code failure);
@@ -44,12 +45,13 @@ import ast
 import ipaddress
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from readiness.pysource import parse
 
+from .contain import ALLOW
 from .run import Case
 
 _DNS = re.compile(
@@ -60,6 +62,8 @@ _DNS = re.compile(
 _UNREACHABLE = re.compile(
     r"Network is unreachable|No route to host|\[Errno 10[01]\]|\[Errno 113\]"
 )
+#: a download that failed for want of a network (uv's and reqwest's words)
+_FETCH = re.compile(r"Request failed after \d+ retries|error sending request for url")
 _CONNECT = re.compile(
     r"Connection refused|ConnectionRefusedError|\[Errno 111\]|timed out"
     r"|ConnectTimeout|ConnectionError|time out|TimeoutError",
@@ -106,13 +110,31 @@ class Cause:
 
     reason: str
     remedy: str = "run it where that exists"
+    #: what failed, when it is the network (its cause then depends on
+    #: whether readiness cut it); not part of the comparison
+    network: str = field(default="", compare=False)
 
 
-def cause(case: Case, root: Path, *, euid: int | None = None) -> Cause | None:
+def cause(
+    case: Case, root: Path, *, euid: int | None = None, network_cut: bool = False
+) -> Cause | None:
     """Why ``case`` failed because of the machine, or ``None`` (the code's).
 
     ``euid``: the effective user id pytest ran as (``None``: unknown).
+    ``network_cut``: readiness ran the suite without network (``contain``),
+    so a network failure is readiness's doing, and the target may allow it.
     """
+    found = _cause(case, root, euid=euid)
+    if found is not None and found.network and network_cut:
+        return Cause(
+            reason=f"{found.network}: readiness cut the network for the test suite",
+            remedy=f"allow the network with {ALLOW}",
+            network=found.network,
+        )
+    return found
+
+
+def _cause(case: Case, root: Path, *, euid: int | None) -> Cause | None:
     raised = evidence(case)
     return (
         _no_network(case, raised)
@@ -130,10 +152,19 @@ def cause(case: Case, root: Path, *, euid: int | None = None) -> Cause | None:
 def _no_network(case: Case, raised: str) -> Cause | None:
     if _DNS.search(raised) or _printed(case, _DNS):
         return Cause(
-            reason="a host name could not be resolved (no DNS on this machine)"
+            reason="a host name could not be resolved (no DNS on this machine)",
+            network="a host name could not be resolved",
         )
     if _UNREACHABLE.search(raised) or _printed(case, _UNREACHABLE):
-        return Cause(reason="the network is unreachable from this machine")
+        return Cause(
+            reason="the network is unreachable from this machine",
+            network="the network is unreachable",
+        )
+    if _FETCH.search(raised) or _printed(case, _FETCH):
+        return Cause(
+            reason="a download failed (no network from this machine)",
+            network="a download failed",
+        )
     return None
 
 
@@ -196,7 +227,9 @@ def _missing_program(case: Case, raised: str) -> Cause | None:
         name, kind = missing["name"], "executable"
     else:
         return None
-    return Cause(reason=f"the {kind} {name!r} is not installed on this machine")
+    # what failed is a look-up on PATH (a program run by its bare name, or an
+    # interpreter nox or tox looked for), not an inventory of the machine
+    return Cause(reason=f"the {kind} {name!r} was not found on this machine's PATH")
 
 
 def _failed_connection(case: Case, root: Path, raised: str) -> Cause | None:
@@ -227,7 +260,10 @@ def _failed_connection(case: Case, root: Path, raised: str) -> Cause | None:
 
 
 def _connection(host: str) -> Cause:
-    return Cause(reason=f"a connection to {host} failed (no network from this machine)")
+    return Cause(
+        reason=f"a connection to {host} failed (no network from this machine)",
+        network=f"a connection to {host} failed",
+    )
 
 
 def withheld_mode(case: Case, root: Path) -> str | None:

@@ -111,6 +111,21 @@ FLAKY_TEST = Rule(
     ),
     fix="make the test independent of timing and order (or mark it flaky)",
 )
+TREE_CHANGED = Rule(
+    id="TS013",
+    title="the test suite changes the project's own files",
+    explanation=(
+        "readiness runs the suite on a copy of the project and compares the"
+        " copy with the original afterwards (byte code, caches and coverage"
+        " data left out). Tests that delete, create or rewrite the project's"
+        " files make every run depend on the last one, and destroy work when"
+        " run in a developer's checkout; the project itself was not touched."
+    ),
+    fix=(
+        "make the tests write into pytest's tmp_path (or another temporary"
+        " folder), never into the project's own files"
+    ),
+)
 #: readiness's own rules, for renderers and documentation.
 RULES = (
     UNREGISTERED_MARKER,
@@ -125,4 +140,5 @@ RULES = (
     LOW_COVERAGE,
     ENVIRONMENT_FAILURE,
     FLAKY_TEST,
+    TREE_CHANGED,
 )

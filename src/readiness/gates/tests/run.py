@@ -7,7 +7,7 @@ import os
 import re
 import xml.etree.ElementTree as ET  # nosec B405 - pytest's own report, see read_junit
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from readiness import command, environments, wording
@@ -15,13 +15,12 @@ from readiness.gates.interface import GateContext, GateError
 from readiness.target import Target
 
 from .config import Config
+from .contain import Changes, Sandbox, contained_variables
 from .selection import Selection
 
 #: A JUnit ``line`` attribute as pytest writes it (ASCII digits, bounded).
 _LINE = re.compile(r"[0-9]{1,9}")
 
-#: Roots whose suite a tests gate is running, so that it does not start itself.
-GUARD_ENV = "READINESS_TESTS_GATE_ROOTS"
 PROGRESS_ENV = "READINESS_PYTEST_PROGRESS"
 PLUGIN = "_readiness_pytest_progress"
 #: Loaded into the target's pytest with ``-p``: appends a JSON line per event,
@@ -162,6 +161,12 @@ class Outcome:
     flaky: frozenset[str] = frozenset()
     #: failing tests that were rerun at all (a capped number)
     rerun: int = 0
+    #: whether readiness cut the network for the run (``contain``)
+    network_cut: bool = False
+    #: how the run was contained, for the metrics: tree, home, network
+    containment: tuple[tuple[str, str], ...] = ()
+    #: what the suite did to the copy of the project (``None``: run in place)
+    changes: Changes | None = None
 
 
 def run_pytest(
@@ -171,6 +176,7 @@ def run_pytest(
     selection: Selection,
     *,
     plugin: bool = False,
+    sandbox: Sandbox | None = None,
 ) -> Outcome:
     """Run the suite; kill it at the gate's deadline, naming what was running.
 
@@ -178,6 +184,10 @@ def run_pytest(
     pytest imports while it loads plugins, before pytest-cov starts measuring;
     its coverage is then measured by ``coverage run -m pytest`` (the way
     pytest-cov's documentation advises for plugins), so the import counts.
+
+    ``sandbox``: run in the copy of the target, home and network it describes
+    (:mod:`.contain`); what pytest reports is read back with the original's
+    paths. ``None``: in the target's own tree.
     """
     scratch = ctx.scratch
     junit = scratch / "junit.xml"
@@ -208,39 +218,76 @@ def run_pytest(
         args += [f"--cov={source}" for source in config.coverage]
         args += [f"--cov-report=json:{coverage}", "--cov-report=", "--cov-fail-under=0"]
     args += [*selection.args, *config.args]
-    variables = private_variables(scratch)
-    variables.update(
-        {
-            "PYTHONPATH": _joined(str(plugin_dir), os.environ.get("PYTHONPATH", "")),
-            PROGRESS_ENV: str(progress),
-            GUARD_ENV: _joined(os.environ.get(GUARD_ENV, ""), str(ctx.target.root)),
-            "VIRTUAL_ENV": str(env.path),
-            "PATH": _joined(str(env.path / "bin"), os.environ.get("PATH", "")),
-        }
-    )
-    # pytest is the gate's main command: first, before the uv builds.
+    variables = contained_variables(ctx, env, sandbox)
+    variables[PROGRESS_ENV] = str(progress)
+    variables["PYTHONPATH"] = _joined(str(plugin_dir), variables["PYTHONPATH"])
+    # pytest is the gate's main command: first, before the uv builds. The
+    # network cut's launcher is in the metrics, not in the command to rerun.
     ctx.record_command(args, first=True)
+    cwd = sandbox.root if sandbox else None
+    run_args = sandbox.command(args) if sandbox else args
     try:
-        completed = ctx.run(args, ok_codes=ANY_EXIT, env=variables, record=False)
+        completed = ctx.run(
+            run_args, ok_codes=ANY_EXIT, env=variables, record=False, cwd=cwd
+        )
     except command.ToolTimeout as timeout:
-        raise GateError(
-            timeout_reason(str(timeout), read_progress(progress), timeout.output)
-        ) from None
+        output = sandbox.restore(timeout.output) if sandbox else timeout.output
+        # named after pytest, not after the launcher that cut the network
+        said = str(timeout).replace(
+            command.tool_name(run_args), command.tool_name(args), 1
+        )
+        raise GateError(timeout_reason(said, read_progress(progress), output)) from None
     cases = read_junit(junit, ctx.target)
     check_complete(completed, cases, junit)
     if by_coverage_run:
-        coverage_json(ctx, env, coverage, variables)
+        coverage_json(ctx, env, coverage, variables, cwd=cwd)
+    measured = read_coverage(coverage, ctx.target) if config.coverage else None
+    restore = sandbox.restore if sandbox else str
     return Outcome(
         returncode=completed.returncode,
-        stdout=completed.stdout,
-        stderr=completed.stderr,
+        stdout=restore(completed.stdout),
+        stderr=restore(completed.stderr),
         duration_s=round(completed.duration_s, 3),
-        cases=cases,
-        coverage=read_coverage(coverage, ctx.target) if config.coverage else None,
+        cases=restored_cases(cases, ctx.target, sandbox),
+        coverage=restored_coverage(measured, ctx.target, sandbox),
         progress=read_progress(progress),
         coverage_mode="coverage run" if by_coverage_run else "pytest-cov",
         euid=os.geteuid() if hasattr(os, "geteuid") else None,
+        network_cut=bool(sandbox and sandbox.network_cut),
+        containment=sandbox.metrics() if sandbox else (),
     )
+
+
+def restored_cases(
+    cases: tuple[Case, ...] | None, target: Target, sandbox: Sandbox | None
+) -> tuple[Case, ...] | None:
+    """``cases`` as if run in the original tree: its paths, not the copy's."""
+    if cases is None or sandbox is None:
+        return cases
+    return tuple(
+        replace(
+            case,
+            nodeid=sandbox.restore(case.nodeid),
+            path=target.rel(sandbox.restore(case.path)) if case.path else None,
+            message=sandbox.restore(case.message),
+            text=sandbox.restore(case.text),
+            output=sandbox.restore(case.output),
+        )
+        for case in cases
+    )
+
+
+def restored_coverage(
+    coverage: Coverage | None, target: Target, sandbox: Sandbox | None
+) -> Coverage | None:
+    """``coverage`` with the original's paths (measured in the copy)."""
+    if coverage is None or sandbox is None:
+        return coverage
+    files = tuple(
+        replace(entry, path=target.rel(sandbox.restore(entry.path)))
+        for entry in coverage.files
+    )
+    return replace(coverage, files=files)
 
 
 #: At most this many failing tests are rerun; a suite failing more is broken,
@@ -254,6 +301,7 @@ def rerun_failures(
     failing: Sequence[Case],
     *,
     pytest_cov: bool,
+    sandbox: Sandbox | None = None,
 ) -> frozenset[str]:
     """Run each failing test once more, alone, in one pytest call; the node ids
     that pass now. A test whose JUnit name is not its node id (an escaped
@@ -273,52 +321,26 @@ def rerun_failures(
     args += [f"--junitxml={junit}", *JUNIT_OPTIONS]
     args += [f"--basetemp={scratch / 'basetemp-rerun'}"]
     args += ["--no-cov"] if pytest_cov else []
-    variables = private_variables(scratch)
-    variables.update(
-        {
-            GUARD_ENV: _joined(os.environ.get(GUARD_ENV, ""), str(ctx.target.root)),
-            "VIRTUAL_ENV": str(env.path),
-            "PATH": _joined(str(env.path / "bin"), os.environ.get("PATH", "")),
-        }
-    )
+    variables = contained_variables(ctx, env, sandbox)
+    ctx.record_command([*args, *nodeids])
+    run_args = sandbox.command([*args, *nodeids]) if sandbox else [*args, *nodeids]
     try:
-        ctx.run([*args, *nodeids], ok_codes=ANY_EXIT, env=variables)
+        ctx.run(
+            run_args,
+            ok_codes=ANY_EXIT,
+            env=variables,
+            record=False,
+            cwd=sandbox.root if sandbox else None,
+        )
     except command.ToolTimeout:
         return frozenset()
-    cases = read_junit(junit, ctx.target) or ()
+    cases = restored_cases(read_junit(junit, ctx.target), ctx.target, sandbox) or ()
     wanted = set(nodeids)
     return frozenset(
         case.nodeid
         for case in cases
         if case.outcome == "passed" and case.nodeid in wanted
     )
-
-
-def private_variables(scratch: Path) -> dict[str, str]:
-    """Environment variables that keep the run's files in ``scratch``.
-
-    pytest's default base temp folder (``$TMPDIR/pytest-of-<user>``) is shared
-    by every pytest on the machine, which prunes the old ones: pytest-xdist's
-    suite lost 130 tests' temporary folders to another run that way. So the
-    temporary folder, the caches under ``$XDG_CACHE_HOME``, coverage's data
-    file and hypothesis's database all live in the gate's scratch folder.
-    """
-    tmp = scratch / "tmp"
-    cache = scratch / "cache"
-    for folder in (tmp, cache):
-        folder.mkdir(parents=True, exist_ok=True)
-    return {
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONUNBUFFERED": "1",
-        "PYTEST_ADDOPTS": "",
-        "TMPDIR": str(tmp),
-        "TEMP": str(tmp),
-        "TMP": str(tmp),
-        "XDG_CACHE_HOME": str(cache),
-        "COVERAGE_FILE": str(scratch / ".coverage"),
-        # hypothesis keeps its example database in ./.hypothesis otherwise
-        "HYPOTHESIS_STORAGE_DIRECTORY": str(scratch / "hypothesis"),
-    }
 
 
 def check_complete(
@@ -350,15 +372,15 @@ def coverage_json(
     env: environments.Environment,
     out: Path,
     variables: dict[str, str],
+    *,
+    cwd: Path | None = None,
 ) -> None:
     """``coverage combine`` (a no-op unless parallel) then ``coverage json``."""
     python = str(env.python)
-    ctx.run([python, "-m", "coverage", "combine"], ok_codes=ANY_EXIT, env=variables)
-    ctx.run(
-        [python, "-m", "coverage", "json", "-o", str(out), "--fail-under=0"],
-        ok_codes=ANY_EXIT,
-        env=variables,
-    )
+    for step in (["combine"], ["json", "-o", str(out), "--fail-under=0"]):
+        ctx.run(
+            [python, "-m", "coverage", *step], ok_codes=ANY_EXIT, env=variables, cwd=cwd
+        )
 
 
 def _joined(*parts: str) -> str:
