@@ -105,6 +105,7 @@ def test_a_flake8_project_is_linted_by_flake8_not_by_ruffs_rules(
         "--config",
         ".flake8",
         "--exit-zero",
+        "--count",
         f"--format={flake8_config.FORMAT}",
         ".",
     )

@@ -103,11 +103,13 @@ def _files(target: Target) -> list[str]:
         listed = command.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
             cwd=target.root,
-            timeout_s=120,
-        )
+            timeout_s=30,
+        ).require_complete()
         names = [name for name in listed.stdout.split("\0") if name]
-    except command.ToolError:  # not a git repository: every file but the pruned
-        names = list(walk(target.root))
+        if not names or not os.path.lexists(target.root / names[0]):
+            raise command.ToolError("git listed nothing, or a file that is not there")
+    except command.ToolError:  # not a git repository (or a git in doubt): every
+        names = list(walk(target.root))  # file but the pruned, a safe superset
     return [
         name
         for name in dict.fromkeys(names)

@@ -166,7 +166,7 @@ class ToolSource(AdvisorySource):
 
     def execute(self, args: Sequence[str], *, ok_codes: Iterable[int]) -> Completed:
         try:
-            return self.run(args, ok_codes=ok_codes, cwd=self.work)
+            return self.run(args, ok_codes=ok_codes, cwd=self.work).require_complete()
         except ToolError as error:
             raise AdvisoryError(str(error)) from None
 

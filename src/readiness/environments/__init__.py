@@ -447,7 +447,7 @@ def _reason(message: str) -> str:
         .strip()
         for line in message.splitlines()
     ]
-    lines = [line for line in lines if line]
+    lines = [line[:300] for line in lines if line]  # as command.last_line keeps
     for line in lines:
         if line.startswith("Because") or "not found" in line:
             return line

@@ -82,6 +82,9 @@ _SCM_REQUIRES = re.compile(r"^(setuptools[-_]scm|hatch[-_]vcs|pdm[-_]backend)\b"
 #: ``git check-ignore -v``: ``SOURCE:LINE:PATTERN<TAB>PATH``.
 _CHECK_IGNORE = re.compile(r"^(?P<source>.+?):(?P<line>\d+):(?P<pattern>.*)\t")
 _SCM_VARIABLES = ("SETUPTOOLS_SCM_PRETEND_VERSION", "PDM_BUILD_SCM_VERSION")
+#: uv's exit code for an error, such as a build that fails; any other failing
+#: code (a crash, a signal) says nothing about the package.
+UV_BUILD_FAILED = 2
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -145,6 +148,8 @@ class BuildGate(Gate):
             logs.append(build(ctx, [*base, str(out), "--wheel", str(sdist)], env))
             wheel = only(out, "*.whl")
         except command.ToolFailed as error:
+            if error.returncode != UV_BUILD_FAILED:  # uv itself, not the package
+                raise GateError(f"uv build did not run: {error}") from None
             failure = Failure(stage="wheel" if sdist else "sdist", log=error.output)
             logs.append(error.output)
         if export.git_top is not None:
@@ -252,10 +257,17 @@ def git(ctx: GateContext, *args: str, ok: Sequence[int] = (0,)) -> command.Compl
 def export_files(ctx: GateContext, folder: Path) -> Export:
     """Copy the target's tracked files (all of them, without git) into ``folder``."""
     root = ctx.target.root
-    top = git(ctx, "rev-parse", "--show-toplevel", ok=(0, 128))
+    top = git(ctx, "rev-parse", "--show-toplevel", ok=(0, 128)).require_complete()
     git_top = Path(top.stdout.strip()) if top.returncode == 0 else None
+    if git_top is not None and not (
+        git_top.is_absolute() and root.resolve().is_relative_to(git_top.resolve())
+    ):  # a git that answers nonsense is no proof of which files are tracked
+        raise GateError(
+            f"git rev-parse --show-toplevel answered {top.stdout.strip()[:80]!r},"
+            " not a folder holding the target"
+        )
     if git_top is not None:
-        listed = git(ctx, *LS_FILES[1:])
+        listed = git(ctx, *LS_FILES[1:]).require_complete()
         names: list[str] = [name for name in listed.stdout.split("\0") if name]
     else:
         names = list(repofiles.walk(root))
