@@ -230,7 +230,7 @@ def fake_flake8(
     ("stdout", "code", "reason"),
     [
         (
-            "./app.py:1:1: F401 'os' imported but unused\n",
+            "./app.py:1:1: F401 'os' imported but unused\n1\n",
             0,
             (
                 "flake8's output cannot be read: not a flake8 diagnostic:"
@@ -238,6 +238,15 @@ def fake_flake8(
             ),
         ),
         ("", 1, "flake8 exited with code 1"),
+        # a flake8 that prints nothing is not a clean one: --count proves it ran
+        (
+            "",
+            0,
+            (
+                "flake8's output cannot be read: no error count at its end"
+                " (--count), so its output is incomplete: '(no output)'"
+            ),
+        ),
     ],
 )
 def test_unreadable_output_or_a_crash_is_a_gate_error(

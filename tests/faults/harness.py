@@ -11,6 +11,7 @@ own).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import textwrap
 import tracemalloc
@@ -23,7 +24,7 @@ import pytest
 
 from readiness import cli, command
 from tests.faults.standins import Fault, install, running
-from tests.faults.table import Outcome
+from tests.faults.table import Case, Outcome
 
 #: The gate timeout in the timeout cases.
 TIMEOUT_S = 5
@@ -144,6 +145,15 @@ def outcome(
         companion=f"{other['status']}: {summary(other)}" if other else "-",
         left=ran.left,
     )
+
+
+def dump(case: Case, outcome: Outcome) -> None:
+    """Append the outcome to the file ``FAULTS_DUMP`` names (to write a new
+    row's expectation from what it did, then check it by hand)."""
+    named = os.environ.get("FAULTS_DUMP")
+    if named:
+        with Path(named).open("a", encoding="utf-8") as file:
+            file.write(f"{case.id}: {outcome!r}\n")
 
 
 def check(ran: Ran, fault: Fault) -> None:

@@ -347,7 +347,9 @@ def install(tools: Path, tool: str, fault: Fault | None, pids: Path) -> None:
             pids=pids,
         )
         builder = "uv" if inside else tool
-        text = script(builder, faulty, real=real("uv"), pids=pids, env_python=env_python)
+        text = script(
+            builder, faulty, real=real("uv"), pids=pids, env_python=env_python
+        )
     else:
         text = script(tool, faulty, real=real(name), pids=pids)
     path = tools / name

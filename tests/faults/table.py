@@ -18,10 +18,10 @@ from tests.faults.standins import Fault
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TABLE = REPO_ROOT / "docs" / "faults.md"
 #: Rows follow the gates' order in DESIGN.md, then the commands.
-ORDER = (
-    "build markers tests typing lint format sast deps secrets cli docs ops"
-    " (cache) fix"
-).split()
+ORDER = [
+    *("build", "markers", "tests", "typing", "lint", "format", "sast", "deps"),
+    *("secrets", "cli", "docs", "ops", "(cache)", "fix"),
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,6 +46,12 @@ class Case:
     @property
     def key(self) -> tuple[str, str, Fault]:
         return (self.gate, self.tool, self.fault)
+
+    @property
+    def id(self) -> str:
+        """The test's id: ``gate-tool-fault``."""
+        gate = self.gate.strip("()")
+        return f"{gate}-{self.tool}-{self.fault.value}"
 
 
 CASES: dict[tuple[str, str, Fault], Case] = {}
@@ -98,7 +104,9 @@ def write() -> None:
         TABLE.write_text(text, encoding="utf-8")
 
 
-HEADER = "| gate | tool | fault | status | reason or findings | exit | companion | left |"
+HEADER = (
+    "| gate | tool | fault | status | reason or findings | exit | companion | left |"
+)
 INTRO = """\
 # Fault table
 

@@ -306,7 +306,7 @@ def fixture_repo(root: Path, gate: str, fault: Fault) -> Path:
 
 
 @pytest.mark.tools
-@pytest.mark.parametrize("case", CASES, ids=[f"{c.tool}-{c.fault.value}" for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_a_faulty_tool_never_passes_nor_leaves_a_process(
     *,
     case: table.Case,

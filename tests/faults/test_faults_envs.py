@@ -17,7 +17,6 @@ finding, never passes on it, and never errors for it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -199,11 +198,11 @@ def fixture_repo(root: Path, case: table.Case) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def app_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One fixture for the console script's rows, so that they share one prod
     environment (its inputs never change; each case sets its own fault)."""
     root = tmp_path_factory.mktemp("app") / "repo"
-    yield fixture_repo(root, CASES_BY_TOOL["app"][0])
+    return fixture_repo(root, CASES_BY_TOOL["app"][0])
 
 
 CASES_BY_TOOL: dict[str, list[table.Case]] = {}
@@ -211,21 +210,11 @@ for _case in CASES:
     CASES_BY_TOOL.setdefault(_case.tool, []).append(_case)
 
 
-def dump(case: table.Case, outcome: table.Outcome) -> None:
-    import os
-
-    if os.environ.get("FAULTS_DUMP"):
-        with open(os.environ["FAULTS_DUMP"], "a", encoding="utf-8") as file:
-            file.write(f"{case.gate} {case.tool} {case.fault.value}: {outcome!r}\n")
-
-
 AUDITED = [case for case in CASES if case.gate != "fix"]
 
 
 @pytest.mark.tools
-@pytest.mark.parametrize(
-    "case", AUDITED, ids=[f"{c.gate}-{c.tool}-{c.fault.value}" for c in AUDITED]
-)
+@pytest.mark.parametrize("case", AUDITED, ids=[c.id for c in AUDITED])
 def test_a_faulty_builder_or_command_never_passes_nor_leaves_a_process(
     *,
     case: table.Case,
@@ -242,7 +231,9 @@ def test_a_faulty_builder_or_command_never_passes_nor_leaves_a_process(
     else:
         root = fixture_repo(tmp_path / "repo", case)
         stands = [Stand(tool=tool, fault=fault)]
-    gates = ["--gate", "format"] if gate == "(cache)" else ["--gate", gate, "--gate", "format"]
+    gates = ["--gate", "format"]
+    if gate != "(cache)":
+        gates = ["--gate", gate, *gates]
     ran = harness.run(
         ["audit", str(root), *gates],
         tmp_path=tmp_path,
@@ -251,9 +242,10 @@ def test_a_faulty_builder_or_command_never_passes_nor_leaves_a_process(
         capsys=capsys,
         cache=gate == "(cache)",
     )
-    shown = "format" if gate == "(cache)" else gate
-    outcome = harness.outcome(ran, shown, "format" if shown != "format" else "-", tmp_path)
-    dump(case, outcome)
+    # the cache's row shows the gate it ran around, which must not change
+    shown, companion = ("format", "-") if gate == "(cache)" else (gate, "format")
+    outcome = harness.outcome(ran, shown, companion, tmp_path)
+    harness.dump(case, outcome)
     assert (outcome.status, outcome.reason) == expected(case)
     if gate != "(cache)":
         assert outcome.companion == COMPANION
@@ -266,7 +258,7 @@ FIXED = [case for case in CASES if case.gate == "fix"]
 
 
 @pytest.mark.tools
-@pytest.mark.parametrize("case", FIXED, ids=[f"fix-git-{c.fault.value}" for c in FIXED])
+@pytest.mark.parametrize("case", FIXED, ids=[c.id for c in FIXED])
 def test_fix_refuses_when_git_cannot_say_the_tree_is_clean(
     *,
     case: table.Case,
@@ -293,7 +285,7 @@ def test_fix_refuses_when_git_cannot_say_the_tree_is_clean(
         companion="-",
         left=ran.left,
     )
-    dump(case, outcome)
+    harness.dump(case, outcome)
     assert (outcome.status, outcome.reason) == expected(case)
     harness.check(ran, case.fault)
     table.record(case, outcome)

@@ -13,7 +13,6 @@ tests. Everything else is as there: the planted F401, the unformatted
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -88,7 +87,7 @@ def stands(tool: str, fault: Fault) -> list[Stand]:
 
 
 @pytest.mark.tools
-@pytest.mark.parametrize("case", CASES, ids=[f"{c.tool}-{c.fault.value}" for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_the_other_tools_never_pass_on_a_fault_nor_leave_a_process(
     *,
     case: table.Case,
@@ -107,9 +106,7 @@ def test_the_other_tools_never_pass_on_a_fault_nor_leave_a_process(
         capsys=capsys,
     )
     outcome = harness.outcome(ran, gate, companion, tmp_path)
-    if os.environ.get("FAULTS_DUMP"):
-        with open(os.environ["FAULTS_DUMP"], "a", encoding="utf-8") as dump:
-            dump.write(f"{tool} {fault.value}: {outcome!r}\n")
+    harness.dump(case, outcome)
     assert (outcome.status, outcome.reason) == expected(tool, fault)
     assert outcome.companion == WELL[companion]
     assert outcome.exit_code == 1

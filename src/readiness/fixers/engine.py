@@ -277,7 +277,11 @@ def git_problem(target: Target) -> str | None:
                 " or undo readiness's edits; put it under git, or pass --allow-dirty"
             )
         if answer != "true":
-            raise command.ToolError(f"git rev-parse answered {answer[:80]!r}")
+            return (
+                f"cannot tell whether {target.given} is a clean git work tree (git"
+                f" rev-parse answered {answer[:80]!r}); pass --allow-dirty to fix"
+                " it anyway"
+            )
         status = command.run(
             ["git", "status", "--porcelain", "--untracked-files=no", "--", "."],
             cwd=target.root,

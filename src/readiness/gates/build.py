@@ -148,9 +148,7 @@ class BuildGate(Gate):
             logs.append(build(ctx, [*base, str(out), "--wheel", str(sdist)], env))
             wheel = only(out, "*.whl")
         except command.ToolFailed as error:
-            if error.returncode != UV_BUILD_FAILED:  # uv itself, not the package
-                raise GateError(f"uv build did not run: {error}") from None
-            failure = Failure(stage="wheel" if sdist else "sdist", log=error.output)
+            failure = build_failure(error, stage="wheel" if sdist else "sdist")
             logs.append(error.output)
         if export.git_top is not None:
             ctx.record_command(LS_FILES)
@@ -231,6 +229,16 @@ def build(ctx: GateContext, args: Sequence[str], env: dict[str, str]) -> str:
     """Run one ``uv build``; its log (uv and the backend print to stderr)."""
     completed = ctx.run(args, cwd=ctx.scratch, env=env)
     return f"{completed.stderr}\n{completed.stdout}".strip()
+
+
+def build_failure(error: command.ToolFailed, *, stage: str) -> Failure:
+    """The package's failure to build, when uv says so (its error code);
+    :class:`GateError` when uv itself crashed, which says nothing of the package."""
+    if error.returncode != UV_BUILD_FAILED:
+        raise GateError(
+            f"uv crashed, so whether the package builds is unknown: {error}"
+        ) from None
+    return Failure(stage=stage, log=error.output)
 
 
 def only(folder: Path, pattern: str) -> Path:
