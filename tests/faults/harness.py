@@ -61,16 +61,18 @@ def commit(root: Path) -> None:
         subprocess.run(["git", *args], cwd=root, check=True)
 
 
-def summary(result: Mapping[str, Any]) -> str:
-    """A gate's reason, or the rules and places of its findings."""
+def summary(result: Mapping[str, Any], *, messages: bool = False) -> str:
+    """A gate's reason, or the rules and places of its findings (and their
+    messages, with ``messages``)."""
     if result["status"] in ("error", "skipped"):
         return str(result["reason"])
     found = [
         (
             f"{f['rule']} {f['path']}" + (f":{f['line']}" if f["line"] else "")
             if f["path"]
-            else f"{f['rule']}: {f['message']}"
+            else f"{f['rule']}"
         )
+        + (f": {f['message']}" if messages or not f["path"] else "")
         for f in result["findings"]
     ]
     return ", ".join(found) or "no finding"
@@ -90,6 +92,7 @@ class Ran:
 
     code: int
     gates: dict[str, dict[str, Any]]
+    out: str
     err: str
     left: int
     peak: int
@@ -127,16 +130,27 @@ def run(
         data = json.loads(path.read_text(encoding="utf-8"))
         gates = {result["name"]: result for result in data["gates"]}
     return Ran(
-        code=code, gates=gates, err=printed.err, left=len(running(pids)), peak=peak
+        code=code,
+        gates=gates,
+        out=printed.out,
+        err=printed.err,
+        left=len(running(pids)),
+        peak=peak,
     )
 
 
 def outcome(
-    ran: Ran, gate: str, companion: str, tmp_path: Path, *, reason: str | None = None
+    ran: Ran,
+    gate: str,
+    companion: str,
+    tmp_path: Path,
+    *,
+    reason: str | None = None,
+    messages: bool = False,
 ) -> Outcome:
     """The row of ``gate`` (``reason`` overrides the report's, for commands)."""
     status = ran.gates[gate]["status"] if gate in ran.gates else "none"
-    shown = summary(ran.gates[gate]) if reason is None else reason
+    shown = summary(ran.gates[gate], messages=messages) if reason is None else reason
     other = ran.gates.get(companion)
     return Outcome(
         status=status,

@@ -244,7 +244,9 @@ def test_a_faulty_builder_or_command_never_passes_nor_leaves_a_process(
     )
     # the cache's row shows the gate it ran around, which must not change
     shown, companion = ("format", "-") if gate == "(cache)" else (gate, "format")
-    outcome = harness.outcome(ran, shown, companion, tmp_path)
+    outcome = harness.outcome(
+        ran, shown, companion, tmp_path, messages=tool in ("app", "app-check")
+    )
     harness.dump(case, outcome)
     assert (outcome.status, outcome.reason) == expected(case)
     if gate != "(cache)":
@@ -275,7 +277,8 @@ def test_fix_refuses_when_git_cannot_say_the_tree_is_clean(
         capsys=capsys,
         report=False,
     )
-    said = ran.err.strip().splitlines()[-1] if ran.err.strip() else "(nothing)"
+    printed = (ran.err or ran.out).strip()
+    said = printed.splitlines()[-1] if printed else "(nothing)"
     status = "refused" if ran.code == 2 else "run"
     outcome = harness.outcome(ran, "fix", "-", tmp_path, reason=said)
     outcome = table.Outcome(

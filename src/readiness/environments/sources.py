@@ -59,11 +59,11 @@ def listed(target: Target, run: Runner) -> Sources:
     if in_git:
         completed = run(
             ["git", "-C", str(root), *LS_FILES], ok_codes=(0, 128), record=False
-        )
+        ).require_complete()
         if completed.returncode == 0:
             names = sorted({name for name in completed.stdout.split("\0") if name})
-        else:
-            in_git = False
+        # a git that lists nothing (or fails) is no proof: copy the tree as it is
+        in_git = bool(names)
     if not in_git:
         names = list(repofiles.walk(root))
     digest = hashlib.sha256()

@@ -47,10 +47,16 @@ from datetime import UTC, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from readiness import command, prodenv, uptime
+from readiness import command, environments, prodenv, uptime
 from readiness.errors import ConfigError
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
-from readiness.gates.interface import Evaluation, Gate, GateContext, GateSkipped
+from readiness.gates.interface import (
+    Evaluation,
+    Gate,
+    GateContext,
+    GateError,
+    GateSkipped,
+)
 from readiness.target import Target
 
 COMMAND_FAILED = Rule(
@@ -349,7 +355,10 @@ def command_env(ctx: GateContext) -> CommandEnv:
         raise ConfigError('[tool.readiness.ops] environment must be "prod" or "none"')
     if choice == "none":
         return CommandEnv()
-    env = prodenv.ensure(ctx.target, run=ctx.run)
+    try:
+        env = prodenv.ensure(ctx.target, run=ctx.run)
+    except environments.BuildError as error:
+        raise GateError(f"ops commands not run, no prod environment: {error}") from None
     return CommandEnv(bin_dir=env.python.parent, variables=prodenv.activated(env))
 
 
