@@ -219,14 +219,15 @@ REASONS: dict[str, dict[Fault, str]] = {
     "uv-venv": {
         Fault.MISSING: "cannot build the typing environment: uv "
         + MISSING.format("uv"),
-        Fault.EXIT_CODE: "cannot build the typing environment: boom: unexpected"
-        " failure",
-        Fault.TRACEBACK: "cannot build the typing environment: RuntimeError: uv-venv"
-        " stand-in crashed",
+        Fault.EXIT_CODE: "cannot build the typing environment: uv exited with code"
+        " 7: boom: unexpected failure",
+        Fault.TRACEBACK: "cannot build the typing environment: uv exited with code"
+        " 1: RuntimeError: uv-venv stand-in crashed",
         Fault.SILENT: NO_INTERPRETER,
         Fault.TRUNCATED: NO_INTERPRETER,
         Fault.WRONG_SHAPE: NO_INTERPRETER,
-        Fault.FLOOD: "cannot build the typing environment: " + "x" * 300,
+        Fault.FLOOD: "cannot build the typing environment: uv exited with code 1: "
+        + "x" * 300,
     },
     "uv": {
         Fault.MISSING: f"{PROD_LOCK}uv " + MISSING.format("uv"),

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults import harness, table
-from tests.faults.harness import FLOOD, MISSING, TIMEOUT_S, Stand
+from tests.faults.harness import TIMEOUT_S, Stand
 from tests.faults.standins import FLOOD_BYTES, Fault
 
 PYPROJECT = """\
@@ -295,8 +295,483 @@ def test_fix_refuses_when_git_cannot_say_the_tree_is_clean(
 
 
 def expected(case: table.Case) -> tuple[str, str]:
-    return OUTCOMES.get((case.gate, case.tool), {}).get(case.fault, ("?", "?"))
+    return OUTCOMES[case.id.rpartition(f"-{case.fault.value}")[0]][case.fault]
 
 
-OUTCOMES: dict[tuple[str, str], dict[Fault, tuple[str, str]]] = {}
-del FLOOD, MISSING
+#: The status and reason (or findings) each case must end with.
+OUTCOMES: dict[str, dict[Fault, tuple[str, str]]] = {
+    "build-uv-build": {
+        Fault.MISSING: (
+            "error",
+            (
+                "uv is not installed (READINESS_TOOLS_DIR hides it: "
+                "<tools>/uv is not an executable file)"
+            ),
+        ),
+        Fault.EXIT_CODE: (
+            "error",
+            (
+                "uv crashed, so whether the package builds is unknown: uv "
+                "exited with code 7: boom: unexpected failure"
+            ),
+        ),
+        Fault.TRACEBACK: (
+            "error",
+            (
+                "uv crashed, so whether the package builds is unknown: uv "
+                "exited with code 1: RuntimeError: uv-build stand-in crashed"
+            ),
+        ),
+        Fault.SILENT: (
+            "error",
+            "uv build left nothing where one *.tar.gz was expected",
+        ),
+        Fault.TRUNCATED: (
+            "error",
+            "uv build left nothing where one *.tar.gz was expected",
+        ),
+        Fault.WRONG_SHAPE: (
+            "error",
+            "uv build left nothing where one *.tar.gz was expected",
+        ),
+        Fault.TIMEOUT: ("error", "uv did not finish within 5s and was killed"),
+        Fault.ORPHAN: ("pass", "no finding"),
+        Fault.FLOOD: (
+            "error",
+            (
+                "uv crashed, so whether the package builds is unknown: uv "
+                "exited with code 1: "
+            )
+            + "x" * 300,
+        ),
+    },
+    "build-git": {
+        Fault.MISSING: (
+            "error",
+            (
+                "git is not installed (READINESS_TOOLS_DIR hides it: "
+                "<tools>/git is not an executable file)"
+            ),
+        ),
+        Fault.EXIT_CODE: ("error", "git exited with code 7: boom: unexpected failure"),
+        Fault.TRACEBACK: (
+            "error",
+            "git exited with code 1: RuntimeError: git stand-in crashed",
+        ),
+        Fault.SILENT: (
+            "error",
+            (
+                "git rev-parse --show-toplevel answered '', not a folder "
+                "holding the target"
+            ),
+        ),
+        Fault.TRUNCATED: (
+            "error",
+            (
+                "git rev-parse --show-toplevel answered 'tr', not a folder "
+                "holding the target"
+            ),
+        ),
+        Fault.WRONG_SHAPE: (
+            "error",
+            (
+                "git rev-parse --show-toplevel answered '{\"inside\": true}', "
+                "not a folder holding the target"
+            ),
+        ),
+        Fault.TIMEOUT: ("error", "git did not finish within 5s and was killed"),
+        Fault.ORPHAN: ("pass", "no finding"),
+        Fault.FLOOD: ("error", "git exited with code 1: " + "x" * 300),
+    },
+    "cli-uv-prod": {
+        Fault.MISSING: (
+            "error",
+            (
+                "help walk not run, no prod environment: cannot build the "
+                "prod environment: uv is not installed (READINESS_TOOLS_DIR "
+                "hides it: <tools>/uv is not an executable file); the source "
+                "declares 1 command: app"
+            ),
+        ),
+        Fault.EXIT_CODE: (
+            "error",
+            (
+                "help walk not run, no prod environment: cannot build the "
+                "prod environment: uv exited with code 7: boom: unexpected "
+                "failure; the source declares 1 command: app"
+            ),
+        ),
+        Fault.TRACEBACK: (
+            "error",
+            (
+                "help walk not run, no prod environment: cannot build the "
+                "prod environment: uv exited with code 1: RuntimeError: "
+                "uv-prod stand-in crashed; the source declares 1 command: app"
+            ),
+        ),
+        Fault.SILENT: (
+            "error",
+            (
+                "help walk not run, no prod environment: cannot build the "
+                "prod environment: uv venv exited with code 0 but created no "
+                "interpreter; the source declares 1 command: app"
+            ),
+        ),
+        Fault.TRUNCATED: (
+            "error",
+            (
+                "help walk not run, no prod environment: cannot build the "
+                "prod environment: uv venv exited with code 0 but created no "
+                "interpreter; the source declares 1 command: app"
+            ),
+        ),
+        Fault.WRONG_SHAPE: (
+            "error",
+            (
+                "help walk not run, no prod environment: cannot build the "
+                "prod environment: uv venv exited with code 0 but created no "
+                "interpreter; the source declares 1 command: app"
+            ),
+        ),
+        Fault.TIMEOUT: ("error", "uv did not finish within 5s and was killed"),
+        Fault.ORPHAN: ("pass", "no finding"),
+        Fault.FLOOD: (
+            "error",
+            (
+                "help walk not run, no prod environment: cannot build the "
+                "prod environment: uv exited with code 1: "
+            )
+            + "x" * 300
+            + "; the source declares 1 command: app",
+        ),
+    },
+    "docs-uv-prod": {
+        Fault.MISSING: (
+            "error",
+            (
+                "no invocation could be checked: 1 invocation of app not "
+                "checked (help walk not run, no prod environment: cannot "
+                "build the prod environment: uv is not installed "
+                "(READINESS_TOOLS_DIR hides it: <tools>/uv is not an "
+                "executable file))"
+            ),
+        ),
+        Fault.EXIT_CODE: (
+            "error",
+            (
+                "no invocation could be checked: 1 invocation of app not "
+                "checked (help walk not run, no prod environment: cannot "
+                "build the prod environment: uv exited with code 7: boom: "
+                "unexpected failure)"
+            ),
+        ),
+        Fault.TRACEBACK: (
+            "error",
+            (
+                "no invocation could be checked: 1 invocation of app not "
+                "checked (help walk not run, no prod environment: cannot "
+                "build the prod environment: uv exited with code 1: "
+                "RuntimeError: uv-prod stand-in crashed)"
+            ),
+        ),
+        Fault.SILENT: (
+            "error",
+            (
+                "no invocation could be checked: 1 invocation of app not "
+                "checked (help walk not run, no prod environment: cannot "
+                "build the prod environment: uv venv exited with code 0 but "
+                "created no interpreter)"
+            ),
+        ),
+        Fault.TRUNCATED: (
+            "error",
+            (
+                "no invocation could be checked: 1 invocation of app not "
+                "checked (help walk not run, no prod environment: cannot "
+                "build the prod environment: uv venv exited with code 0 but "
+                "created no interpreter)"
+            ),
+        ),
+        Fault.WRONG_SHAPE: (
+            "error",
+            (
+                "no invocation could be checked: 1 invocation of app not "
+                "checked (help walk not run, no prod environment: cannot "
+                "build the prod environment: uv venv exited with code 0 but "
+                "created no interpreter)"
+            ),
+        ),
+        Fault.TIMEOUT: ("error", "uv did not finish within 5s and was killed"),
+        Fault.ORPHAN: ("pass", "no finding"),
+        Fault.FLOOD: (
+            "error",
+            (
+                "no invocation could be checked: 1 invocation of app not "
+                "checked (help walk not run, no prod environment: cannot "
+                "build the prod environment: uv exited with code 1: "
+            )
+            + "x" * 300
+            + ")",
+        ),
+    },
+    "ops-uv-prod": {
+        Fault.MISSING: (
+            "error",
+            (
+                "ops commands not run, no prod environment: cannot build the "
+                "prod environment: uv is not installed (READINESS_TOOLS_DIR "
+                "hides it: <tools>/uv is not an executable file)"
+            ),
+        ),
+        Fault.EXIT_CODE: (
+            "error",
+            (
+                "ops commands not run, no prod environment: cannot build the "
+                "prod environment: uv exited with code 7: boom: unexpected "
+                "failure"
+            ),
+        ),
+        Fault.TRACEBACK: (
+            "error",
+            (
+                "ops commands not run, no prod environment: cannot build the "
+                "prod environment: uv exited with code 1: RuntimeError: "
+                "uv-prod stand-in crashed"
+            ),
+        ),
+        Fault.SILENT: (
+            "error",
+            (
+                "ops commands not run, no prod environment: cannot build the "
+                "prod environment: uv venv exited with code 0 but created no "
+                "interpreter"
+            ),
+        ),
+        Fault.TRUNCATED: (
+            "error",
+            (
+                "ops commands not run, no prod environment: cannot build the "
+                "prod environment: uv venv exited with code 0 but created no "
+                "interpreter"
+            ),
+        ),
+        Fault.WRONG_SHAPE: (
+            "error",
+            (
+                "ops commands not run, no prod environment: cannot build the "
+                "prod environment: uv venv exited with code 0 but created no "
+                "interpreter"
+            ),
+        ),
+        Fault.TIMEOUT: ("error", "uv did not finish within 5s and was killed"),
+        Fault.ORPHAN: ("pass", "no finding"),
+        Fault.FLOOD: (
+            "error",
+            (
+                "ops commands not run, no prod environment: cannot build the "
+                "prod environment: uv exited with code 1: "
+            )
+            + "x" * 300,
+        ),
+    },
+    "cli-app": {
+        Fault.MISSING: (
+            "fail",
+            (
+                "CL001 app/cli.py:10: `app --help` fails in the prod "
+                "environment: exit 1, ImportError: cannot import name 'main' "
+                "from 'app.cli'"
+            ),
+        ),
+        Fault.EXIT_CODE: (
+            "fail",
+            (
+                "CL001: `app --help` fails in the prod environment: exit 7, "
+                "boom: unexpected failure"
+            ),
+        ),
+        Fault.TRACEBACK: (
+            "fail",
+            (
+                "CL001 app/cli.py:45: `app --help` fails in the prod "
+                "environment: exit 1, RuntimeError: app crashed"
+            ),
+        ),
+        Fault.SILENT: (
+            "fail",
+            (
+                "CL001: `app --help` fails in the prod environment: exit 0 "
+                "but printed nothing"
+            ),
+        ),
+        Fault.TRUNCATED: ("pass", "no finding"),
+        Fault.WRONG_SHAPE: ("pass", "no finding"),
+        Fault.TIMEOUT: (
+            "fail",
+            (
+                "CL002: `app --help` hangs in the prod environment: no "
+                "answer within 5 s"
+            ),
+        ),
+        Fault.ORPHAN: ("pass", "no finding"),
+        Fault.FLOOD: (
+            "fail",
+            (
+                "CL001: `app --help` fails in the prod environment: exit 1, "
+                "printed more than 16 MiB"
+            ),
+        ),
+    },
+    "ops-app-check": {
+        Fault.MISSING: (
+            "fail",
+            (
+                "OP003 pyproject.toml:26: ops command 'run' (`app-check`) "
+                "app-check is not installed (READINESS_TOOLS_DIR hides it: "
+                "<tools>/app-check is not an executable file)"
+            ),
+        ),
+        Fault.EXIT_CODE: (
+            "fail",
+            (
+                "OP001 pyproject.toml:26: ops command 'run' (`app-check`) "
+                "exited 7 (expected 0): boom: unexpected failure"
+            ),
+        ),
+        Fault.TRACEBACK: (
+            "fail",
+            (
+                "OP001 pyproject.toml:26: ops command 'run' (`app-check`) "
+                "exited 1 (expected 0): RuntimeError: app-check stand-in "
+                "crashed"
+            ),
+        ),
+        Fault.SILENT: (
+            "fail",
+            (
+                "OP001 pyproject.toml:26: ops command 'run' (`app-check`) "
+                "output does not match /app ok/: (no output)"
+            ),
+        ),
+        Fault.TRUNCATED: (
+            "fail",
+            (
+                "OP001 pyproject.toml:26: ops command 'run' (`app-check`) "
+                "output does not match /app ok/: app o"
+            ),
+        ),
+        Fault.WRONG_SHAPE: (
+            "fail",
+            (
+                "OP001 pyproject.toml:26: ops command 'run' (`app-check`) "
+                'output does not match /app ok/: {"status": "ok"}'
+            ),
+        ),
+        Fault.TIMEOUT: (
+            "fail",
+            (
+                "OP002 pyproject.toml:27: ops command 'run' (`app-check`) "
+                "did not finish within 5 s and was killed"
+            ),
+        ),
+        Fault.ORPHAN: ("pass", "no finding"),
+        Fault.FLOOD: (
+            "fail",
+            (
+                "OP001 pyproject.toml:26: ops command 'run' (`app-check`) "
+                "exited 1 (expected 0): "
+            )
+            + "x" * 300,
+        ),
+    },
+    "cache-git": {
+        Fault.MISSING: ("fail", "FM001 app/data.py"),
+        Fault.EXIT_CODE: ("fail", "FM001 app/data.py"),
+        Fault.TRACEBACK: ("fail", "FM001 app/data.py"),
+        Fault.SILENT: ("fail", "FM001 app/data.py"),
+        Fault.TRUNCATED: ("fail", "FM001 app/data.py"),
+        Fault.WRONG_SHAPE: ("fail", "FM001 app/data.py"),
+        Fault.TIMEOUT: ("fail", "FM001 app/data.py"),
+        Fault.ORPHAN: ("fail", "FM001 app/data.py"),
+        Fault.FLOOD: ("fail", "FM001 app/data.py"),
+    },
+    "fix-git": {
+        Fault.MISSING: (
+            "refused",
+            (
+                "readiness: error: cannot tell whether <tmp>/repo is a clean "
+                "git work tree (git is not installed (READINESS_TOOLS_DIR "
+                "hides it: <tools>/git is not an executable file)); pass "
+                "--allow-dirty to fix it anyway; nothing run, nothing "
+                "written (see --dry-run)"
+            ),
+        ),
+        Fault.EXIT_CODE: (
+            "refused",
+            (
+                "readiness: error: cannot tell whether <tmp>/repo is a clean "
+                "git work tree (git exited with code 7: boom: unexpected "
+                "failure); pass --allow-dirty to fix it anyway; nothing run, "
+                "nothing written (see --dry-run)"
+            ),
+        ),
+        Fault.TRACEBACK: (
+            "refused",
+            (
+                "readiness: error: cannot tell whether <tmp>/repo is a clean "
+                "git work tree (git exited with code 1: RuntimeError: git "
+                "stand-in crashed); pass --allow-dirty to fix it anyway; "
+                "nothing run, nothing written (see --dry-run)"
+            ),
+        ),
+        Fault.SILENT: (
+            "refused",
+            (
+                "readiness: error: cannot tell whether <tmp>/repo is a clean "
+                "git work tree (git rev-parse answered ''); pass "
+                "--allow-dirty to fix it anyway; nothing run, nothing "
+                "written (see --dry-run)"
+            ),
+        ),
+        Fault.TRUNCATED: (
+            "refused",
+            (
+                "readiness: error: cannot tell whether <tmp>/repo is a clean "
+                "git work tree (git rev-parse answered 'tr'); pass "
+                "--allow-dirty to fix it anyway; nothing run, nothing "
+                "written (see --dry-run)"
+            ),
+        ),
+        Fault.WRONG_SHAPE: (
+            "refused",
+            (
+                "readiness: error: cannot tell whether <tmp>/repo is a clean "
+                "git work tree (git rev-parse answered '{\"inside\": true}'); "
+                "pass --allow-dirty to fix it anyway; nothing run, nothing "
+                "written (see --dry-run)"
+            ),
+        ),
+        Fault.TIMEOUT: (
+            "refused",
+            (
+                "readiness: error: cannot tell whether <tmp>/repo is a clean "
+                "git work tree (git did not finish within 30s and was "
+                "killed); pass --allow-dirty to fix it anyway; nothing run, "
+                "nothing written (see --dry-run)"
+            ),
+        ),
+        Fault.ORPHAN: ("run", "no gate of priority P0 is available yet: nothing to do"),
+        Fault.FLOOD: (
+            "refused",
+            (
+                "readiness: error: cannot tell whether <tmp>/repo is a clean "
+                "git work tree (git exited with code 1: "
+            )
+            + "x" * 300
+            + (
+                "); pass --allow-dirty to fix it anyway; nothing run, "
+                "nothing written (see --dry-run)"
+            ),
+        ),
+    },
+}
