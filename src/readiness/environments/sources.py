@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -62,8 +63,9 @@ def listed(target: Target, run: Runner) -> Sources:
         ).require_complete()
         if completed.returncode == 0:
             names = sorted({name for name in completed.stdout.split("\0") if name})
-        # a git that lists nothing (or fails) is no proof: copy the tree as it is
-        in_git = bool(names)
+        # a git that lists nothing, or a first file that is not there (or that
+        # fails), is no proof of what the tree holds: copy the tree as it is
+        in_git = bool(names) and os.path.lexists(root / names[0])
     if not in_git:
         names = list(repofiles.walk(root))
     digest = hashlib.sha256()
