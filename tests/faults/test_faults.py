@@ -1,12 +1,15 @@
-"""Every gate that runs a tool, against that tool misbehaving in every known way.
+"""Each gate's main tool, against that tool misbehaving in every known way (the
+other tools a gate may run: ``test_faults_tools``; uv, git and the target's
+own commands around the environments: ``test_faults_envs``).
 
 Each case audits one small fixture repository with the faulty tool's gate and a
 companion gate (``format``, or ``lint`` beside ``format``) through the CLI, with
 a stand-in (:mod:`tests.faults.standins`) in front of the real tool. It asserts
 the gate's status and reason exactly, the companion's result unchanged, the
 exit code, that no process the stand-in started is left, and, for the floods,
-that readiness kept a bounded amount of memory. The run writes the table of
-cases and outcomes into ``docs/faults.md`` when every case ran.
+that readiness kept a bounded amount of memory (:mod:`tests.faults.harness`).
+A run of every fault module writes the table of cases and outcomes into
+``docs/faults.md`` (:mod:`tests.faults.table`).
 
 The fixture plants, for the real tools to find: ``app/__init__.py`` imports
 ``os`` unused (ruff F401, line 1); ``app/data.py`` is not black-formatted;

@@ -396,22 +396,23 @@ def run_command(ctx: GateContext, spec: OpsCommand, env: CommandEnv) -> Finding 
         )
     except command.ToolError as error:
         return command_finding(ctx.target, spec, COMMAND_MISSING, str(error))
-    output = f"{completed.stdout}\n{completed.stderr}"
+    # each stream on its own: joined, a flood of output would be held twice
+    streams = (completed.stdout, completed.stderr)
+    last = command.last_line(streams[1] if streams[1].strip() else streams[0])
     if completed.returncode != spec.exit_code:
         return command_finding(
             ctx.target,
             spec,
             COMMAND_FAILED,
-            f"exited {completed.returncode} (expected {spec.exit_code}):"
-            f" {command.last_line(output)}",
+            f"exited {completed.returncode} (expected {spec.exit_code}): {last}",
         )
-    if spec.expect_output is not None and not spec.expect_output.search(output):
+    expected = spec.expect_output
+    if expected is not None and not any(expected.search(text) for text in streams):
         return command_finding(
             ctx.target,
             spec,
             COMMAND_FAILED,
-            f"output does not match /{spec.expect_output.pattern}/:"
-            f" {command.last_line(output)}",
+            f"output does not match /{expected.pattern}/: {last}",
         )
     return None
 
