@@ -117,7 +117,10 @@ next to a companion gate whose result must not change. A gate never passes on
 output it could not fully read; where the output is still valid and complete
 (the child left running), the result is the tool's real one. The target's own
 commands (its console script under `cli`, an ops command under `ops`) fail
-the gate with a finding: that is the target's failure, not readiness's.
+the gate with a finding: that is the target's failure, not readiness's; a
+`--help` that exits 0 passes whatever it prints, except nothing at all or more
+than readiness keeps (what a help says is the target's business, its exit
+code is the criterion).
 `(cache)` is the result cache's file index (git ls-files), around any gate;
 `fix` is `readiness fix`'s clean-tree check, before any gate (its status is
 the command's: refused, or run). "Left" counts the stand-in's processes still
