@@ -82,6 +82,7 @@ def test_flake8_never_reads_a_file_link_leaving_the_target(
         ".flake8",
         "--extend-exclude=vendored,./app/link.py",
         "--exit-zero",
+        "--count",
         f"--format={flake8_config.FORMAT}",
         ".",
     )
@@ -181,6 +182,7 @@ def test_a_flake8_project_is_linted_by_flake8_not_by_ruffs_rules(
         "--config",
         ".flake8",
         "--exit-zero",
+        "--count",
         f"--format={flake8_config.FORMAT}",
         ".",
     )
@@ -305,7 +307,7 @@ def fake_flake8(
     ("stdout", "code", "reason"),
     [
         (
-            "./app.py:1:1: F401 'os' imported but unused\n",
+            "./app.py:1:1: F401 'os' imported but unused\n1\n",
             0,
             (
                 "flake8's output cannot be read: not a flake8 diagnostic:"
@@ -313,6 +315,15 @@ def fake_flake8(
             ),
         ),
         ("", 1, "flake8 exited with code 1"),
+        # a flake8 that prints nothing is not a clean one: --count proves it ran
+        (
+            "",
+            0,
+            (
+                "flake8's output cannot be read: no error count at its end"
+                " (--count), so its output is incomplete: '(no output)'"
+            ),
+        ),
     ],
 )
 def test_unreadable_output_or_a_crash_is_a_gate_error(

@@ -99,20 +99,31 @@ class FileIndex:
 
 def _files(target: Target) -> list[str]:
     """Tracked and untracked-but-not-ignored files; every file outside git."""
-    try:
-        listed = command.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=target.root,
-            timeout_s=120,
-        )
-        names = [name for name in listed.stdout.split("\0") if name]
-    except command.ToolError:  # not a git repository: every file but the pruned
+    names = _git_listed(target)
+    if names is None:  # not a git repository: every file but the pruned
         names = list(walk(target.root))
     return [
         name
         for name in dict.fromkeys(names)
         if not NEVER.intersection(name.split("/")[:-1])
     ]
+
+
+def _git_listed(target: Target) -> list[str] | None:
+    """What git lists, or None when git cannot say (or says what cannot be:
+    nothing, or a first file that is not there): the walk, a superset, is safe."""
+    try:
+        listed = command.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=target.root,
+            timeout_s=30,
+        ).require_complete()
+    except command.ToolError:
+        return None
+    names = [name for name in listed.stdout.split("\0") if name]
+    if not names or not os.path.lexists(target.root / names[0]):
+        return None
+    return names
 
 
 def _file_hash(path: Path) -> str:

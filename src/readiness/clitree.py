@@ -256,6 +256,8 @@ class HelpRun:
     stdout: str = ""
     stderr: str = ""
     duration_s: float = 0.0
+    #: Whether the output was cut (more than readiness keeps): no help to read.
+    cut: bool = False
 
     @property
     def ok(self) -> bool:

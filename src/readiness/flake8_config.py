@@ -307,6 +307,22 @@ def link_exclusion(
     return (f"--extend-exclude={','.join([*theirs, *ours])}",)
 
 
+def parse_counted(text: str) -> list[Diagnostic]:
+    """flake8's :data:`FORMAT` lines followed by its ``--count`` line: the count
+    proves the output whole (a silent or cut flake8 is not a clean one);
+    ``ValueError`` when it is missing or differs from the lines read."""
+    body, _, last = text.rstrip().rpartition("\n")
+    if not last.strip().isdigit():
+        raise ValueError(
+            "no error count at its end (--count), so its output is incomplete:"
+            f" {last.strip()[:80] or '(no output)'!r}"
+        )
+    found = parse(body)
+    if len(found) != int(last):
+        raise ValueError(f"it counted {int(last)} errors but printed {len(found)}")
+    return found
+
+
 def parse(text: str) -> list[Diagnostic]:
     """flake8's :data:`FORMAT` lines; ``ValueError`` naming a line that is not one."""
     found: list[Diagnostic] = []

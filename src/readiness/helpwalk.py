@@ -105,6 +105,14 @@ def run_help(
         return clitree.HelpRun(path=path, returncode=None)
     except command.ToolFailed as error:  # it could not even be started
         return clitree.HelpRun(path=path, returncode=127, stderr=str(error))
+    if completed.truncated:  # help read from half an output is no help
+        return clitree.HelpRun(
+            path=path,
+            returncode=completed.returncode,
+            stderr=command.last_line(completed.stderr or completed.stdout),
+            duration_s=completed.duration_s,
+            cut=True,
+        )
     return clitree.HelpRun(
         path=path,
         returncode=completed.returncode,

@@ -4,12 +4,20 @@ Each stand-in is a small Python script written into a folder that
 ``READINESS_TOOLS_DIR`` names (:mod:`readiness.command` resolves a tool's bare
 name there first). It records its pid (and its children's) in a file, hands
 every call but the one under test to the real tool, and misbehaves on that one
-as its :class:`Fault` says. mypy and pytest are not called by name: the
-typing and tests gates run them with their environment's interpreter, so for
-them the stand-in is ``uv``, which "builds" that environment by writing the
-misbehaving interpreter (it hands every other call, such as the tests gate's
-probe of what is installed or ``coverage json``, to the real interpreter,
-readiness's own).
+as its :class:`Fault` says. mypy, pyright and pytest are not called by
+name: the typing and tests gates run them with their environment's
+interpreter, so for them the stand-in is ``uv``, which "builds" that
+environment by writing the misbehaving interpreter (it hands every other call,
+such as the tests gate's probe of what is installed or ``coverage json``, to
+the real interpreter, readiness's own).
+
+Tool names that are not a program's name say which call of which program
+misbehaves: ``uv-venv`` (uv building the typing or test environment, the
+interpreter written as above), ``uv-prod`` (uv building a real environment,
+the prod one), ``uv-build``, ``uv-audit`` (its ``pip compile`` writing the
+lock), ``ruff-format``; ``pip-audit`` and ``safety`` answer with a recorded
+report when well, and ``app-check`` is a target's ops command (it prints
+``app ok``).
 """
 
 from __future__ import annotations
@@ -60,6 +68,39 @@ LOCK = (
     "    # via app (pyproject.toml)\n"
 )
 
+#: What the advisory tools report when well: requests 2.31.0 is affected by
+#: REQ-1, fixed in 2.32.0 (uv audit has no severity; safety rates it 8.1).
+UV_AUDIT = (
+    '{"vulnerabilities": [{"id": "REQ-1", "aliases": [], "summary": "requests'
+    ' leaks credentials", "fix_versions": ["2.32.0"], "dependency": {"name":'
+    ' "requests", "version": "2.31.0"}}], "adverse_statuses": []}'
+)
+PIP_AUDIT = (
+    '{"dependencies": [{"name": "requests", "version": "2.31.0", "vulns": [{"id":'
+    ' "REQ-1", "fix_versions": ["2.32.0"], "aliases": [], "description": "requests'
+    ' leaks credentials"}]}], "fixes": []}'
+)
+SAFETY = (
+    '{"vulnerabilities": [{"vulnerability_id": "1", "package_name": "requests",'
+    ' "analyzed_version": "2.31.0", "fixed_versions": ["2.32.0"], "advisory":'
+    ' "requests leaks credentials", "severity": {"cvssv3": {"base_score": 8.1}}}]}'
+)
+#: Tools that are only stand-ins here (no real one is needed).
+ONLY_STANDINS = ("pip-audit", "safety", "app-check")
+#: Where each tool's stand-in is installed (its program's name).
+PROGRAM = {
+    "uv-venv": "uv",
+    "uv-prod": "uv",
+    "uv-build": "uv",
+    "uv-audit": "uv",
+    "ruff-format": "ruff",
+    "mypy": "uv",
+    "pytest": "uv",
+    "pyright": "uv",
+}
+#: Run by an environment's interpreter, which the uv stand-in writes.
+INSIDE = ("mypy", "pytest", "pyright")
+
 #: A JUnit file as pytest writes it (xunit1) for the tests gate's fixture; the
 #: truncated fault writes its head.
 JUNIT = (
@@ -99,6 +140,15 @@ TRUNCATED = {{
     "uv-venv": "Creating virtual environment at: .venv",
     "git": "tr",
     "pytest": JUNIT[:JUNIT.index("<testcase") + 40],
+    "flake8": "./app/__init__.py\x1f1",
+    "ruff-format": '[{{"filename": "app/data.py", "code": "unfor',
+    "pyright": '{{"version": "1.1.414", "generalDiagnostics": [{{"file',
+    "uv-prod": "Creating virtual environment at: .venv",
+    "uv-build": "Building source distribution...",
+    "uv-audit": '{{"vulnerabilities": [{{"id": "REQ',
+    "pip-audit": '{{"dependencies": [{{"name": "requests", "version": "2.3',
+    "safety": '{{"vulnerabilities": [{{"vulnerability_id": "1", "packa',
+    "app-check": "app o",
 }}
 WRONG_SHAPE = {{
     "ruff": '{{"diagnostics": []}}',
@@ -109,7 +159,19 @@ WRONG_SHAPE = {{
     "uv-venv": '{{"venv": true}}',
     "git": '{{"inside": true}}',
     "pytest": '<results><test name="test_add" outcome="passed" /></results>',
+    "flake8": '{{"app/__init__.py": []}}',
+    "ruff-format": '{{"diagnostics": []}}',
+    "pyright": '{{"errors": 0, "files": 2}}',
+    "uv-prod": '{{"venv": true}}',
+    "uv-build": '{{"sdist": "app-1.tar.gz"}}',
+    "uv-audit": '{{"vulnerabilities": {{"requests": []}}}}',
+    "pip-audit": '{{"dependencies": {{"requests": "2.31.0"}}}}',
+    "safety": '{{"vulnerabilities": {{"requests": []}}}}',
+    "app-check": '{{"status": "ok"}}',
 }}
+UV_AUDIT = {uv_audit!r}
+PIP_AUDIT = {pip_audit!r}
+SAFETY = {safety!r}
 argv = sys.argv[1:]
 
 
@@ -125,19 +187,27 @@ def main_call():
         return "--check" in argv
     if TOOL == "bandit":
         return "-r" in argv
-    if TOOL == "mypy":
-        return argv[:2] == ["-m", "mypy"] and (
+    if TOOL in ("mypy", "pyright"):
+        return argv[:2] == ["-m", TOOL] and (
             FAULT == "missing" or "--version" not in argv
         )
+    if TOOL == "flake8":
+        return "--version" not in argv
+    if TOOL == "ruff-format":
+        return argv[:2] == ["format", "--check"]
     if TOOL == "pytest":  # python -m pytest, or python -m coverage run ... -m pytest
         return argv[:2] == ["-m", "pytest"] or (
             argv[:3] == ["-m", "coverage", "run"] and "pytest" in argv[3:]
         )
     if TOOL == "uv":
         return argv[:2] == ["pip", "compile"] or argv[:1] == ["export"]
-    if TOOL == "uv-venv":
+    if TOOL in ("uv-venv", "uv-prod"):
         return argv[:1] == ["venv"]
-    return True  # git: every call
+    if TOOL == "uv-build":
+        return argv[:1] == ["build"]
+    if TOOL == "uv-audit":
+        return argv[:1] == ["audit"]
+    return True  # git, pip-audit, safety, app-check: every call
 
 
 def output_file():
@@ -146,12 +216,15 @@ def output_file():
     if TOOL == "pytest":
         junit = [a for a in argv if a.startswith("--junitxml=")]
         return junit[0].partition("=")[2]
-    return argv[argv.index("-o") + 1] if "-o" in argv else None
+    for flag in ("-o", "--output", "--save-json"):
+        if flag in argv and not (TOOL == "safety" and flag == "--output"):
+            return argv[argv.index(flag) + 1]
+    return None
 
 
 def machine_output(text):
     target = output_file()
-    if TOOL == "black":  # black reports on stderr
+    if TOOL in ("black", "uv-build"):  # they report on stderr
         sys.stderr.write(text)
     elif target is None:
         sys.stdout.write(text)
@@ -174,13 +247,29 @@ def fake_uv_for_typing():
     os.execv(REAL, [REAL, *argv])
 
 
+def lock_call():
+    return argv[:2] == ["pip", "compile"] or argv[:1] == ["export"]
+
+
 def well():
-    """What a working tool does: the real one, or a lock for uv."""
-    if TOOL == "uv":
+    """What a working tool does: the real one, a lock for uv, a recorded report."""
+    if TOOL == "uv" or (TOOL == "uv-audit" and lock_call()):
         machine_output(LOCK)
         sys.exit(0)
     if TOOL == "uv-venv":
         fake_uv_for_typing()
+    if TOOL == "uv-audit":
+        machine_output(UV_AUDIT)
+        sys.exit(1)
+    if TOOL == "pip-audit":
+        machine_output(PIP_AUDIT)
+        sys.exit(1)
+    if TOOL == "safety":
+        machine_output(SAFETY)
+        sys.exit(64)
+    if TOOL == "app-check":
+        print("app ok")
+        sys.exit(0)
     os.execv(REAL, [REAL, *argv])
 
 
@@ -198,8 +287,10 @@ record(os.getpid())
 if ENV_PYTHON is not None and not main_call():
     fake_uv_for_typing()
 if not main_call():
+    if TOOL == "uv-audit" and lock_call():
+        well()
     os.execv(REAL, [REAL, *argv])
-if FAULT == "missing":  # mypy and pytest only: the others are hidden, not run
+if FAULT == "missing":  # mypy, pyright, pytest: the others are hidden, not run
     sys.stderr.write(f"No module named {{TOOL}}\\n")
     sys.exit(1)
 if FAULT == "exit-code":
@@ -212,7 +303,8 @@ if FAULT == "silent":
     sys.exit(0)
 if FAULT == "truncated":
     machine_output(TRUNCATED[TOOL])
-    sys.exit(0 if TOOL in ("uv", "uv-venv", "git", "pytest") else 1)
+    exit_zero = ("uv", "uv-venv", "uv-prod", "uv-build", "git", "pytest", "flake8")
+    sys.exit(0 if TOOL in (*exit_zero, "app-check") else 1)
 if FAULT == "wrong-shape":
     machine_output(WRONG_SHAPE[TOOL])
     sys.exit(0)
@@ -232,31 +324,34 @@ well()
 '''
 
 
-def install(tools: Path, tool: str, fault: Fault, pids: Path) -> None:
-    """Put a stand-in for ``tool`` misbehaving as ``fault``.
+def install(tools: Path, tool: str, fault: Fault | None, pids: Path) -> None:
+    """Put a stand-in for ``tool`` misbehaving as ``fault`` (``None``: working).
 
-    ``mypy``, ``pytest`` and ``uv-venv`` are all an environment's builder,
-    uv: the first two write a faulty mypy or pytest into the typing or test
-    environment, the third fails to build it (and writes a working one when
+    ``mypy``, ``pyright``, ``pytest`` and ``uv-venv`` are all an environment's
+    builder, uv: the first three write a faulty tool into the typing or test
+    environment, the last fails to build it (and writes a working one when
     well).
     """
     tools.mkdir(parents=True, exist_ok=True)
-    inside = tool in ("mypy", "pytest")  # run by the environment's interpreter
-    name = "uv" if inside or tool == "uv-venv" else tool
+    inside = tool in INSIDE  # run by the environment's interpreter
+    name = PROGRAM.get(tool, tool)
+    faulty = "well" if fault is None else fault.value
     if fault is Fault.MISSING and not inside:
         (tools / name).write_text("", encoding="utf-8")  # not executable: hidden
         return
-    if name == "uv" and tool != "uv":
-        faulty = fault.value if inside else "well"
+    if tool == "uv-venv" or inside:
         env_python = script(
-            tool if inside else "mypy", faulty, real=sys.executable, pids=pids
+            tool if inside else "mypy",
+            faulty if inside else "well",
+            real=sys.executable,
+            pids=pids,
         )
         builder = "uv" if inside else tool
         text = script(
-            builder, fault.value, real=real("uv"), pids=pids, env_python=env_python
+            builder, faulty, real=real("uv"), pids=pids, env_python=env_python
         )
     else:
-        text = script(tool, fault.value, real=real(tool), pids=pids)
+        text = script(tool, faulty, real=real(name), pids=pids)
     path = tools / name
     path.write_text(text, encoding="utf-8")
     path.chmod(0o755)
@@ -276,11 +371,16 @@ def script(
         env_python=env_python,
         flood=FLOOD_BYTES,
         junit=JUNIT,
+        uv_audit=UV_AUDIT,
+        pip_audit=PIP_AUDIT,
+        safety=SAFETY,
     )
 
 
 def real(tool: str) -> str:
     """The real tool: beside this interpreter (our venv), else on PATH."""
+    if tool in ONLY_STANDINS:
+        return ""
     found = shutil.which(tool, path=str(Path(sys.executable).parent)) or shutil.which(
         tool
     )

@@ -1,12 +1,15 @@
-"""Every gate that runs a tool, against that tool misbehaving in every known way.
+"""Each gate's main tool, against that tool misbehaving in every known way (the
+other tools a gate may run: ``test_faults_tools``; uv, git and the target's
+own commands around the environments: ``test_faults_envs``).
 
 Each case audits one small fixture repository with the faulty tool's gate and a
 companion gate (``format``, or ``lint`` beside ``format``) through the CLI, with
 a stand-in (:mod:`tests.faults.standins`) in front of the real tool. It asserts
 the gate's status and reason exactly, the companion's result unchanged, the
 exit code, that no process the stand-in started is left, and, for the floods,
-that readiness kept a bounded amount of memory. The run writes the table of
-cases and outcomes into ``docs/faults.md`` when every case ran.
+that readiness kept a bounded amount of memory (:mod:`tests.faults.harness`).
+A run of every fault module writes the table of cases and outcomes into
+``docs/faults.md`` (:mod:`tests.faults.table`).
 
 The fixture plants, for the real tools to find: ``app/__init__.py`` imports
 ``os`` unused (ruff F401, line 1); ``app/data.py`` is not black-formatted;
@@ -20,26 +23,13 @@ cases the repository is committed with git, no ``.env`` in it.
 from __future__ import annotations
 
 import json
-import subprocess
-import textwrap
-import tracemalloc
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from readiness import cli, command
-from tests.faults.standins import Fault, install, running
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-TABLE = REPO_ROOT / "docs" / "faults.md"
-#: The gate timeout in the timeout cases.
-TIMEOUT_S = 5
-#: What readiness may allocate while a tool prints 2 x 50 MB (tracemalloc's peak):
-#: it keeps 16 MiB of each stream; about 48 MiB were measured.
-MEMORY_BOUND = 64 * 1024 * 1024
+from tests.faults import harness, table
+from tests.faults.harness import FLOOD, MISSING, TIMEOUT_S, Stand
+from tests.faults.standins import Fault
 
 #: The gate and the tool a stand-in replaces (``uv-venv``: uv building the
 #: typing environment; ``mypy`` and ``pytest``: the typing or test
@@ -63,7 +53,17 @@ DESCRIBED = {
     ("pytest", Fault.TRUNCATED): "writes a truncated JUnit file, exit 0",
     ("pytest", Fault.WRONG_SHAPE): "writes XML that is not JUnit, exit 0",
 }
-CASES = [(gate, tool, fault) for gate, tool in TOOLS for fault in Fault]
+CASES = [
+    case
+    for gate, tool in TOOLS
+    for case in table.register(
+        __name__,
+        gate,
+        tool,
+        shown=SHOWN.get(tool),
+        described={f: text for (t, f), text in DESCRIBED.items() if t == tool},
+    )
+]
 
 HIGH = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N"
 ADVISORY = {
@@ -137,18 +137,6 @@ WELL = {
 }
 
 
-@dataclass(frozen=True, kw_only=True)
-class Outcome:
-    status: str
-    reason: str
-    exit_code: int
-    companion: str
-    left: int
-
-
-OUTCOMES: dict[tuple[str, str, Fault], Outcome] = {}
-
-
 #: How the deps gate names a lock it could not produce.
 PROD_LOCK = "cannot produce the prod lock: "
 
@@ -169,14 +157,6 @@ def expected(gate: str, tool: str, fault: Fault) -> tuple[str, str]:
     return "error", REASONS[tool][fault]
 
 
-MISSING = (
-    "is not installed (READINESS_TOOLS_DIR hides it: <tools>/{} is not an"
-    " executable file)"
-)
-FLOOD = (
-    "{} printed more than 16 MiB (exit code 1); its output was cut, so its result"
-    " cannot be trusted"
-)
 NO_JUNIT = (
     "pytest exited {} ({}) but wrote no JUnit report (junit.xml), so which tests"
     " ran is unknown"
@@ -242,14 +222,15 @@ REASONS: dict[str, dict[Fault, str]] = {
     "uv-venv": {
         Fault.MISSING: "cannot build the typing environment: uv "
         + MISSING.format("uv"),
-        Fault.EXIT_CODE: "cannot build the typing environment: boom: unexpected"
-        " failure",
-        Fault.TRACEBACK: "cannot build the typing environment: RuntimeError: uv-venv"
-        " stand-in crashed",
+        Fault.EXIT_CODE: "cannot build the typing environment: uv exited with code"
+        " 7: boom: unexpected failure",
+        Fault.TRACEBACK: "cannot build the typing environment: uv exited with code"
+        " 1: RuntimeError: uv-venv stand-in crashed",
         Fault.SILENT: NO_INTERPRETER,
         Fault.TRUNCATED: NO_INTERPRETER,
         Fault.WRONG_SHAPE: NO_INTERPRETER,
-        Fault.FLOOD: "cannot build the typing environment: " + "x" * 1023,
+        Fault.FLOOD: "cannot build the typing environment: uv exited with code 1: "
+        + "x" * 300,
     },
     "uv": {
         Fault.MISSING: f"{PROD_LOCK}uv " + MISSING.format("uv"),
@@ -319,134 +300,37 @@ def fixture_repo(root: Path, gate: str, fault: Fault) -> Path:
         table = "" if gate == "deps" else f"\n[tool.readiness.{gate}]\n"
         pyproject += f"{table}timeout = {TIMEOUT_S}\n"
     (root / "pyproject.toml").write_text(pyproject, encoding="utf-8")
-    for name, text in FILES.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    harness.write_files(root, FILES)
     if gate == "tests":
         (root / "tests").mkdir()
         (root / "tests" / "test_app.py").write_text(TEST_FILE, encoding="utf-8")
     if gate == "secrets":
-        for args in (
-            ["init", "-q"],
-            ["add", "-A"],
-            ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "fixture"],
-        ):
-            subprocess.run(["git", *args], cwd=root, check=True)
+        harness.commit(root)
     return root
 
 
-def summary(result: dict[str, Any]) -> str:
-    """A gate's reason, or the rules and places of its findings."""
-    if result["status"] in ("error", "skipped"):
-        return str(result["reason"])
-    found = [
-        (
-            f"{f['rule']} {f['path']}" + (f":{f['line']}" if f["line"] else "")
-            if f["path"]
-            else f"{f['rule']}: {f['message']}"
-        )
-        for f in result["findings"]
-    ]
-    return ", ".join(found) or "no finding"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def fault_table() -> Iterator[None]:
-    """Write docs/faults.md once every case of the module has run and passed."""
-    yield
-    if len(OUTCOMES) == len(CASES):
-        text = render(OUTCOMES)
-        if not TABLE.is_file() or TABLE.read_text(encoding="utf-8") != text:
-            TABLE.parent.mkdir(exist_ok=True)
-            TABLE.write_text(text, encoding="utf-8")
-
-
 @pytest.mark.tools
-@pytest.mark.parametrize(
-    ("gate", "tool", "fault"), CASES, ids=[f"{t}-{f.value}" for _, t, f in CASES]
-)
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_a_faulty_tool_never_passes_nor_leaves_a_process(
     *,
-    gate: str,
-    tool: str,
-    fault: Fault,
+    case: table.Case,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    gate, tool, fault = case.key
     root = fixture_repo(tmp_path / "repo", gate, fault)
-    tools, pids, out = tmp_path / "tools", tmp_path / "pids", tmp_path / "out"
-    install(tools, tool, fault, pids)
-    monkeypatch.setenv(command.TOOLS_DIR_ENV, str(tools))
     companion = "lint" if gate == "format" else "format"
-    args = ["audit", str(root), "--gate", gate, "--gate", companion]
-
-    tracemalloc.start()
-    try:
-        code = cli.main([*args, "--format", "json", "--out", str(out)])
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    printed = capsys.readouterr()
-    assert (out / "readiness-report.json").is_file(), printed.err
-
-    report = json.loads((out / "readiness-report.json").read_text(encoding="utf-8"))
-    results = {result["name"]: result for result in report["gates"]}
-    outcome = Outcome(
-        status=results[gate]["status"],
-        reason=summary(results[gate])
-        .replace(str(tmp_path), "<tmp>")
-        .replace("<tmp>/tools", "<tools>"),
-        exit_code=code,
-        companion=f"{results[companion]['status']}: {summary(results[companion])}",
-        left=len(running(pids)),
+    ran = harness.run(
+        ["audit", str(root), "--gate", gate, "--gate", companion],
+        tmp_path=tmp_path,
+        stands=[Stand(tool=tool, fault=fault)],
+        monkeypatch=monkeypatch,
+        capsys=capsys,
     )
+    outcome = harness.outcome(ran, gate, companion, tmp_path)
     assert (outcome.status, outcome.reason) == expected(gate, tool, fault)
     assert outcome.companion == ": ".join(WELL[companion])
     assert outcome.exit_code == 1
-    assert outcome.left == 0
-    if fault is Fault.FLOOD:
-        assert peak < MEMORY_BOUND
-    OUTCOMES[(gate, tool, fault)] = outcome  # the table shows asserted outcomes only
-
-
-HEADER = (
-    "| gate | tool | fault | status | reason or findings | exit | companion | left" " |"
-)
-
-
-def render(outcomes: dict[tuple[str, str, Fault], Outcome]) -> str:
-    lines = [
-        "# Fault table",
-        "",
-        "Generated by `tests/faults/test_faults.py` (run it to refresh; do not edit).",
-        "Each row audits a small fixture repository with one gate's tool replaced by",
-        "a stand-in (through `READINESS_TOOLS_DIR`) that misbehaves as the fault",
-        "says, next to a companion gate whose result must not change. A gate never",
-        "passes on output it could not fully read; where the output is still valid",
-        "and complete (the child left running), the result is the tool's real one.",
-        '"Left" counts the stand-in\'s processes still running after the audit.',
-        "Out of reach by design: a child that starts a session of its own (a",
-        "daemon) leaves the tool's process group, which is what readiness ends.",
-        "",
-        HEADER,
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for gate, tool, fault in CASES:
-        outcome = outcomes[(gate, tool, fault)]
-        reason = outcome.reason
-        if len(reason) > 160:
-            reason = reason[:120] + f"... ({len(reason)} characters)"
-        cells = [
-            gate,
-            SHOWN.get(tool, tool),
-            DESCRIBED.get((tool, fault), fault.description),
-            outcome.status,
-            reason.replace("|", "\\|"),
-            str(outcome.exit_code),
-            outcome.companion.replace("|", "\\|"),
-            str(outcome.left),
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    harness.check(ran, fault)
+    table.record(case, outcome)  # the table shows asserted outcomes only

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from readiness.command import Completed, ToolError
+from readiness.command import Completed, ToolError, last_line
 from readiness.errors import ReadinessError
 from readiness.locks import Lock, Runner
 
@@ -166,9 +166,20 @@ class ToolSource(AdvisorySource):
 
     def execute(self, args: Sequence[str], *, ok_codes: Iterable[int]) -> Completed:
         try:
-            return self.run(args, ok_codes=ok_codes, cwd=self.work)
+            return self.run(args, ok_codes=ok_codes, cwd=self.work).require_complete()
         except ToolError as error:
             raise AdvisoryError(str(error)) from None
+
+    def read_report(self, report: Path, completed: Completed) -> str:
+        """The report the tool wrote to ``report``; why there is none, else."""
+        try:
+            return report.read_text(encoding="utf-8")
+        except OSError:
+            said = last_line(completed.stderr or completed.stdout)
+            raise AdvisoryError(
+                f"{self.tool} exited with code {completed.returncode} without"
+                f" writing its report: {said}"
+            ) from None
 
     def read_json(self, text: str) -> object:
         try:

@@ -68,12 +68,8 @@ class PipAudit(ToolSource):
         ]
         if self.service_url:
             args += ["--vulnerability-service", "osv", "--osv-url", self.service_url]
-        self.execute(args, ok_codes=(0, 1))
-        try:
-            text = report.read_text(encoding="utf-8")
-        except OSError:
-            raise AdvisoryError(f"pip-audit wrote no report to {report}") from None
-        return self.parse(text, lock=lock.name)
+        completed = self.execute(args, ok_codes=(0, 1))
+        return self.parse(self.read_report(report, completed), lock=lock.name)
 
     def parse(self, text: str, *, lock: str) -> AuditResult:
         dependencies = as_mapping(self.read_json(text)).get("dependencies")

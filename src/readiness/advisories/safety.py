@@ -20,7 +20,6 @@ from typing import Any
 
 from readiness.advisories.interface import (
     Advisory,
-    AdvisoryError,
     AdvisorySeverity,
     AuditResult,
     ToolSource,
@@ -61,12 +60,8 @@ class Safety(ToolSource):
         ]
         if self.db:
             args += ["--db", self.db]
-        self.execute(args, ok_codes=(0, EXIT_VULNERABLE))
-        try:
-            text = report.read_text(encoding="utf-8")
-        except OSError:
-            raise AdvisoryError(f"safety wrote no report to {report}") from None
-        return self.parse(text, lock=lock.name)
+        completed = self.execute(args, ok_codes=(0, EXIT_VULNERABLE))
+        return self.parse(self.read_report(report, completed), lock=lock.name)
 
     def parse(self, text: str, *, lock: str) -> AuditResult:
         vulnerabilities = as_mapping(self.read_json(text)).get("vulnerabilities")

@@ -18,6 +18,7 @@ from typing import Any
 
 from readiness.advisories.interface import (
     Advisory,
+    AdvisoryError,
     AuditResult,
     ToolSource,
     as_list,
@@ -27,6 +28,7 @@ from readiness.advisories.interface import (
     ordered,
     sorted_versions,
 )
+from readiness.command import last_line
 from readiness.locks import Lock, Runner
 
 
@@ -60,6 +62,11 @@ class UvAudit(ToolSource):
         if self.service_url:
             args += ["--service-url", self.service_url]
         completed = self.execute(args, ok_codes=(0, 1))
+        if not completed.stdout.strip():  # it said why on stderr, if anywhere
+            raise AdvisoryError(
+                f"uv exited with code {completed.returncode} without its JSON"
+                f" report: {last_line(completed.stderr)}"
+            )
         return self.parse(completed.stdout, lock=lock.name)
 
     def parse(self, text: str, *, lock: str) -> AuditResult:

@@ -386,8 +386,10 @@ def _build(
         if buildlog.target_build_failed(detail, target.root):
             cause = buildlog.root_cause(detail)
             raise BuildError(f"blocked: the package does not build ({cause})") from None
+        # Without uv's own explanation, what the call did says most (a crash).
+        reason = _reason(detail, fallback=str(error).replace(scratch, "..."))
         raise BuildError(
-            f"cannot build the {spec.kind} environment: {_reason(detail)}"
+            f"cannot build the {spec.kind} environment: {reason}"
         ) from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -434,12 +436,13 @@ def _install_args(
     return ([*args, *wanted], env) if wanted else None
 
 
-def _reason(message: str) -> str:
+def _reason(message: str, fallback: str | None = None) -> str:
     """uv explains a failure over several lines; keep the telling one.
 
     A resolution failure's cause starts with "Because" (after ``cause:`` in
     plain output, after tree drawing on a terminal); other failures have an
     ``error:`` line. uv's "Using Python ... environment" notice is never it.
+    Otherwise ``fallback`` when given, else the last line.
     """
     lines = [
         line.strip(" \u2570\u2500\u25b6\u00d7")  # uv's tree drawing
@@ -447,13 +450,15 @@ def _reason(message: str) -> str:
         .strip()
         for line in message.splitlines()
     ]
-    lines = [line for line in lines if line]
+    lines = [line[:300] for line in lines if line]  # as command.last_line keeps
     for line in lines:
         if line.startswith("Because") or "not found" in line:
             return line
     for line in lines:
         if line.startswith("error:"):
             return line.removeprefix("error:").strip()
+    if fallback is not None:
+        return fallback
     return lines[-1] if lines else "uv failed"
 
 

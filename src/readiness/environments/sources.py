@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -59,11 +60,12 @@ def listed(target: Target, run: Runner) -> Sources:
     if in_git:
         completed = run(
             ["git", "-C", str(root), *LS_FILES], ok_codes=(0, 128), record=False
-        )
+        ).require_complete()
         if completed.returncode == 0:
             names = sorted({name for name in completed.stdout.split("\0") if name})
-        else:
-            in_git = False
+        # a git that lists nothing, or a first file that is not there (or that
+        # fails), is no proof of what the tree holds: copy the tree as it is
+        in_git = bool(names) and os.path.lexists(root / names[0])
     if not in_git:
         names = list(repofiles.walk(root))
     digest = hashlib.sha256()

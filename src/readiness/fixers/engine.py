@@ -58,7 +58,7 @@ from readiness.target import Target
 from readiness.wording import plural
 
 #: How long each git command may take.
-GIT_TIMEOUT_S = 60.0
+GIT_TIMEOUT_S = 30.0
 
 Auditor = Callable[[AuditRequest], Report]
 
@@ -276,18 +276,25 @@ def git_problem(target: Target) -> str | None:
             ["git", "rev-parse", "--is-inside-work-tree"],
             cwd=target.root,
             timeout_s=GIT_TIMEOUT_S,
-            ok_codes=range(256),
-        )
-        if inside.returncode != 0 or inside.stdout.strip() != "true":
+            ok_codes=(0, 128),  # 128: not a git repository; else git failed
+        ).require_complete()
+        answer = inside.stdout.strip()
+        if inside.returncode == 128 or answer == "false":
             return (
                 f"{target.given} is not in a git work tree, so nothing would show"
                 " or undo readiness's edits; put it under git, or pass --allow-dirty"
+            )
+        if answer != "true":
+            return (
+                f"cannot tell whether {target.given} is a clean git work tree (git"
+                f" rev-parse answered {answer[:80]!r}); pass --allow-dirty to fix"
+                " it anyway"
             )
         status = command.run(
             ["git", "status", "--porcelain", "--untracked-files=no", "--", "."],
             cwd=target.root,
             timeout_s=GIT_TIMEOUT_S,
-        )
+        ).require_complete()
     except command.ToolError as error:
         return (
             f"cannot tell whether {target.given} is a clean git work tree ({error});"

@@ -82,6 +82,9 @@ _SCM_REQUIRES = re.compile(r"^(setuptools[-_]scm|hatch[-_]vcs|pdm[-_]backend)\b"
 #: ``git check-ignore -v``: ``SOURCE:LINE:PATTERN<TAB>PATH``.
 _CHECK_IGNORE = re.compile(r"^(?P<source>.+?):(?P<line>\d+):(?P<pattern>.*)\t")
 _SCM_VARIABLES = ("SETUPTOOLS_SCM_PRETEND_VERSION", "PDM_BUILD_SCM_VERSION")
+#: uv's exit code for an error, such as a build that fails; any other failing
+#: code (a crash, a signal) says nothing about the package.
+UV_BUILD_FAILED = 2
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,7 +145,7 @@ class BuildGate(Gate):
             logs.append(build(ctx, [*base, str(out), "--wheel", str(sdist)], env))
             wheel = only(out, "*.whl")
         except command.ToolFailed as error:
-            failure = Failure(stage="wheel" if sdist else "sdist", log=error.output)
+            failure = build_failure(error, stage="wheel" if sdist else "sdist")
             logs.append(error.output)
         if export.git_top is not None:
             ctx.record_command(LS_FILES)
@@ -225,6 +228,16 @@ def build(ctx: GateContext, args: Sequence[str], env: dict[str, str]) -> str:
     return f"{completed.stderr}\n{completed.stdout}".strip()
 
 
+def build_failure(error: command.ToolFailed, *, stage: str) -> Failure:
+    """The package's failure to build, when uv says so (its error code);
+    :class:`GateError` when uv itself crashed, which says nothing of the package."""
+    if error.returncode != UV_BUILD_FAILED:
+        raise GateError(
+            f"uv crashed, so whether the package builds is unknown: {error}"
+        ) from None
+    return Failure(stage=stage, log=error.output)
+
+
 def only(folder: Path, pattern: str) -> Path:
     found = sorted(folder.glob(pattern))
     if len(found) != 1:
@@ -249,10 +262,17 @@ def git(ctx: GateContext, *args: str, ok: Sequence[int] = (0,)) -> command.Compl
 def export_files(ctx: GateContext, folder: Path) -> Export:
     """Copy the target's tracked files (all of them, without git) into ``folder``."""
     root = ctx.target.root
-    top = git(ctx, "rev-parse", "--show-toplevel", ok=(0, 128))
+    top = git(ctx, "rev-parse", "--show-toplevel", ok=(0, 128)).require_complete()
     git_top = Path(top.stdout.strip()) if top.returncode == 0 else None
+    if git_top is not None and not (
+        git_top.is_absolute() and root.resolve().is_relative_to(git_top.resolve())
+    ):  # a git that answers nonsense is no proof of which files are tracked
+        raise GateError(
+            f"git rev-parse --show-toplevel answered {top.stdout.strip()[:80]!r},"
+            " not a folder holding the target"
+        )
     if git_top is not None:
-        listed = git(ctx, *LS_FILES[1:])
+        listed = git(ctx, *LS_FILES[1:]).require_complete()
         names: list[str] = [name for name in listed.stdout.split("\0") if name]
     else:
         names = list(repofiles.walk(root))

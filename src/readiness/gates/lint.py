@@ -28,10 +28,11 @@ For **ruff**, three things decide what it checks, and each is pinned down here:
 **flake8** runs at the version the project pins, with the plugins it pins, its
 own configuration file and its hook's configuration ``args``
 (:mod:`readiness.flake8_config`); its ``--format`` output on stdout is read
-field by field (``--exit-zero`` leaves a non-zero exit to crashes). It fixes
-nothing: no finding carries a tool fix. File links that leave the target (or
-point nowhere) are added to its ``extend-exclude``, as ruff's are excluded:
-flake8 reads every file its walk lists, links included.
+field by field (``--exit-zero`` leaves a non-zero exit to crashes), and
+must end with its ``--count``, which proves it whole. It fixes nothing: no
+finding carries a tool fix. File links that leave the target (or point
+nowhere) are added to its ``extend-exclude``, as ruff's are excluded: flake8
+reads every file its walk lists, links included.
 
 **Scope**: the files the project's pre-commit hooks for the linter would not
 receive (their ``files``/``exclude``/``types``, top-level and per hook:
@@ -226,12 +227,13 @@ def run_flake8(ctx: GateContext, choice: flake8_config.Linter) -> Evaluation:
                 target.root, options, unsafe_links(target.root)
             ),
             "--exit-zero",
+            "--count",
             f"--format={flake8_config.FORMAT}",
             *paths,
         ]
     ).require_complete()
     try:
-        diagnostics = flake8_config.parse(completed.stdout)
+        diagnostics = flake8_config.parse_counted(completed.stdout)
     except ValueError as error:
         raise GateError(f"flake8's output cannot be read: {error}") from None
     every = [flake8_finding(target, item) for item in diagnostics]

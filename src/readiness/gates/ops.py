@@ -47,10 +47,16 @@ from datetime import UTC, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from readiness import command, prodenv, uptime
+from readiness import command, environments, prodenv, uptime
 from readiness.errors import ConfigError
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
-from readiness.gates.interface import Evaluation, Gate, GateContext, GateSkipped
+from readiness.gates.interface import (
+    Evaluation,
+    Gate,
+    GateContext,
+    GateError,
+    GateSkipped,
+)
 from readiness.target import Target
 
 COMMAND_FAILED = Rule(
@@ -349,7 +355,10 @@ def command_env(ctx: GateContext) -> CommandEnv:
         raise ConfigError('[tool.readiness.ops] environment must be "prod" or "none"')
     if choice == "none":
         return CommandEnv()
-    env = prodenv.ensure(ctx.target, run=ctx.run)
+    try:
+        env = prodenv.ensure(ctx.target, run=ctx.run)
+    except environments.BuildError as error:
+        raise GateError(f"ops commands not run, no prod environment: {error}") from None
     return CommandEnv(bin_dir=env.python.parent, variables=prodenv.activated(env))
 
 
@@ -387,22 +396,23 @@ def run_command(ctx: GateContext, spec: OpsCommand, env: CommandEnv) -> Finding 
         )
     except command.ToolError as error:
         return command_finding(ctx.target, spec, COMMAND_MISSING, str(error))
-    output = f"{completed.stdout}\n{completed.stderr}"
+    # each stream on its own: joined, a flood of output would be held twice
+    streams = (completed.stdout, completed.stderr)
+    last = command.last_line(streams[1] if streams[1].strip() else streams[0])
     if completed.returncode != spec.exit_code:
         return command_finding(
             ctx.target,
             spec,
             COMMAND_FAILED,
-            f"exited {completed.returncode} (expected {spec.exit_code}):"
-            f" {command.last_line(output)}",
+            f"exited {completed.returncode} (expected {spec.exit_code}): {last}",
         )
-    if spec.expect_output is not None and not spec.expect_output.search(output):
+    expected = spec.expect_output
+    if expected is not None and not any(expected.search(text) for text in streams):
         return command_finding(
             ctx.target,
             spec,
             COMMAND_FAILED,
-            f"output does not match /{spec.expect_output.pattern}/:"
-            f" {command.last_line(output)}",
+            f"output does not match /{expected.pattern}/: {last}",
         )
     return None
 

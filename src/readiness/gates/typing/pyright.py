@@ -245,6 +245,11 @@ def check(ctx: GateContext, options: TypingOptions, checker: Checker) -> Checked
             f"{checker.name} could not check the target (exit"
             f" {completed.returncode}): {reason}"
         )
+    if not completed.stdout.strip():  # it said why on stderr, if anywhere
+        raise GateError(
+            f"{checker.name} exited with code {completed.returncode} without its"
+            f" JSON report: {command.last_line(completed.stderr)}"
+        )
     version, errors, warnings = read_output(ctx, completed.stdout)
     ctx.record_tool(checker.name, version)
     if completed.returncode == 1 and not errors:
