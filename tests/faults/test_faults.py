@@ -278,8 +278,7 @@ OTHERWISE: dict[tuple[str, Fault], tuple[str, str]] = {
     ("pytest", Fault.EXIT_CODE): (
         "fail",
         (
-            "TS008: pytest exit 7 (unknown exit code 7): pytest unknown exit code 7:"
-            " boom: unexpected failure"
+            "TS008: pytest exit 7 (unknown exit code 7): boom: unexpected failure"
         ),
     ),
     # the tests gate also names where pytest was (its progress probe)
