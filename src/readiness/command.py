@@ -112,13 +112,16 @@ class Completed:
     duration_s: float
     truncated: bool = False
     """Whether stdout or stderr was cut at :data:`MAX_OUTPUT_BYTES`."""
+    name: str = ""
+    """How messages name the tool (default: :func:`tool_name` of ``args``)."""
 
     def require_complete(self) -> Completed:
         """``self``, or :class:`OutputTruncated` when its output was cut."""
         if self.truncated:
             limit = MAX_OUTPUT_BYTES // (1024 * 1024)
             raise OutputTruncated(
-                f"{tool_name(self.args)} printed more than {limit} MiB (exit code"
+                f"{self.name or tool_name(self.args)} printed more than {limit} MiB"
+                f" (exit code"
                 f" {self.returncode}); its output was cut, so its result cannot"
                 " be trusted"
             )
@@ -170,16 +173,19 @@ def run(
     env: Mapping[str, str] | None = None,
     input_text: str | None = None,
     shown_timeout_s: float | None = None,
+    name: str | None = None,
 ) -> Completed:
     """Run ``args``; raise :class:`ToolError` subclasses with a one-line reason.
 
     ``input_text``, when given, is the tool's standard input (else it gets none).
     ``shown_timeout_s`` is the timeout a timeout message names when
-    ``timeout_s`` is only what is left of it (a gate's deadline).
+    ``timeout_s`` is only what is left of it (a gate's deadline). ``name`` is
+    how messages name the tool when ``args`` start with a launcher (the tests
+    gate's network cut), else :func:`tool_name` decides.
     """
     resolved = (which(args[0]), *args[1:])
     shown = (Path(args[0]).name, *args[1:])
-    name = tool_name(shown)
+    name = name or tool_name(shown)
     with contextlib.ExitStack() as files:
         stdout_file = files.enter_context(tempfile.TemporaryFile())
         stderr_file = files.enter_context(tempfile.TemporaryFile())
@@ -218,6 +224,7 @@ def run(
         stderr=stderr,
         duration_s=duration,
         truncated=cut_out or cut_err,
+        name=name,
     )
     if process.returncode not in set(ok_codes):
         reason = last_line(stderr or stdout)

@@ -84,6 +84,7 @@ class Context:
         input_text: str | None = None,
         record: bool = True,
         timeout_s: float | None = None,
+        name: str | None = None,
     ) -> command.Completed:
         """Run a tool (in the target's root unless ``cwd``) within the deadline,
         and within ``timeout_s`` when that is shorter; see :func:`command.run`.
@@ -104,4 +105,5 @@ class Context:
             env={"TMPDIR": str(self.scratch), **(env or {})},
             input_text=input_text,
             shown_timeout_s=timeout_s if own else self._budget_s,
+            name=name,
         )

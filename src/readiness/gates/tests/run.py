@@ -227,15 +227,18 @@ def run_pytest(
     cwd = sandbox.root if sandbox else None
     run_args = sandbox.command(args) if sandbox else args
     try:
+        # named after pytest, not after the launcher that cuts the network
         completed = ctx.run(
-            run_args, ok_codes=ANY_EXIT, env=variables, record=False, cwd=cwd
+            run_args,
+            ok_codes=ANY_EXIT,
+            env=variables,
+            record=False,
+            cwd=cwd,
+            name=command.tool_name(args),
         )
     except command.ToolTimeout as timeout:
         output = sandbox.restore(timeout.output) if sandbox else timeout.output
-        # named after pytest, not after the launcher that cut the network
-        said = str(timeout).replace(
-            command.tool_name(run_args), command.tool_name(args), 1
-        )
+        said = str(timeout)
         raise GateError(timeout_reason(said, read_progress(progress), output)) from None
     cases = read_junit(junit, ctx.target)
     check_complete(completed, cases, junit)
