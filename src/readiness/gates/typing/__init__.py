@@ -82,6 +82,7 @@ from .judge import evaluate
 from .options import (
     TypingOptions,
     declared,
+    guarded,
     guarded_extras,
     guarded_imports,
     read_options,
@@ -111,6 +112,7 @@ __all__ = [
     "error_finding",
     "evaluate",
     "guarded_extras",
+    "guarded",
     "guarded_imports",
     "legacy_counts",
     "mypy_requirement",

@@ -18,7 +18,7 @@ from . import checker as checkers
 from . import pyright
 from .checked import Checked
 from .environment import prepare
-from .options import guarded_imports, optional_imports, read_options, requirement
+from .options import guarded, read_options, requirement
 from .output import read_json, read_text
 from .rules import JSON_OUTPUT_SINCE
 
@@ -47,7 +47,8 @@ def check(ctx: GateContext) -> Checked:
             "no Python packages found and the mypy configuration names no files"
         )
     files = source_files(target.root, config.files or paths, config)
-    prepared = prepare(ctx, options, guarded_imports(target.root, files))
+    optional = guarded(target.root, files)
+    prepared = prepare(ctx, options, set(optional.modules))
     python = prepared.env.python
     version = mypy_version(ctx, python)
     ctx.record_tool("mypy", str(version))
@@ -115,7 +116,7 @@ def check(ctx: GateContext) -> Checked:
     return Checked(
         config=config,
         checker=checker,
-        optional_imports=optional_imports(target.root, files),
+        optional_imports=optional.sites,
         provided=provided(ctx, prepared.env.path),
         scope=strict_scope(config, options.strict),
         errors=errors,
