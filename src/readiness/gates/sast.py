@@ -4,8 +4,10 @@ bandit runs on the target's packages with the target's own configuration
 (:mod:`readiness.sast_config`: ``[tool.bandit]``, a ``bandit.yaml``, a
 ``.bandit`` or ``[bandit]`` INI section) and writes its JSON report into the
 scratch folder (``-o``), which is read instead of stdout. With the cache on,
-bandit's per-file results are remembered (:class:`readiness.perfile.PerFileMemo`):
-a later run re-scans only the files whose content changed.
+bandit's per-file results are remembered (:class:`readiness.perfile.PerFileMemo`)
+with readiness's judgement of them (the triage below, the advice, the
+``# nosec`` comments): a later run re-scans and re-reads only the files whose
+content changed.
 
 The seed's acceptance criterion is "Medium findings either remediated or
 justified with documented ``# nosec`` annotations", so the comments bandit
