@@ -299,7 +299,7 @@ def judge(
     found = triage(sources, entry["results"], setup.default_skips)
     target = sources.target
     return {
-        "kept": [[dict(item), fix_for(target, item)] for item in found.kept],
+        "kept": [[dict(item), fix_for(target, item, sources)] for item in found.kept],
         "skipped": dict(found.skipped),
         "left_out": {reason.name: n for reason, n in found.left_out.items()},
         "nosec": [
@@ -411,11 +411,16 @@ def result_finding(target: Target, item: Mapping[str, Any]) -> Finding:
     return _result(target, item, fix_for(target, item))
 
 
-def fix_for(target: Target, item: Mapping[str, Any]) -> str:
-    """The fix of a result: advice for its code, else the test's recommendation."""
+def fix_for(
+    target: Target, item: Mapping[str, Any], sources: Sources | None = None
+) -> str:
+    """The fix of a result: advice for its code, else the test's recommendation
+    (``sources``: the files already read, so each is parsed once)."""
     test_id = str(item["test_id"])
-    path = target.root / target.rel(str(item["filename"]))
-    return advice(path, test_id, int(item["line_number"])) or FIXES.get(
+    filename = str(item["filename"])
+    path = target.root / target.rel(filename)
+    tree = sources.tree(filename) if sources is not None else None
+    return advice(path, test_id, int(item["line_number"]), tree=tree) or FIXES.get(
         test_id, DEFAULT_FIX.format(id=test_id)
     )
 
