@@ -291,3 +291,45 @@ def test_bandit_rescans_and_rejudges_only_changed_files_and_agrees_with_a_fresh_
         ("B307", 2),
         ("B307", 7),
     ]
+
+
+def test_a_probe_is_asked_once_while_its_executable_is_unchanged(
+    tmp_path: Path,
+) -> None:
+    """``tool --version`` is remembered by the executable's path, size and
+    mtime (and its ``depends``); ``None`` asks every time; a failure is not kept."""
+    tool = tmp_path / "bin" / "faketool"
+    tool.parent.mkdir()
+    tool.write_text("#!/bin/sh\necho 1.0\n", encoding="utf-8")
+    tool.chmod(0o755)
+    site = tmp_path / "site"
+    site.mkdir()
+    folder = tmp_path / "cache"
+    asked: list[str] = []
+
+    def ask(answer: str) -> Any:
+        def probe() -> str:
+            asked.append(answer)
+            return answer
+
+        return probe
+
+    args = [str(tool), "--version"]
+    assert cache.probed(folder, args, ask("1.0"), depends=[site]) == "1.0"
+    assert cache.probed(folder, args, ask("other"), depends=[site]) == "1.0"
+    assert cache.probed(None, args, ask("uncached")) == "uncached"
+    tool.write_text("#!/bin/sh\necho 2.0.0\n", encoding="utf-8")  # size changes
+    assert cache.probed(folder, args, ask("2.0.0"), depends=[site]) == "2.0.0"
+    (site / "newpkg").mkdir()  # the folder's mtime moves
+    assert cache.probed(folder, args, ask("3.0"), depends=[site]) == "3.0"
+    assert asked == ["1.0", "uncached", "2.0.0", "3.0"]
+
+    def fails() -> str:
+        raise ValueError("no version")
+
+    other = [str(tool), "--help"]
+    with pytest.raises(ValueError, match="no version"):
+        cache.probed(folder, other, fails)
+    assert cache.probed(folder, other, ask("help")) == "help"
+    (folder / cache.PROBES).write_text("{damaged", encoding="utf-8")
+    assert cache.probed(folder, other, ask("again")) == "again"

@@ -10,7 +10,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from readiness import command
-from readiness.cache import tool_folder
+from readiness.cache import probed, tool_folder
 from readiness.gates.interface import GateContext, GateError, GateSkipped
 from readiness.mypy_config import module_name, read_config, source_files, strict_scope
 
@@ -155,16 +155,24 @@ def _complaints(stderr: str, config_file: str) -> list[str]:
 
 
 def mypy_version(ctx: GateContext, python: Path) -> Version:
-    try:
-        completed = ctx.run([str(python), "-m", "mypy", "--version"], record=False)
-    except command.ToolFailed as error:
-        raise GateError(
-            f"mypy is not usable in the typing environment: {error}"
-        ) from None
-    match = re.search(r"mypy (\S+)", completed.stdout)
-    try:
-        return Version(match.group(1) if match else "")
-    except InvalidVersion:
-        raise GateError(
-            f"mypy --version printed no version: {completed.stdout.strip()[:80]!r}"
-        ) from None
+    """The environment's mypy version; remembered in the cache while the
+    interpreter and the environment's site-packages are unchanged."""
+    args = [str(python), "-m", "mypy", "--version"]
+
+    def ask() -> str:
+        try:
+            completed = ctx.run(args, record=False)
+        except command.ToolFailed as error:
+            raise GateError(
+                f"mypy is not usable in the typing environment: {error}"
+            ) from None
+        match = re.search(r"mypy (\S+)", completed.stdout)
+        try:
+            return str(Version(match.group(1) if match else ""))
+        except InvalidVersion:
+            raise GateError(
+                f"mypy --version printed no version: {completed.stdout.strip()[:80]!r}"
+            ) from None
+
+    site = sorted(python.parent.parent.glob("lib/python*/site-packages"))
+    return Version(probed(ctx.settings.cache_dir, args, ask, depends=site))
