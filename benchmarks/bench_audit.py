@@ -3,6 +3,7 @@
 Not a test: run it by hand and copy the table into README.md.
 
     python benchmarks/bench_audit.py [--sizes 100 300 1000] [--repeat 3]
+        [--compare SRC]
 
 For each size, a synthetic legacy repository (``benchmarks/synth.py``) is
 written to a temporary folder, then, in one run with interleaved repetitions:
@@ -17,6 +18,10 @@ written to a temporary folder, then, in one run with interleaved repetitions:
 - **C**, the same audit again, nothing changed;
 - **D**, the same audit after one source file changed, and **Ddoc** after one
   Markdown file changed.
+
+With ``--compare SRC`` (another checkout's ``src`` folder, e.g. from ``git
+archive``), B, C and D also run with that readiness, interleaved in the same
+rounds, and its rows follow: before and after, measured side by side.
 
 Each command's wall time, CPU time (user + system of it and its children)
 and peak memory (the largest resident set among them) come from ``os.wait4``.
@@ -94,18 +99,18 @@ def by_hand(repo: Path, scratch: Path) -> Sample:
     )
 
 
-def audit(repo: Path, cache: Path) -> Sample:
+def audit(repo: Path, cache: Path, src: Path | None = None) -> Sample:
+    """``readiness audit`` of :data:`GATES`; ``src``: that readiness instead."""
     selected = [arg for gate in GATES for arg in ("--gate", gate)]
+    env = None
+    program = [str(BIN / "readiness")]
+    if src is not None:
+        env = {**os.environ, "PYTHONPATH": str(src)}
+        program = [sys.executable, "-m", "readiness"]
     return measure(
-        [
-            str(BIN / "readiness"),
-            "audit",
-            str(repo),
-            *selected,
-            "--cache-dir",
-            str(cache),
-        ],
+        [*program, "audit", str(repo), *selected, "--cache-dir", str(cache)],
         repo,
+        env,
     )
 
 
@@ -130,10 +135,11 @@ def median(samples: list[Sample]) -> Sample:
     )
 
 
-def row(size: int, results: dict[str, Sample], lines: int) -> str:
-    a, b, c, d, e = (results[k] for k in ("A", "B", "C", "D", "Ddoc"))
+def row(size: int, results: dict[str, Sample], lines: int, suffix: str = "") -> str:
+    a = results["A"]
+    b, c, d, e = (results[k + suffix] for k in ("B", "C", "D", "Ddoc"))
     cells = [
-        f"{size} ({lines // 1000}k lines)",
+        f"{size} ({lines // 1000}k lines){suffix}",
         *(f"{s.wall:.1f} / {s.cpu:.1f} / {s.peak_mb:.0f}" for s in (a, b, c, d, e)),
         f"{b.wall / a.wall:.2f}",
         f"{c.wall / b.wall:.3f}",
@@ -150,6 +156,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--compare", type=Path, help="another readiness's src folder")
     options = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores", file=sys.stderr)
     table = [
@@ -167,25 +174,39 @@ def main() -> int:
             lines = sum(
                 len(p.read_text().splitlines()) for p in (repo / "src").rglob("*.py")
             )
-            warm = Path(scratch) / "warm-up"
-            audit(repo, warm)  # builds the typing environment once
-            shutil.rmtree(warm, ignore_errors=True)
+            kinds = [("", None)]
+            if options.compare is not None:
+                kinds.append((" before", options.compare.resolve()))
             samples: dict[str, list[Sample]] = {
-                k: [] for k in ("A", "B", "C", "D", "Ddoc")
+                k + suffix: []
+                for k in ("A", "B", "C", "D", "Ddoc")
+                for suffix, _ in kinds
             }
+            for _, src in kinds:  # builds the typing environment once
+                warm = Path(scratch) / "warm-up"
+                audit(repo, warm, src)
+                shutil.rmtree(warm, ignore_errors=True)
             for round_ in range(options.repeat):
-                cache = Path(scratch) / f"cache-{size}-{round_}"
                 samples["A"].append(by_hand(repo, Path(scratch)))
-                samples["B"].append(audit(repo, cache))
-                samples["C"].append(audit(repo, cache))
+                caches = {
+                    suffix: Path(scratch) / f"cache-{size}-{round_}{suffix.strip()}"
+                    for suffix, _ in kinds
+                }
+                for suffix, src in kinds:
+                    samples["B" + suffix].append(audit(repo, caches[suffix], src))
+                    samples["C" + suffix].append(audit(repo, caches[suffix], src))
                 touch_source(repo, round_)
-                samples["D"].append(audit(repo, cache))
+                for suffix, src in kinds:
+                    samples["D" + suffix].append(audit(repo, caches[suffix], src))
                 touch_docs(repo, round_)
-                samples["Ddoc"].append(audit(repo, cache))
-                shutil.rmtree(cache, ignore_errors=True)
+                for suffix, src in kinds:
+                    samples["Ddoc" + suffix].append(audit(repo, caches[suffix], src))
+                for cache in caches.values():
+                    shutil.rmtree(cache, ignore_errors=True)
                 print(f"size {size}: round {round_ + 1} done", file=sys.stderr)
-            results = {k: median(v) for k, v in samples.items()}
-            table.append(row(size, results, lines))
+            results = {k: median(v) for k, v in samples.items() if v}
+            for suffix, _ in kinds:
+                table.append(row(size, results, lines, suffix))
     print("\n".join(table))
     print(
         "\nCells: wall s / CPU s / peak MB (medians). Physical limit: the tools'"
