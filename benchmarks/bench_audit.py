@@ -3,12 +3,15 @@
 Not a test: run it by hand and copy the table into README.md.
 
     python benchmarks/bench_audit.py [--sizes 100 300 1000] [--repeat 3]
+        [--compare SRC]
 
 For each size, a synthetic legacy repository (``benchmarks/synth.py``) is
 written to a temporary folder, then, in one run with interleaved repetitions:
 
 - **A**, the checklist by hand: ``ruff check .``, ``black --check .``,
-  ``bandit -r src``, ``mypy src`` one after another (the seed's commands);
+  ``bandit -r src``, ``mypy src`` one after another (the seed's commands),
+  cold like B: the tools' own caches (``.mypy_cache``, ``.ruff_cache``,
+  black's) emptied first, as in a fresh CI checkout;
 - **B**, ``readiness audit`` of the same gates (markers, lint, format, sast,
   typing) with an empty result cache (``--cache-dir`` new each time; the
   typing environment, built once before, is reused as it is between audits);
@@ -16,10 +19,17 @@ written to a temporary folder, then, in one run with interleaved repetitions:
 - **D**, the same audit after one source file changed, and **Ddoc** after one
   Markdown file changed.
 
+With ``--compare SRC`` (another checkout's ``src`` folder, e.g. from ``git
+archive``), B, C and D also run with that readiness, interleaved in the same
+rounds, and its rows follow: before and after, measured side by side.
+
 Each command's wall time, CPU time (user + system of it and its children)
 and peak memory (the largest resident set among them) come from ``os.wait4``.
-The table shows medians and the ratios B/A, C/B, D/B, and the orchestration
-overhead (B's CPU time less A's: the same tools on the same files).
+The table shows medians and the ratios B/A, C/B, D/B, the orchestration
+overhead (B's CPU time less A's: the same tools on the same files, as a share
+of B's), the physical limit (the tools' total CPU time divided by the cores,
+or the longest single tool's wall time, whichever is larger) and B against
+it, and B's peak memory against the largest single tool's.
 """
 
 from __future__ import annotations
@@ -47,6 +57,8 @@ class Sample:
     wall: float
     cpu: float
     peak_mb: float
+    #: The physical limit of the work measured (A only; 0 otherwise).
+    limit: float = 0.0
 
 
 def measure(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
@@ -65,33 +77,40 @@ def measure(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sa
     return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
-def by_hand(repo: Path) -> Sample:
-    """The checklist by hand: each tool once, in sequence; their sums and max."""
+def by_hand(repo: Path, scratch: Path) -> Sample:
+    """The checklist by hand, cold: each tool once, in sequence; their sums and max."""
+    for folder in (".mypy_cache", ".ruff_cache"):
+        shutil.rmtree(repo / folder, ignore_errors=True)
+    black_cache = scratch / "black-cache"
+    shutil.rmtree(black_cache, ignore_errors=True)
+    env = {**os.environ, "BLACK_CACHE_DIR": str(black_cache)}
     runs = [
-        measure([str(BIN / "ruff"), "check", "."], repo),
-        measure([str(BIN / "black"), "--check", "."], repo),
-        measure([str(BIN / "bandit"), "-r", "src", "-q"], repo),
-        measure([sys.executable, "-m", "mypy", "src"], repo),
+        measure([str(BIN / "ruff"), "check", "."], repo, env),
+        measure([str(BIN / "black"), "--check", "."], repo, env),
+        measure([str(BIN / "bandit"), "-r", "src", "-q"], repo, env),
+        measure([sys.executable, "-m", "mypy", "src"], repo, env),
     ]
+    cores = os.cpu_count() or 1
     return Sample(
         sum(r.wall for r in runs),
         sum(r.cpu for r in runs),
         max(r.peak_mb for r in runs),
+        max(sum(r.cpu for r in runs) / cores, *(r.wall for r in runs)),
     )
 
 
-def audit(repo: Path, cache: Path) -> Sample:
+def audit(repo: Path, cache: Path, src: Path | None = None) -> Sample:
+    """``readiness audit`` of :data:`GATES`; ``src``: that readiness instead."""
     selected = [arg for gate in GATES for arg in ("--gate", gate)]
+    env = None
+    program = [str(BIN / "readiness")]
+    if src is not None:
+        env = {**os.environ, "PYTHONPATH": str(src)}
+        program = [sys.executable, "-m", "readiness"]
     return measure(
-        [
-            str(BIN / "readiness"),
-            "audit",
-            str(repo),
-            *selected,
-            "--cache-dir",
-            str(cache),
-        ],
+        [*program, "audit", str(repo), *selected, "--cache-dir", str(cache)],
         repo,
+        env,
     )
 
 
@@ -112,18 +131,23 @@ def median(samples: list[Sample]) -> Sample:
         statistics.median(s.wall for s in samples),
         statistics.median(s.cpu for s in samples),
         statistics.median(s.peak_mb for s in samples),
+        statistics.median(s.limit for s in samples),
     )
 
 
-def row(size: int, results: dict[str, Sample], lines: int) -> str:
-    a, b, c, d, e = (results[k] for k in ("A", "B", "C", "D", "Ddoc"))
+def row(size: int, results: dict[str, Sample], lines: int, suffix: str = "") -> str:
+    a = results["A"]
+    b, c, d, e = (results[k + suffix] for k in ("B", "C", "D", "Ddoc"))
     cells = [
-        f"{size} ({lines // 1000}k lines)",
+        f"{size} ({lines // 1000}k lines){suffix}",
         *(f"{s.wall:.1f} / {s.cpu:.1f} / {s.peak_mb:.0f}" for s in (a, b, c, d, e)),
         f"{b.wall / a.wall:.2f}",
         f"{c.wall / b.wall:.3f}",
         f"{d.wall / b.wall:.3f}",
         f"{(b.cpu - a.cpu) / b.cpu * 100:+.0f} %",
+        f"{a.limit:.1f}",
+        f"{b.wall / a.limit:.2f}",
+        f"{b.peak_mb / a.peak_mb:.2f}",
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -132,14 +156,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--compare", type=Path, help="another readiness's src folder")
     options = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores", file=sys.stderr)
     table = [
         (
             "| modules | A: by hand | B: cold | C: unchanged | D: 1 source file"
-            " | D: 1 docs file | B/A | C/B | D/B | overhead (CPU) |"
+            " | D: 1 docs file | B/A | C/B | D/B | overhead (CPU)"
+            " | physical limit (s) | B/limit | peak B/tool |"
         ),
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| --- " * 13 + "|",
     ]
     with tempfile.TemporaryDirectory(prefix="readiness-bench-") as scratch:
         for size in options.sizes:
@@ -148,27 +174,44 @@ def main() -> int:
             lines = sum(
                 len(p.read_text().splitlines()) for p in (repo / "src").rglob("*.py")
             )
-            warm = Path(scratch) / "warm-up"
-            audit(repo, warm)  # builds the typing environment once
-            shutil.rmtree(warm, ignore_errors=True)
+            kinds = [("", None)]
+            if options.compare is not None:
+                kinds.append((" before", options.compare.resolve()))
             samples: dict[str, list[Sample]] = {
-                k: [] for k in ("A", "B", "C", "D", "Ddoc")
+                k + suffix: []
+                for k in ("A", "B", "C", "D", "Ddoc")
+                for suffix, _ in kinds
             }
+            for _, src in kinds:  # builds the typing environment once
+                warm = Path(scratch) / "warm-up"
+                audit(repo, warm, src)
+                shutil.rmtree(warm, ignore_errors=True)
             for round_ in range(options.repeat):
-                cache = Path(scratch) / f"cache-{size}-{round_}"
-                samples["A"].append(by_hand(repo))
-                samples["B"].append(audit(repo, cache))
-                samples["C"].append(audit(repo, cache))
+                samples["A"].append(by_hand(repo, Path(scratch)))
+                caches = {
+                    suffix: Path(scratch) / f"cache-{size}-{round_}{suffix.strip()}"
+                    for suffix, _ in kinds
+                }
+                for suffix, src in kinds:
+                    samples["B" + suffix].append(audit(repo, caches[suffix], src))
+                    samples["C" + suffix].append(audit(repo, caches[suffix], src))
                 touch_source(repo, round_)
-                samples["D"].append(audit(repo, cache))
+                for suffix, src in kinds:
+                    samples["D" + suffix].append(audit(repo, caches[suffix], src))
                 touch_docs(repo, round_)
-                samples["Ddoc"].append(audit(repo, cache))
-                shutil.rmtree(cache, ignore_errors=True)
+                for suffix, src in kinds:
+                    samples["Ddoc" + suffix].append(audit(repo, caches[suffix], src))
+                for cache in caches.values():
+                    shutil.rmtree(cache, ignore_errors=True)
                 print(f"size {size}: round {round_ + 1} done", file=sys.stderr)
-            results = {k: median(v) for k, v in samples.items()}
-            table.append(row(size, results, lines))
+            results = {k: median(v) for k, v in samples.items() if v}
+            for suffix, _ in kinds:
+                table.append(row(size, results, lines, suffix))
     print("\n".join(table))
-    print("\nCells: wall s / CPU s / peak MB (medians).")
+    print(
+        "\nCells: wall s / CPU s / peak MB (medians). Physical limit: the tools'"
+        " CPU s / cores, or the longest tool's wall s, whichever is larger."
+    )
     return 0
 
 

@@ -236,3 +236,100 @@ def test_black_rechecks_only_changed_files_and_agrees_with_a_fresh_run(
         data["gates"][0].pop("commands")
     assert incremental == fresh
     assert [f.path for f in second.gates[0].findings] == ["app/other.py"]
+
+
+@pytest.mark.tools
+def test_bandit_rescans_and_rejudges_only_changed_files_and_agrees_with_a_fresh_run(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    """Per-file memo of the sast gate: bandit's results and readiness's judgement
+    of them (triage, advice, ``# nosec`` comments) are remembered per file."""
+    # Plants: B608 with SQL advice and a B105 left out as an empty password
+    # (app/db.py), B307 eval and a `# nosec` without a reason (app/calc.py).
+    root = make_repo(
+        {
+            **PROJECT,
+            "app/db.py": """
+                def find(cursor, name):
+                    password = ""
+                    return cursor.execute("SELECT * FROM t WHERE n = '%s'" % name)
+            """,
+            "app/calc.py": """
+                def calc(text):
+                    value = eval(text)
+                    assert value  # nosec B101
+                    return value
+            """,
+        }
+    )
+    store = tmp_path / "cache"
+    first = run(root, store, gates=("sast",))
+    assert sorted((f.rule, f.path, f.line) for f in first.gates[0].findings) == [
+        ("B307", "app/calc.py", 2),
+        ("B608", "app/db.py", 3),
+        ("SA002", "app/calc.py", 3),
+    ]
+    assert first.gates[0].metrics["notes_left_out"] == 1
+    with (root / "app" / "calc.py").open("a", encoding="utf-8") as stream:
+        stream.write("\n\nCHANGED = eval('1')\n")
+    second = run(root, store, gates=("sast",))
+    assert not second.gates[0].cached
+    assert second.gates[0].commands[0][2] == "app/calc.py"  # only it was scanned
+    with (root / "pyproject.toml").open("a", encoding="utf-8") as stream:
+        stream.write("\n# a comment: the gate runs, every file from the memo\n")
+    third = run(root, store, gates=("sast",))
+    assert not third.gates[0].cached
+    fresh, *incremental = (
+        comparable(report)
+        for report in (run(root, None, gates=("sast",)), second, third)
+    )
+    for data in (fresh, *incremental):  # the commands differ: a file list
+        data["gates"][0].pop("command")
+        data["gates"][0].pop("commands")
+    assert incremental == [fresh, fresh]
+    assert [(f.rule, f.line) for f in second.gates[0].findings if f.rule == "B307"] == [
+        ("B307", 2),
+        ("B307", 7),
+    ]
+
+
+def test_a_probe_is_asked_once_while_its_executable_is_unchanged(
+    tmp_path: Path,
+) -> None:
+    """``tool --version`` is remembered by the executable's path, size and
+    mtime (and its ``depends``); ``None`` asks every time; a failure is not kept."""
+    tool = tmp_path / "bin" / "faketool"
+    tool.parent.mkdir()
+    tool.write_text("#!/bin/sh\necho 1.0\n", encoding="utf-8")
+    tool.chmod(0o755)
+    site = tmp_path / "site"
+    site.mkdir()
+    folder = tmp_path / "cache"
+    asked: list[str] = []
+
+    def ask(answer: str) -> Any:
+        def probe() -> str:
+            asked.append(answer)
+            return answer
+
+        return probe
+
+    args = [str(tool), "--version"]
+    assert cache.probed(folder, args, ask("1.0"), depends=[site]) == "1.0"
+    assert cache.probed(folder, args, ask("other"), depends=[site]) == "1.0"
+    assert cache.probed(None, args, ask("uncached")) == "uncached"
+    tool.write_text("#!/bin/sh\necho 2.0.0\n", encoding="utf-8")  # size changes
+    assert cache.probed(folder, args, ask("2.0.0"), depends=[site]) == "2.0.0"
+    (site / "newpkg").mkdir()  # the folder's mtime moves
+    assert cache.probed(folder, args, ask("3.0"), depends=[site]) == "3.0"
+    assert asked == ["1.0", "uncached", "2.0.0", "3.0"]
+
+    def fails() -> str:
+        raise ValueError("no version")
+
+    other = [str(tool), "--help"]
+    with pytest.raises(ValueError, match="no version"):
+        cache.probed(folder, other, fails)
+    assert cache.probed(folder, other, ask("help")) == "help"
+    (folder / cache.PROBES).write_text("{damaged", encoding="utf-8")
+    assert cache.probed(folder, other, ask("again")) == "again"

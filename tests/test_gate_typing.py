@@ -739,6 +739,39 @@ def test_guarded_imports_are_those_under_an_import_error_handler(
     assert found == {"yaml", "ujson", "toml", "orjson", "lxml"}
 
 
+def test_guarded_imports_nested_anywhere_in_the_statements(tmp_path: Path) -> None:
+    """Only statements are walked (a try and an import are never inside an
+    expression): tries in functions, classes, loops, match cases, handlers and
+    other tries are all found, with the line of each import."""
+    (tmp_path / "deep.py").write_text(textwrap.dedent("""
+            class Loader:
+                def load(self):
+                    for _ in range(1):
+                        match self:
+                            case _:
+                                try:
+                                    if True:
+                                        import yaml
+                                except ImportError:
+                                    try:
+                                        import simplejson
+                                    except* ModuleNotFoundError:
+                                        pass
+            while False:
+                with open("x"):
+                    try:
+                        def inner():
+                            from lxml import etree
+                    except Exception:
+                        pass
+            value = [x for x in "try"]
+            """))
+    (tmp_path / "plain.py").write_text("import toml\n")
+    found = typing_gate.guarded(tmp_path, ["deep.py", "plain.py"])
+    assert found.modules == {"yaml", "simplejson", "lxml"}
+    assert found.sites == {("deep.py", 9), ("deep.py", 12), ("deep.py", 19)}
+
+
 def test_the_mypy_the_lock_pins_and_the_locked_versions(
     make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

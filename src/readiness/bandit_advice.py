@@ -43,12 +43,15 @@ _IDENTIFIER_BEFORE = re.compile(
 MAX_NAMED = 3
 
 
-def advice(path: Path, test_id: str, line: int) -> str | None:
-    """A recommendation specific to the code at ``path:line``, or ``None``."""
+def advice(
+    path: Path, test_id: str, line: int, *, tree: ast.Module | None = None
+) -> str | None:
+    """A recommendation specific to the code at ``path:line``, or ``None``
+    (``tree``: the file's, when the caller has parsed it already)."""
     if test_id not in ("B102", "B307", "B608"):
         return None
     try:
-        tree = pysource.parse(path.read_bytes(), filename=str(path))
+        tree = tree or pysource.parse(path.read_bytes(), filename=str(path))
     except (OSError, SyntaxError, ValueError):
         return None
     if test_id == "B608":

@@ -13,6 +13,10 @@ The tools' own caches (ruff's, black's, mypy's incremental cache) live beside
 the results, in a persistent folder per target (:func:`tool_folder`), so a
 gate that does run after a small change re-checks only the changed files.
 
+What a tool said of itself (``tool --version``) is remembered too
+(:func:`probed`), by the executable's path, size and mtime, so an audit does
+not start a process to learn again what it learnt last time.
+
 The results themselves are stored by :mod:`readiness.resultstore`.
 ``--no-cache`` bypasses all of it (nothing read, nothing written);
 ``--cache-dir DIR`` moves it (CI saves and restores DIR).
@@ -27,7 +31,7 @@ import json
 import os
 import platform
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from importlib import metadata
@@ -35,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from readiness import __version__, command
+from readiness.atomicio import write_text_atomic
 from readiness.repofiles import walk
 from readiness.settings import Settings
 from readiness.target import Target
@@ -189,3 +194,54 @@ def _settings_data(settings: Settings) -> dict[str, Any]:
     data["baseline"] = path_identity(settings.baseline)
     data["advisory_db"] = path_identity(settings.advisory_db)
     return data
+
+
+#: The file of :func:`probed`'s answers in a target's cache folder.
+PROBES = "probes.json"
+
+
+def probed(
+    folder: Path | None,
+    args: Sequence[str],
+    ask: Callable[[], str],
+    *,
+    depends: Iterable[Path] = (),
+) -> str:
+    """What ``ask`` (a probe of a tool: ``tool --version``) answers, remembered
+    in ``folder`` while the tool's executable (``args[0]`` as it resolves) and
+    ``depends`` (e.g. the site-packages of ``python -m mypy``) keep their path,
+    size and mtime. ``folder`` ``None`` (``--no-cache``): asked every time. An
+    answer is kept only when ``ask`` returns; what it raises propagates."""
+    if folder is None:
+        return ask()
+    try:
+        executable = command.which(args[0])
+    except command.ToolError:
+        return ask()
+    recipe = [
+        os.environ.get(command.TOOLS_DIR_ENV, ""),
+        path_identity(Path(executable)),
+        *(path_identity(path) for path in depends),
+        *args,
+    ]
+    entry = hashlib.sha256(json.dumps(recipe).encode()).hexdigest()
+    path = folder / PROBES
+    known = _probes(path)
+    if entry in known:
+        return known[entry]
+    answer = ask()
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        latest = {**_probes(path), entry: answer}
+        write_text_atomic(path, json.dumps(latest, sort_keys=True))
+    return answer
+
+
+def _probes(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, str)}

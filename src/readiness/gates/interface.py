@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import ClassVar, Protocol, Self, runtime_checkable
 
 from readiness.baselines import Recorded
+from readiness.cache import probed
 from readiness.context import Context
 from readiness.errors import ReadinessError
 from readiness.findings import Criterion, Finding, Priority
@@ -104,16 +105,21 @@ class GateContext(Context):
         return self.settings.priority_for(rule, default)
 
     def tool_version(self, tool: str) -> str:
-        """``tool --version``, reduced to the version number, recorded once."""
+        """``tool --version``, reduced to the version number, recorded once
+        (and remembered in the cache while the executable is unchanged)."""
         known = self.tools.get(tool)
         if known is None:
-            completed = self.run([tool, "--version"], record=False)
-            match = _VERSION.search(completed.stdout or completed.stderr)
-            if match is None:
-                raise GateError(f"{tool} --version printed no version number")
-            known = match.group(0)
+            folder = self.settings.cache_dir
+            known = probed(folder, [tool, "--version"], lambda: self._version(tool))
             self.record_tool(tool, known)
         return known
+
+    def _version(self, tool: str) -> str:
+        completed = self.run([tool, "--version"], record=False)
+        match = _VERSION.search(completed.stdout or completed.stderr)
+        if match is None:
+            raise GateError(f"{tool} --version printed no version number")
+        return match.group(0)
 
 
 @runtime_checkable

@@ -4,8 +4,10 @@ bandit runs on the target's packages with the target's own configuration
 (:mod:`readiness.sast_config`: ``[tool.bandit]``, a ``bandit.yaml``, a
 ``.bandit`` or ``[bandit]`` INI section) and writes its JSON report into the
 scratch folder (``-o``), which is read instead of stdout. With the cache on,
-bandit's per-file results are remembered (:class:`readiness.perfile.PerFileMemo`):
-a later run re-scans only the files whose content changed.
+bandit's per-file results are remembered (:class:`readiness.perfile.PerFileMemo`)
+with readiness's judgement of them (the triage below, the advice, the
+``# nosec`` comments): a later run re-scans and re-reads only the files whose
+content changed.
 
 The seed's acceptance criterion is "Medium findings either remediated or
 justified with documented ``# nosec`` annotations", so the comments bandit
@@ -27,11 +29,12 @@ import configparser
 import contextlib
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from readiness import sast_config
+from readiness import __version__, sast_config
 from readiness.bandit_advice import advice
 from readiness.cache import tool_folder
 from readiness.command import last_line
@@ -48,7 +51,7 @@ from readiness.gates.interface import (
 from readiness.perfile import PerFileMemo, Plan, tool_key
 from readiness.repofiles import unsafe_links
 from readiness.sast_config import BanditSetup
-from readiness.sast_triage import Sources, comments, triage
+from readiness.sast_triage import Reason, Sources, Triage, comments, triage
 from readiness.target import Target
 
 NOSEC_WITHOUT_ID = Rule(
@@ -80,6 +83,7 @@ UNSCANNED = Rule(
 )
 #: readiness's own rules, for renderers and documentation.
 RULES = (NOSEC_WITHOUT_ID, NOSEC_WITHOUT_REASON, UNSCANNED)
+NOSEC_RULES = {rule.id: rule for rule in (NOSEC_WITHOUT_ID, NOSEC_WITHOUT_REASON)}
 
 #: Precise recommendations for the seed's cases; others get :data:`DEFAULT_FIX`.
 FIXES = {
@@ -142,18 +146,16 @@ class SastGate(Gate):
                 f"[tool.readiness.sast] packages: {missing[0]} does not exist"
             )
         version = ctx.tool_version("bandit")
-        known = known_tests(ctx.run(["bandit", "--help"], record=False).stdout)
         setup = sast_config.read(ctx.target.root, ctx.target.tool)
-        report = run_bandit(ctx, packages, setup, version)
-
-        sources = Sources(ctx.target)
-        found = triage(sources, report["results"], setup.default_skips)
-        results = ordered(result_finding(ctx.target, item) for item in found.kept)
+        files, memo = run_bandit(ctx, packages, setup, version)
+        found, results, nosec = judged(ctx, files, setup)
+        if memo is not None:
+            memo.save(files)
+        report = combined(files)
         unscanned = ordered(
             error_finding(ctx.target, item) for item in report["errors"]
         )
         scanned = sorted(report["metrics"])
-        nosec = ordered(nosec_findings(ctx.target, scanned, known))
 
         counts = {
             severity: sum(1 for f in results if f.severity is severity)
@@ -216,9 +218,11 @@ def link_exclusion(target: Target) -> list[str]:
 
 def run_bandit(
     ctx: GateContext, packages: Sequence[str], setup: BanditSetup, version: str
-) -> Mapping[str, Any]:
-    """bandit's results, errors and per-file metrics (paths relative to the
-    root); with the cache on, only files changed since the last run are scanned."""
+) -> tuple[dict[str, Any], PerFileMemo | None]:
+    """bandit's results, errors and metrics by file (paths relative to the root),
+    and the memo to save them in once judged: with the cache on, only files
+    changed since the last run are scanned, and the others keep what was
+    remembered of them (their judgement included)."""
     report_path = ctx.scratch / "bandit.json"
     report_path.unlink(missing_ok=True)
     options = [
@@ -230,7 +234,7 @@ def run_bandit(
     plan = memo.plan() if memo is not None else Plan(full=True)
     if not plan.full and not plan.rerun:
         ctx.record_command(["bandit", "-r", *packages, *options])
-        return combined(plan.reused)
+        return {**plan.reused}, memo
     targets = list(packages) if plan.full else list(plan.rerun)
     completed = ctx.run(["bandit", "-r", *targets, *options], ok_codes=(0, 1))
     if not report_path.is_file():
@@ -238,10 +242,71 @@ def run_bandit(
             f"bandit exited with code {completed.returncode} without writing"
             f" its report: {last_line(completed.stderr or completed.stdout)}"
         )
-    fresh = per_file(ctx.target, read_report(report_path))
-    if memo is not None:
-        memo.save({**plan.reused, **fresh})
-    return combined({**plan.reused, **fresh})
+    return {**plan.reused, **per_file(ctx.target, read_report(report_path))}, memo
+
+
+def judged(
+    ctx: GateContext, files: dict[str, Any], setup: BanditSetup
+) -> tuple[Triage, list[Finding], list[Finding]]:
+    """Each file's results triaged, advised and its ``# nosec`` comments read:
+    per file (:func:`judge`), so a remembered file is not read again."""
+    sources = Sources(ctx.target)
+    known: frozenset[str] | None = None
+    for rel in sorted(files):
+        if "judged" not in files[rel]:
+            if known is None:
+                usage = ctx.run(["bandit", "--help"], record=False).stdout
+                known = known_tests(usage)
+            verdict = judge(sources, rel, files[rel], setup, known)
+            files[rel] = {**files[rel], "judged": verdict}
+    skipped: Counter[str] = Counter()
+    left_out: Counter[Reason] = Counter()
+    kept: list[Mapping[str, Any]] = []
+    results: list[Finding] = []
+    nosec: list[Finding] = []
+    for rel in sorted(files):
+        verdict = files[rel]["judged"]
+        skipped.update(verdict["skipped"])
+        left_out.update({Reason[name]: n for name, n in verdict["left_out"].items()})
+        for item, fix in verdict["kept"]:
+            kept.append(item)
+            results.append(_result(ctx.target, item, fix))
+        nosec.extend(
+            Finding(
+                rule=rule,
+                severity=Severity(severity),
+                priority=Priority.P0,
+                message=message,
+                path=rel,
+                line=line,
+                fix=NOSEC_RULES[rule].fix,
+            )
+            for rule, severity, message, line in verdict["nosec"]
+        )
+    found = Triage(kept=tuple(kept), skipped=+skipped, left_out=+left_out)
+    return found, ordered(results), ordered(nosec)
+
+
+def judge(
+    sources: Sources,
+    rel: str,
+    entry: Mapping[str, Any],
+    setup: BanditSetup,
+    known: frozenset[str],
+) -> dict[str, Any]:
+    """One file's judgement, as JSON data: the results kept with their advice,
+    the counts left out, the ``# nosec`` problems."""
+    found = triage(sources, entry["results"], setup.default_skips)
+    target = sources.target
+    return {
+        "kept": [[dict(item), fix_for(target, item, sources)] for item in found.kept],
+        "skipped": dict(found.skipped),
+        "left_out": {reason.name: n for reason, n in found.left_out.items()},
+        "nosec": [
+            [f.rule, f.severity.value, f.message, f.line]
+            for f in nosec_findings(target, [rel], known)
+        ],
+    }
 
 
 def _memo(
@@ -251,7 +316,9 @@ def _memo(
         return None
     return PerFileMemo(
         tool_folder(ctx.settings, ctx.scratch, "bandit-files"),
-        tool_key=tool_key("bandit", version, *packages, *setup.args, *setup.texts),
+        tool_key=tool_key(
+            "bandit", __version__, version, *packages, *setup.args, *setup.texts
+        ),
         root=ctx.target.root,
     )
 
@@ -341,6 +408,24 @@ def _is_result(item: object) -> bool:
 
 
 def result_finding(target: Target, item: Mapping[str, Any]) -> Finding:
+    return _result(target, item, fix_for(target, item))
+
+
+def fix_for(
+    target: Target, item: Mapping[str, Any], sources: Sources | None = None
+) -> str:
+    """The fix of a result: advice for its code, else the test's recommendation
+    (``sources``: the files already read, so each is parsed once)."""
+    test_id = str(item["test_id"])
+    filename = str(item["filename"])
+    path = target.root / target.rel(filename)
+    tree = sources.tree(filename) if sources is not None else None
+    return advice(path, test_id, int(item["line_number"]), tree=tree) or FIXES.get(
+        test_id, DEFAULT_FIX.format(id=test_id)
+    )
+
+
+def _result(target: Target, item: Mapping[str, Any], fix: str) -> Finding:
     test_id = str(item["test_id"])
     severity = SEVERITIES.get(
         str(item.get("issue_severity", "")).upper(), Severity.INFO
@@ -367,8 +452,7 @@ def result_finding(target: Target, item: Mapping[str, Any]) -> Finding:
         message=(f"{item.get('issue_text', '')} ({context}confidence {confidence})"),
         path=target.rel(item["filename"]),
         line=line,
-        fix=advice(target.root / target.rel(item["filename"]), test_id, line)
-        or FIXES.get(test_id, DEFAULT_FIX.format(id=test_id)),
+        fix=fix,
         details=details,
     )
 

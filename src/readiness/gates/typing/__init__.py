@@ -82,6 +82,7 @@ from .judge import evaluate
 from .options import (
     TypingOptions,
     declared,
+    guarded,
     guarded_extras,
     guarded_imports,
     read_options,
@@ -110,6 +111,7 @@ __all__ = [
     "declared",
     "error_finding",
     "evaluate",
+    "guarded",
     "guarded_extras",
     "guarded_imports",
     "legacy_counts",

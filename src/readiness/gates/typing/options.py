@@ -11,6 +11,7 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from readiness import pysource
 from readiness.errors import ConfigError
 from readiness.gates.interface import GateContext
 from readiness.target import Target
@@ -106,39 +107,67 @@ def requirement(text: str) -> Requirement | None:
         return None
 
 
-def _guarded(root: Path, files: Iterable[str]) -> Iterator[tuple[str, ast.stmt]]:
-    """``(file, import statement)`` for each import in the body of a ``try`` whose
-    handler catches ImportError. Unparsable files are left to mypy."""
+@dataclass(frozen=True, kw_only=True)
+class Guarded:
+    """The code's imports under a handler that catches ImportError."""
+
+    #: Top-level modules so imported: the code's optional dependencies.
+    modules: frozenset[str]
+    #: ``(file, line)`` of each such import: where mypy reports a missing module.
+    sites: frozenset[tuple[str, int]]
+
+
+def guarded(root: Path, files: Iterable[str]) -> Guarded:
+    """Each file parsed once; only statements are walked (a ``try`` and an import
+    are statements, never inside an expression), and a file without the word
+    ``try`` is not parsed at all. Unparsable files are left to mypy."""
+    modules: set[str] = set()
+    sites: set[tuple[str, int]] = set()
     for name in files:
         try:
-            tree = ast.parse((root / name).read_bytes(), filename=name)
-        except (OSError, SyntaxError, ValueError):
+            source = (root / name).read_bytes()
+            if b"try" not in source:
+                continue
+            tree = pysource.parse(source, filename=name)
+        except (OSError, SyntaxError):
             continue
-        for node in ast.walk(tree):
+        for node in _statements(tree.body):
             if isinstance(node, ast.Try | ast.TryStar) and any(
                 _catches_import_error(handler.type) for handler in node.handlers
             ):
-                for statement in node.body:
-                    for inner in ast.walk(statement):
-                        if isinstance(inner, ast.Import | ast.ImportFrom):
-                            yield name, inner
+                for inner in _statements(node.body):
+                    if isinstance(inner, ast.Import | ast.ImportFrom):
+                        modules.update(_imported(inner))
+                        sites.add((name, inner.lineno))
+    return Guarded(modules=frozenset(modules), sites=frozenset(sites))
+
+
+def _statements(nodes: Iterable[ast.AST]) -> Iterator[ast.stmt]:
+    """Every statement in ``nodes`` and nested in them, expressions unvisited."""
+    pending = list(nodes)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.stmt):
+            yield node
+        for _, value in ast.iter_fields(node):
+            if isinstance(value, list):
+                pending.extend(
+                    item
+                    for item in value
+                    if isinstance(item, ast.stmt | ast.excepthandler | ast.match_case)
+                )
 
 
 def guarded_imports(root: Path, files: Iterable[str]) -> set[str]:
     """Top-level modules imported in a ``try`` whose handler catches ImportError:
     the code's optional dependencies."""
-    found: set[str] = set()
-    for _, statement in _guarded(root, files):
-        found.update(_imported(statement))
-    return found
+    return set(guarded(root, files).modules)
 
 
 def optional_imports(root: Path, files: Iterable[str]) -> frozenset[tuple[str, int]]:
     """``(file, line)`` of those imports: where mypy reports a missing module (at
     the statement's first line)."""
-    return frozenset(
-        (name, statement.lineno) for name, statement in _guarded(root, files)
-    )
+    return guarded(root, files).sites
 
 
 def _catches_import_error(caught: ast.expr | None) -> bool:

@@ -10,7 +10,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from readiness import command
-from readiness.cache import tool_folder
+from readiness.cache import probed, tool_folder
 from readiness.gates.interface import GateContext, GateError, GateSkipped
 from readiness.mypy_config import module_name, read_config, source_files, strict_scope
 
@@ -18,7 +18,7 @@ from . import checker as checkers
 from . import pyright
 from .checked import Checked
 from .environment import prepare
-from .options import guarded_imports, optional_imports, read_options, requirement
+from .options import guarded, read_options, requirement
 from .output import read_json, read_text
 from .rules import JSON_OUTPUT_SINCE
 
@@ -47,7 +47,8 @@ def check(ctx: GateContext) -> Checked:
             "no Python packages found and the mypy configuration names no files"
         )
     files = source_files(target.root, config.files or paths, config)
-    prepared = prepare(ctx, options, guarded_imports(target.root, files))
+    optional = guarded(target.root, files)
+    prepared = prepare(ctx, options, set(optional.modules))
     python = prepared.env.python
     version = mypy_version(ctx, python)
     ctx.record_tool("mypy", str(version))
@@ -115,7 +116,7 @@ def check(ctx: GateContext) -> Checked:
     return Checked(
         config=config,
         checker=checker,
-        optional_imports=optional_imports(target.root, files),
+        optional_imports=optional.sites,
         provided=provided(ctx, prepared.env.path),
         scope=strict_scope(config, options.strict),
         errors=errors,
@@ -154,16 +155,24 @@ def _complaints(stderr: str, config_file: str) -> list[str]:
 
 
 def mypy_version(ctx: GateContext, python: Path) -> Version:
-    try:
-        completed = ctx.run([str(python), "-m", "mypy", "--version"], record=False)
-    except command.ToolFailed as error:
-        raise GateError(
-            f"mypy is not usable in the typing environment: {error}"
-        ) from None
-    match = re.search(r"mypy (\S+)", completed.stdout)
-    try:
-        return Version(match.group(1) if match else "")
-    except InvalidVersion:
-        raise GateError(
-            f"mypy --version printed no version: {completed.stdout.strip()[:80]!r}"
-        ) from None
+    """The environment's mypy version; remembered in the cache while the
+    interpreter and the environment's site-packages are unchanged."""
+    args = [str(python), "-m", "mypy", "--version"]
+
+    def ask() -> str:
+        try:
+            completed = ctx.run(args, record=False)
+        except command.ToolFailed as error:
+            raise GateError(
+                f"mypy is not usable in the typing environment: {error}"
+            ) from None
+        match = re.search(r"mypy (\S+)", completed.stdout)
+        try:
+            return str(Version(match.group(1) if match else ""))
+        except InvalidVersion:
+            raise GateError(
+                f"mypy --version printed no version: {completed.stdout.strip()[:80]!r}"
+            ) from None
+
+    site = sorted(python.parent.parent.glob("lib/python*/site-packages"))
+    return Version(probed(ctx.settings.cache_dir, args, ask, depends=site))
