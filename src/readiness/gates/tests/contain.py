@@ -43,27 +43,13 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from readiness import command, environments, wording
+from readiness import command, environments, repofiles, wording
 from readiness.environments import sources
 from readiness.gates.interface import GateContext, GateError
 
-#: Folders neither copied nor compared: environments and caches.
-SKIPPED = frozenset(
-    {
-        ".venv",
-        "venv",
-        ".nox",
-        ".tox",
-        "node_modules",
-        "__pycache__",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".pytest_cache",
-        ".hypothesis",
-        "site-packages",
-        ".readiness",
-    }
-)
+#: Folders neither copied nor compared: environments and caches. The version
+#: control folders and build outputs are the project's as the tests see them.
+SKIPPED = repofiles.PRUNED - {".git", ".hg", ".svn", ".eggs", "build", "dist"}
 #: What a test run leaves that is no change to the project's files: byte code,
 #: caches, coverage data. Matched against every part of a path.
 LEFTOVERS = (
