@@ -148,6 +148,42 @@ def test_the_suite_changes_a_copy_and_the_changes_are_reported(
     ]
 
 
+#: A test that runs a CLI on pytest's own ``sys.argv``, as httpie's do: the
+#: CLI's ``-o``/``--output`` writes the file it names.
+ARGV_READER = {
+    ".coveragerc": "[report]\nfail_under = 0\n",
+    "src/argvreader/__init__.py": "",
+    "tests/test_argv.py": """
+        import argparse
+        import sys
+        from pathlib import Path
+
+
+        def test_runs_the_cli_on_pytest_s_arguments() -> None:
+            parser = argparse.ArgumentParser(add_help=False)
+            parser.add_argument("-o", "--output", action="append", default=[])
+            known, _ = parser.parse_known_args(sys.argv[1:])
+            for name in known.output:
+                Path(name).write_text("")
+    """,
+}
+
+
+@pytest.mark.tools
+def test_readiness_s_own_pytest_options_are_no_short_option_a_cli_takes(
+    tmp_path: Path, private_home: Path
+) -> None:
+    """httpie's suite created ``junit_family=xunit1`` and two more files (a
+    TS013 of readiness's making) when the gate passed ``-o junit_family=...``:
+    the options readiness adds must not read as another program's ``-o``."""
+    root = project(tmp_path / "project", ARGV_READER)
+    commit(root)
+    result = audit(root, tmp_path / "work", gates=("tests",))
+    gate = result.gate("tests")
+    assert (gate["status"], gate["findings"]) == ("pass", [])
+    assert gate["metrics"]["tree_changes"] == 0
+
+
 @pytest.mark.tools
 @pytest.mark.skipif(not network_cut_allowed(), reason="no user namespaces here")
 def test_the_network_is_cut_and_its_failures_are_readiness_s(

@@ -452,10 +452,7 @@ def test_the_captured_output_of_a_failure_is_read_from_junit(
         "--- Captured Err ---\nCould not resolve host: github.com"
     )
     assert tests_run.JUNIT_OPTIONS == (
-        "-o",
-        "junit_family=xunit1",
-        "-o",
-        "junit_logging=all",
-        "-o",
-        "junit_log_passing_tests=false",
+        "--override-ini=junit_family=xunit1",
+        "--override-ini=junit_logging=all",
+        "--override-ini=junit_log_passing_tests=false",
     )

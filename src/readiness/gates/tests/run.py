@@ -85,14 +85,13 @@ CACHE_OPTIONS = frozenset(
 )
 #: xunit1 carries file and line; the captured output and log of failing tests
 #: (only) go into the file, so that a failure a child process explains on its
-#: output can be read.
+#: output can be read. The long option, not ``-o``: code under test that
+#: parses ``sys.argv`` (httpie's tests run its CLI on pytest's own arguments)
+#: took ``-o junit_family=xunit1`` for its ``--output`` and wrote that file.
 JUNIT_OPTIONS = (
-    "-o",
-    "junit_family=xunit1",
-    "-o",
-    "junit_logging=all",
-    "-o",
-    "junit_log_passing_tests=false",
+    "--override-ini=junit_family=xunit1",
+    "--override-ini=junit_logging=all",
+    "--override-ini=junit_log_passing_tests=false",
 )
 #: pytest may exit with any code, or be killed by a signal; every one is read.
 ANY_EXIT = range(-256, 256)
