@@ -46,13 +46,13 @@ from readiness.gates.interface import (
     GateSkipped,
 )
 from readiness.sast_config import BanditSetup
-from readiness.sast_run import (
-    BanditFailed,
-    combined,
-    per_file,  # noqa: F401 - the gate's reader, for tests
-)
+from readiness.sast_run import BanditFailed
 from readiness.sast_triage import Reason, Sources, Triage, comments, triage
 from readiness.target import Target
+
+#: bandit's report by file, and one report again (:mod:`readiness.sast_run`).
+per_file = sast_run.per_file
+combined = sast_run.combined
 
 NOSEC_WITHOUT_ID = Rule(
     id="SA001",
