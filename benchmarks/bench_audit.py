@@ -3,7 +3,7 @@
 Not a test: run it by hand and copy the table into README.md.
 
     python benchmarks/bench_audit.py [--sizes 100 300 1000] [--repeat 3]
-        [--compare SRC]
+        [--compare SRC] [--formatter black|ruff]
 
 For each size, a synthetic legacy repository (``benchmarks/synth.py``) is
 written to a temporary folder, then, in one run with interleaved repetitions:
@@ -18,6 +18,10 @@ written to a temporary folder, then, in one run with interleaved repetitions:
 - **C**, the same audit again, nothing changed;
 - **D**, the same audit after one source file changed, and **Ddoc** after one
   Markdown file changed.
+
+With ``--formatter ruff`` the repository is formatted with ``ruff format``
+(``synth.py --formatter ruff``), and A runs ``ruff format --check .`` where
+it ran black: bandit and mypy are then the longest tools.
 
 With ``--compare SRC`` (another checkout's ``src`` folder, e.g. from ``git
 archive``), B, C and D also run with that readiness, interleaved in the same
@@ -77,7 +81,7 @@ def measure(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sa
     return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
-def by_hand(repo: Path, scratch: Path) -> Sample:
+def by_hand(repo: Path, scratch: Path, formatter: str = "black") -> Sample:
     """The checklist by hand, cold: each tool once, in sequence; their sums and max."""
     for folder in (".mypy_cache", ".ruff_cache"):
         shutil.rmtree(repo / folder, ignore_errors=True)
@@ -86,7 +90,15 @@ def by_hand(repo: Path, scratch: Path) -> Sample:
     env = {**os.environ, "BLACK_CACHE_DIR": str(black_cache)}
     runs = [
         measure([str(BIN / "ruff"), "check", "."], repo, env),
-        measure([str(BIN / "black"), "--check", "."], repo, env),
+        measure(
+            (
+                [str(BIN / "ruff"), "format", "--check", "."]
+                if formatter == "ruff"
+                else [str(BIN / "black"), "--check", "."]
+            ),
+            repo,
+            env,
+        ),
         measure([str(BIN / "bandit"), "-r", "src", "-q"], repo, env),
         measure([sys.executable, "-m", "mypy", "src"], repo, env),
     ]
@@ -157,6 +169,12 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--compare", type=Path, help="another readiness's src folder")
+    parser.add_argument(
+        "--formatter",
+        choices=("black", "ruff"),
+        default="black",
+        help="the synthetic project's formatter (ruff: bandit and mypy lead)",
+    )
     options = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores", file=sys.stderr)
     table = [
@@ -170,7 +188,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="readiness-bench-") as scratch:
         for size in options.sizes:
             repo = Path(scratch) / f"legacy-{size}"
-            generate(repo, size)
+            generate(repo, size, options.formatter)
             lines = sum(
                 len(p.read_text().splitlines()) for p in (repo / "src").rglob("*.py")
             )
@@ -187,7 +205,7 @@ def main() -> int:
                 audit(repo, warm, src)
                 shutil.rmtree(warm, ignore_errors=True)
             for round_ in range(options.repeat):
-                samples["A"].append(by_hand(repo, Path(scratch)))
+                samples["A"].append(by_hand(repo, Path(scratch), options.formatter))
                 caches = {
                     suffix: Path(scratch) / f"cache-{size}-{round_}{suffix.strip()}"
                     for suffix, _ in kinds

@@ -11,6 +11,10 @@ unformatted code (format), ``requests`` without a timeout, ``tarfile``
 extraction, SQL built with ``%`` and ``subprocess`` with ``shell=True``
 (sast), and untyped functions (typing). Everything is derived from the module
 index, so two runs with the same N write byte-identical trees.
+
+``--formatter ruff`` writes a project formatted with ``ruff format`` (its
+``[tool.ruff.format]`` table) instead of black: there the format gate is fast,
+and bandit and mypy are the longest tools.
 """
 
 from __future__ import annotations
@@ -202,8 +206,16 @@ def docs_text(page: int) -> str:
         """)
 
 
-def generate(dest: Path, modules: int) -> Path:
-    """Write the repository of ``modules`` modules into ``dest``; commit it."""
+#: Appended to the pyproject of a project formatted with ``ruff format``.
+RUFF_FORMAT = """
+[tool.ruff.format]
+quote-style = "double"
+"""
+
+
+def generate(dest: Path, modules: int, formatter: str = "black") -> Path:
+    """Write the repository of ``modules`` modules into ``dest``; commit it
+    (``formatter``: ``black`` or ``ruff``, the formatter the project uses)."""
     package = dest / "src" / PACKAGE
     for subpackage in SUBPACKAGES:
         (package / subpackage).mkdir(parents=True, exist_ok=True)
@@ -225,7 +237,8 @@ def generate(dest: Path, modules: int) -> Path:
         (dest / "docs" / f"guide-{page}.md").write_text(
             docs_text(page), encoding="utf-8"
         )
-    (dest / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    extra = RUFF_FORMAT if formatter == "ruff" else ""
+    (dest / "pyproject.toml").write_text(PYPROJECT + extra, encoding="utf-8")
     (dest / "README.md").write_text(
         "# legacyco\n\nRun `legacyco ingest`.\n", encoding="utf-8"
     )
@@ -241,9 +254,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("dest", type=Path)
     parser.add_argument("--modules", type=int, default=300)
+    parser.add_argument("--formatter", choices=("black", "ruff"), default="black")
     args = parser.parse_args()
     args.dest.mkdir(parents=True, exist_ok=False)
-    generate(args.dest, args.modules)
+    generate(args.dest, args.modules, args.formatter)
     print(f"{args.dest}: {args.modules} modules")
     return 0
 

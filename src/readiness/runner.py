@@ -14,7 +14,7 @@ import queue
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -59,6 +59,8 @@ def run_gates(
     store = None if settings.cache_dir is None else ResultCache(settings.cache_dir)
     index = FileIndex.of(target) if store is not None else None
     workers = jobs or max(2, os.cpu_count() or 2)
+    measured = store.durations() if store is not None else {}
+    share = processes(gates, measured, os.cpu_count() or 1)
     slots = threading.BoundedSemaphore(workers)
     finished: queue.Queue[GateResult] = queue.Queue()
     deadlines: dict[str, tuple[float, float]] = {}
@@ -76,6 +78,7 @@ def run_gates(
                     settings=settings,
                     scratch=Path(scratch_root) / gate.name,
                     started=started,
+                    processes=share.get(gate.name, 1),
                 )
                 with deadlines_lock:
                     deadlines[gate.name] = (started, ctx.deadline)
@@ -95,9 +98,7 @@ def run_gates(
                         store.put(cache_key, result)
                 finished.put(result)
 
-        measured = store.durations() if store is not None else {}
-        # the heaviest gates first, so no core idles at the end of a cold run
-        by_cost = sorted(gates, key=lambda g: -measured.get(g.name, g.cost))
+        by_cost = heaviest_first(gates, measured)
         threads = [
             threading.Thread(target=work, args=(gate,), daemon=True, name=gate.name)
             for gate in by_cost
@@ -123,6 +124,29 @@ def run_gates(
     if store is not None:
         store.record_durations(ordered)
     return ordered
+
+
+def heaviest_first(gates: Sequence[Gate], measured: Mapping[str, float]) -> list[Gate]:
+    """The gates by expected duration (measured, else their ``cost``), heaviest
+    first, so no core idles at the end of a cold run; ties keep their order."""
+    return sorted(gates, key=lambda g: -measured.get(g.name, g.cost))
+
+
+def processes(
+    gates: Sequence[Gate], measured: Mapping[str, float], cores: int
+) -> dict[str, int]:
+    """How many processes each gate's tool may run at once: every core for the
+    longest pole, one for the others.
+
+    The longest pole is the first of :func:`heaviest_first`: it starts first
+    and, on a cold run, is the one left running alone while the other cores
+    idle; its tool's own parallelism (bandit's split file list, mypy's
+    workers) fills them. While other gates still run the extra processes
+    only share the cores, at the cost of their start-up, which each tool
+    bounds (:mod:`readiness.sast_run`).
+    """
+    order = heaviest_first(gates, measured)
+    return {gate.name: cores if index == 0 else 1 for index, gate in enumerate(order)}
 
 
 def _lookup(store: ResultCache, key: str) -> GateResult | None:

@@ -63,7 +63,11 @@ class GateContext(Context):
         settings: Settings,
         scratch: Path,
         deadline: float,
+        processes: int = 1,
     ) -> None:
+        #: How many processes the gate's tool may run at once (its own
+        #: parallelism): more than one for the audit's longest pole.
+        self.processes = processes
         super().__init__(
             name=gate,
             target=target,
@@ -82,6 +86,7 @@ class GateContext(Context):
         scratch: Path,
         started: float | None = None,
         timeout_s: float | None = None,
+        processes: int = 1,
     ) -> Self:
         """The context of ``gate`` starting now (or at ``started``, a monotonic
         time): its deadline is the gate's configured timeout (or ``timeout_s``)
@@ -95,6 +100,7 @@ class GateContext(Context):
             settings=settings,
             scratch=scratch,
             deadline=begin + limit,
+            processes=processes,
         )
 
     @property

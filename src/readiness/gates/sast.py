@@ -3,11 +3,13 @@
 bandit runs on the target's packages with the target's own configuration
 (:mod:`readiness.sast_config`: ``[tool.bandit]``, a ``bandit.yaml``, a
 ``.bandit`` or ``[bandit]`` INI section) and writes its JSON report into the
-scratch folder (``-o``), which is read instead of stdout. With the cache on,
-bandit's per-file results are remembered (:class:`readiness.perfile.PerFileMemo`)
-with readiness's judgement of them (the triage below, the advice, the
-``# nosec`` comments): a later run re-scans and re-reads only the files whose
-content changed.
+scratch folder (``-o``), which is read instead of stdout. When the gate is
+the audit's longest pole, the file list is split across processes
+(:mod:`readiness.sast_run` says when), with the same results as one run.
+With the cache on, bandit's per-file results are remembered
+(:class:`readiness.perfile.PerFileMemo`) with readiness's judgement of them
+(the triage below, the advice, the ``# nosec`` comments): a later run
+re-scans and re-reads only the files whose content changed.
 
 The seed's acceptance criterion is "Medium findings either remediated or
 justified with documented ``# nosec`` annotations", so the comments bandit
@@ -25,19 +27,14 @@ readiness's default skips where the target's configuration selects no tests
 
 from __future__ import annotations
 
-import configparser
-import contextlib
-import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from readiness import __version__, sast_config
+from readiness import sast_config, sast_run
 from readiness.bandit_advice import advice
-from readiness.cache import tool_folder
-from readiness.command import last_line
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import (
     PROJECT_FILES,
@@ -48,11 +45,14 @@ from readiness.gates.interface import (
     GateError,
     GateSkipped,
 )
-from readiness.perfile import PerFileMemo, Plan, tool_key
-from readiness.repofiles import unsafe_links
 from readiness.sast_config import BanditSetup
+from readiness.sast_run import BanditFailed
 from readiness.sast_triage import Reason, Sources, Triage, comments, triage
 from readiness.target import Target
+
+#: bandit's report by file, and one report again (:mod:`readiness.sast_run`).
+per_file = sast_run.per_file
+combined = sast_run.combined
 
 NOSEC_WITHOUT_ID = Rule(
     id="SA001",
@@ -147,7 +147,12 @@ class SastGate(Gate):
             )
         version = ctx.tool_version("bandit")
         setup = sast_config.read(ctx.target.root, ctx.target.tool)
-        files, memo = run_bandit(ctx, packages, setup, version)
+        try:
+            files, memo = sast_run.run_bandit(
+                ctx, packages, setup, version, processes=ctx.processes
+            )
+        except BanditFailed as failed:
+            raise GateError(str(failed)) from None
         found, results, nosec = judged(ctx, files, setup)
         if memo is not None:
             memo.save(files)
@@ -199,50 +204,6 @@ class SastGate(Gate):
                 "loc": sum(_loc(data) for data in report["metrics"].values()),
             },
         )
-
-
-def link_exclusion(target: Target) -> list[str]:
-    """``-x`` for file links leaving the target: bandit reads them otherwise.
-
-    ``-x`` replaces the ``exclude`` of a ``.bandit`` file, so that one is kept.
-    """
-    links = [link for link in unsafe_links(target.root) if link.endswith(".py")]
-    if not links:
-        return []
-    ini = configparser.ConfigParser(interpolation=None)
-    with contextlib.suppress(OSError, configparser.Error, UnicodeDecodeError):
-        ini.read(target.root / ".bandit", encoding="utf-8")
-    theirs = ini.get("bandit", "exclude", fallback="").strip()
-    return ["-x", ",".join([*([theirs] if theirs else []), *links])]
-
-
-def run_bandit(
-    ctx: GateContext, packages: Sequence[str], setup: BanditSetup, version: str
-) -> tuple[dict[str, Any], PerFileMemo | None]:
-    """bandit's results, errors and metrics by file (paths relative to the root),
-    and the memo to save them in once judged: with the cache on, only files
-    changed since the last run are scanned, and the others keep what was
-    remembered of them (their judgement included)."""
-    report_path = ctx.scratch / "bandit.json"
-    report_path.unlink(missing_ok=True)
-    options = [
-        *("-f", "json", "-o", str(report_path), "-q"),
-        *setup.args,
-        *link_exclusion(ctx.target),
-    ]
-    memo = _memo(ctx, packages, setup, version)
-    plan = memo.plan() if memo is not None else Plan(full=True)
-    if not plan.full and not plan.rerun:
-        ctx.record_command(["bandit", "-r", *packages, *options])
-        return {**plan.reused}, memo
-    targets = list(packages) if plan.full else list(plan.rerun)
-    completed = ctx.run(["bandit", "-r", *targets, *options], ok_codes=(0, 1))
-    if not report_path.is_file():
-        raise GateError(
-            f"bandit exited with code {completed.returncode} without writing"
-            f" its report: {last_line(completed.stderr or completed.stdout)}"
-        )
-    return {**plan.reused, **per_file(ctx.target, read_report(report_path))}, memo
 
 
 def judged(
@@ -309,46 +270,13 @@ def judge(
     }
 
 
-def _memo(
-    ctx: GateContext, packages: Sequence[str], setup: BanditSetup, version: str
-) -> PerFileMemo | None:
-    if ctx.settings.cache_dir is None:
-        return None
-    return PerFileMemo(
-        tool_folder(ctx.settings, ctx.scratch, "bandit-files"),
-        tool_key=tool_key(
-            "bandit", __version__, version, *packages, *setup.args, *setup.texts
-        ),
-        root=ctx.target.root,
-    )
-
-
-def per_file(target: Target, report: Mapping[str, Any]) -> dict[str, Any]:
-    """bandit's report by scanned file: its results, errors and metrics."""
-    files: dict[str, Any] = {
-        target.rel(name): {"results": [], "errors": [], "metrics": metrics}
-        for name, metrics in report["metrics"].items()
-        if name != "_totals"
-    }
-    for key in ("results", "errors"):
-        for item in report[key]:
-            if isinstance(item, dict) and isinstance(item.get("filename"), str):
-                rel = target.rel(item["filename"])
-                entry = files.setdefault(
-                    rel, {"results": [], "errors": [], "metrics": {}}
-                )
-                entry[key].append({**item, "filename": rel})
-    return files
-
-
-def combined(files: Mapping[str, Any]) -> Mapping[str, Any]:
-    """One report again from :func:`per_file`'s entries."""
-    ordered_files = sorted(files)
-    return {
-        "results": [item for rel in ordered_files for item in files[rel]["results"]],
-        "errors": [item for rel in ordered_files for item in files[rel]["errors"]],
-        "metrics": {rel: files[rel]["metrics"] for rel in ordered_files},
-    }
+def read_report(path: Path) -> Mapping[str, Any]:
+    """bandit's JSON report (:func:`readiness.sast_run.read_report`), failing
+    as the gate fails: :class:`GateError`."""
+    try:
+        return sast_run.read_report(path)
+    except BanditFailed as failed:
+        raise GateError(str(failed)) from None
 
 
 def _loc(metrics: object) -> int:
@@ -367,44 +295,6 @@ def known_tests(help_text: str) -> frozenset[str]:
     if not found:
         return frozenset()
     return BUILTIN_TESTS | {part for pair in found for part in pair}
-
-
-def read_report(path: Path) -> Mapping[str, Any]:
-    """bandit's JSON report, checked for shape; :class:`GateError` if not whole."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        raise GateError(f"bandit wrote no report to {path}") from None
-    except UnicodeDecodeError as exc:
-        raise GateError(f"bandit wrote a report that is not UTF-8: {exc}") from None
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):  # bad JSON, huge ints, deep nesting
-        raise GateError(
-            f"bandit wrote a report that is not JSON: {text.strip()[:80]!r}"
-        ) from None
-    if not (
-        isinstance(data, dict)
-        and isinstance(data.get("results"), list)
-        and isinstance(data.get("errors", []), list)
-        and isinstance(data.get("metrics", {}), dict)
-        and all(_is_result(item) for item in data["results"])
-    ):
-        raise GateError("bandit wrote JSON without the expected results list")
-    return {
-        "results": data["results"],
-        "errors": data.get("errors", []),
-        "metrics": data.get("metrics", {}),
-    }
-
-
-def _is_result(item: object) -> bool:
-    return (
-        isinstance(item, dict)
-        and isinstance(item.get("filename"), str)
-        and isinstance(item.get("test_id"), str)
-        and isinstance(item.get("line_number"), int)
-    )
 
 
 def result_finding(target: Target, item: Mapping[str, Any]) -> Finding:
