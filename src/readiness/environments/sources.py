@@ -40,6 +40,18 @@ LS_FILES = ("ls-files", "-z", "--cached", "--others", "--exclude-standard")
 TREE_PTH = "_readiness_tree.pth"
 #: What counts as a module when comparing the installed package with the tree.
 MODULE_SUFFIXES = (".py", ".so", ".pyd")
+#: Build backends that copy a package's modules into the wheel as they are
+#: (no code run on them) when the project declares no build hooks.
+COPYING_BACKENDS = frozenset(
+    {
+        "hatchling.build",
+        "setuptools.build_meta",
+        "flit_core.buildapi",
+        "pdm.backend",
+        "uv_build",
+        "poetry.core.masonry.api",
+    }
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +62,10 @@ class Sources:
     files: tuple[str, ...]
     digest: str
     in_git: bool
+    #: The digest of what the install depends on when the package is imported
+    #: from the tree: every name, every content but the ``.py`` modules of the
+    #: target's packages (see :func:`copied_as_is`). None: all of ``digest``.
+    install: str | None = None
 
 
 def listed(target: Target, run: Runner) -> Sources:
@@ -69,18 +85,78 @@ def listed(target: Target, run: Runner) -> Sources:
     if not in_git:
         names = list(repofiles.walk(root))
     digest = hashlib.sha256()
+    # what an install depends on when the tree serves the package: every
+    # name, every content but the served modules' (see copied_as_is)
+    install = hashlib.sha256(b"install\0") if copied_as_is(target) else None
+    packages = [PurePosixPath(package) for package in target.packages]
     files = []
     for name in names:
         path = root / name
         if not path.is_file():
             continue  # deleted in the working tree, or a submodule not checked out
-        digest.update(name.encode() + b"\0")
-        with contextlib.suppress(OSError):
-            digest.update(path.read_bytes())
-        digest.update(b"\0")
+        try:
+            content = path.read_bytes()
+        except OSError:
+            content = b""
+        digest.update(name.encode() + b"\0" + content + b"\0")
+        if install is not None:
+            install.update(name.encode() + b"\0")
+            if not _served(PurePosixPath(name), packages):
+                install.update(content)
+            install.update(b"\0")
         files.append(name)
     return Sources(
-        root=root, files=tuple(files), digest=digest.hexdigest(), in_git=in_git
+        root=root,
+        files=tuple(files),
+        digest=digest.hexdigest(),
+        in_git=in_git,
+        install=install.hexdigest() if install is not None else None,
+    )
+
+
+def _served(path: PurePosixPath, packages: Iterable[PurePosixPath]) -> bool:
+    """Whether ``path`` is a ``.py`` module of one of the target's packages."""
+    return path.suffix == ".py" and any(
+        path == package or package in path.parents for package in packages
+    )
+
+
+def copied_as_is(target: Target) -> bool:
+    """Whether a build of the target copies its modules into the wheel without
+    reading them: static metadata (no ``dynamic`` field: a version read from
+    ``__init__.py`` is not), a backend in :data:`COPYING_BACKENDS`, no
+    ``setup.py`` and no build hook (hatch's, pdm's, poetry's build script,
+    setuptools' ``cmdclass``) that could run on them."""
+    pyproject = target.pyproject
+    project = pyproject.get("project")
+    if not isinstance(project, dict) or not project.get("name"):
+        return False
+    if project.get("dynamic") or (target.root / "setup.py").exists():
+        return False
+    if metadata.backend_name(pyproject) not in COPYING_BACKENDS:
+        return False
+    tool = pyproject.get("tool", {})
+    hatch = tool.get("hatch", {}) if isinstance(tool, dict) else {}
+    build = hatch.get("build", {}) if isinstance(hatch, dict) else {}
+    if not isinstance(build, dict) or "hooks" in build:
+        return False
+    targets = build.get("targets", {})
+    if not isinstance(targets, dict) or any(
+        not isinstance(conf, dict) or "hooks" in conf for conf in targets.values()
+    ):
+        return False
+    pdm = tool.get("pdm", {}) if isinstance(tool, dict) else {}
+    pdm_build = pdm.get("build", {}) if isinstance(pdm, dict) else {}
+    if not isinstance(pdm_build, dict) or pdm_build.get("run-setuptools"):
+        return False
+    poetry = tool.get("poetry", {}) if isinstance(tool, dict) else {}
+    setuptools = tool.get("setuptools", {}) if isinstance(tool, dict) else {}
+    if (isinstance(poetry, dict) and "build" in poetry) or (
+        isinstance(setuptools, dict) and "cmdclass" in setuptools
+    ):
+        return False
+    return not any(
+        (target.root / name).exists() for name in ("pdm_build.py", "hatch_build.py")
     )
 
 
