@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from importlib.metadata import version
 import stat
 import sys
 from collections.abc import Mapping, Sequence
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -724,7 +724,7 @@ def test_interpreter_answers_are_remembered_until_the_interpreter_changes(
     ],
 )
 def test_which_builds_only_copy_the_modules(
-    make_repo: MakeRepo, files: dict[str, str], copied: bool
+    make_repo: MakeRepo, files: dict[str, str], *, copied: bool
 ) -> None:
     """Static metadata, a known backend and no hook: a module's content cannot
     change what is installed beside it; anything else may."""
@@ -764,7 +764,9 @@ def test_a_changed_module_is_served_from_the_tree_without_a_reinstall(
             "pyproject.toml": TINY.format(version="1"),
             "tiny_app/__init__.py": "",
             "tiny_app/mod.py": "VALUE: int = 1\n",
-            "tiny_app/use.py": "from tiny_app.mod import VALUE\n\nTWICE: int = VALUE * 2\n",
+            "tiny_app/use.py": (
+                "from tiny_app.mod import VALUE\n\nTWICE: int = VALUE * 2\n"
+            ),
             "tiny_app/data.txt": "one\n",
         }
     )

@@ -196,11 +196,10 @@ def test_the_enclosing_function_of_a_decorated_nested_call(tmp_path: Path) -> No
             return inner
     """
     tree = ast.parse(dedent(source))
-    call = next(
-        n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.lineno == 10
-    )
+    call = next(n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.lineno == 10)
     scope = enclosing_scope(tree, call)
-    assert isinstance(scope, ast.FunctionDef) and scope.name == "inner"
+    assert isinstance(scope, ast.FunctionDef)
+    assert scope.name == "inner"
     assert at(tmp_path, source, "B307", 10) == (
         "use ast.literal_eval(text): every value assigned to `text` is a Python literal"
     )

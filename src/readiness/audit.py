@@ -84,7 +84,7 @@ def audit(
         configured_skip=session.settings.skip,
     )
     # --no-cache: interpreters are asked again too, nothing remembered is read
-    with probing_fresh(not request.cache):
+    with probing_fresh(fresh=not request.cache):
         results = run_gates(
             gates, target=session.target, settings=session.settings, observer=observer
         )

@@ -277,9 +277,7 @@ OTHERWISE: dict[tuple[str, Fault], tuple[str, str]] = {
     # it wrote its report, which the gate reports as a failure of the suite
     ("pytest", Fault.EXIT_CODE): (
         "fail",
-        (
-            "TS008: pytest exit 7 (unknown exit code 7): boom: unexpected failure"
-        ),
+        ("TS008: pytest exit 7 (unknown exit code 7): boom: unexpected failure"),
     ),
     # the tests gate also names where pytest was (its progress probe)
     ("pytest", Fault.TIMEOUT): (

@@ -148,7 +148,7 @@ _probed_lock = threading.Lock()
 #: The file, beside the environments, where answers are kept between runs.
 PROBES_FOLDER = "probes"
 #: Whether answers are kept between runs (``--no-cache``: asked every time).
-_remember = True
+_remember = {"probes": True}
 
 #: What an interpreter is asked: its implementation and version, as JSON.
 PROBE = (
@@ -159,16 +159,15 @@ PROBE = (
 
 
 @contextmanager
-def probing_fresh(fresh: bool = True) -> Iterator[None]:
+def probing_fresh(*, fresh: bool = True) -> Iterator[None]:
     """Within it (``fresh``), interpreters are asked again rather than
     remembered from an earlier run: ``--no-cache`` reads and keeps nothing."""
-    global _remember
-    before = _remember
-    _remember = not fresh
+    before = _remember["probes"]
+    _remember["probes"] = not fresh
     try:
         yield
     finally:
-        _remember = before
+        _remember["probes"] = before
 
 
 def _identity(path: Path) -> list[Path]:
@@ -208,7 +207,9 @@ def interpreters(run: Runner, *, root: Path | None = None) -> list[Interpreter]:
     Answers are remembered beside the environments (``root``, default the
     cache root) unless :func:`probing_fresh` says to ask again.
     """
-    remember = ((root or cache_root()) / "envs" / PROBES_FOLDER) if _remember else None
+    remember = (
+        (root or cache_root()) / "envs" / PROBES_FOLDER if _remember["probes"] else None
+    )
     found: dict[Version, Interpreter] = {}
     for path in candidate_paths():
         answer = _probe(path, run, remember)
@@ -308,9 +309,7 @@ def ensure(
     serves them (``Spec.editable``, the package imported from the tree, a
     build that copies them as they are: :attr:`sources.Sources.install`).
     """
-    interpreter = choose(
-        interpreters(run, root=root), target.requires_python, python
-    )
+    interpreter = choose(interpreters(run, root=root), target.requires_python, python)
     slug = re.sub(r"[^a-z0-9]+", "-", target.name.lower()).strip("-") or "target"
     where = hashlib.sha256(str(target.root).encode()).hexdigest()[:6]
     prefix = f"{slug}-{where}-{spec.kind}"

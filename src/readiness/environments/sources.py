@@ -18,14 +18,14 @@ package folder before site-packages); when it does not (a generated
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from packaging.utils import canonicalize_name
 
@@ -129,34 +129,38 @@ def copied_as_is(target: Target) -> bool:
     setuptools' ``cmdclass``) that could run on them."""
     pyproject = target.pyproject
     project = pyproject.get("project")
-    if not isinstance(project, dict) or not project.get("name"):
-        return False
-    if project.get("dynamic") or (target.root / "setup.py").exists():
-        return False
-    if metadata.backend_name(pyproject) not in COPYING_BACKENDS:
-        return False
-    tool = pyproject.get("tool", {})
-    hatch = tool.get("hatch", {}) if isinstance(tool, dict) else {}
-    build = hatch.get("build", {}) if isinstance(hatch, dict) else {}
-    if not isinstance(build, dict) or "hooks" in build:
-        return False
-    targets = build.get("targets", {})
-    if not isinstance(targets, dict) or any(
-        not isinstance(conf, dict) or "hooks" in conf for conf in targets.values()
-    ):
-        return False
-    pdm = tool.get("pdm", {}) if isinstance(tool, dict) else {}
-    pdm_build = pdm.get("build", {}) if isinstance(pdm, dict) else {}
-    if not isinstance(pdm_build, dict) or pdm_build.get("run-setuptools"):
-        return False
-    poetry = tool.get("poetry", {}) if isinstance(tool, dict) else {}
-    setuptools = tool.get("setuptools", {}) if isinstance(tool, dict) else {}
-    if (isinstance(poetry, dict) and "build" in poetry) or (
-        isinstance(setuptools, dict) and "cmdclass" in setuptools
-    ):
-        return False
-    return not any(
-        (target.root / name).exists() for name in ("pdm_build.py", "hatch_build.py")
+    return (
+        isinstance(project, dict)
+        and bool(project.get("name"))
+        and not project.get("dynamic")
+        and not (target.root / "setup.py").exists()
+        and metadata.backend_name(pyproject) in COPYING_BACKENDS
+        and not _build_hooks(pyproject)
+        and not any(
+            (target.root / name).exists() for name in ("pdm_build.py", "hatch_build.py")
+        )
+    )
+
+
+def _table(data: object, *keys: str) -> dict[str, Any]:
+    """``data[key][...]`` when each is a table; else an empty one."""
+    for key in keys:
+        data = data.get(key, {}) if isinstance(data, dict) else {}
+    return data if isinstance(data, dict) else {}
+
+
+def _build_hooks(pyproject: Mapping[str, Any]) -> bool:
+    """Whether the build runs code of the project's: hatch's build hooks (of
+    every target), pdm's setuptools run, poetry's build script, setuptools'
+    ``cmdclass``."""
+    hatch = _table(pyproject, "tool", "hatch", "build")
+    targets = _table(hatch, "targets")
+    return (
+        "hooks" in hatch
+        or any("hooks" in _table(targets, name) for name in targets)
+        or bool(_table(pyproject, "tool", "pdm", "build").get("run-setuptools"))
+        or "build" in _table(pyproject, "tool", "poetry")
+        or "cmdclass" in _table(pyproject, "tool", "setuptools")
     )
 
 
