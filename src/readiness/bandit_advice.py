@@ -42,6 +42,8 @@ _IDENTIFIER_BEFORE = re.compile(
     re.IGNORECASE,
 )
 MAX_NAMED = 3
+#: The tests :func:`advice` has something specific to say about.
+ADVISED = frozenset({"B102", "B307", "B608"})
 
 
 def advice(
@@ -49,7 +51,7 @@ def advice(
 ) -> str | None:
     """A recommendation specific to the code at ``path:line``, or ``None``
     (``tree``: the file's, when the caller has parsed it already)."""
-    if test_id not in ("B102", "B307", "B608"):
+    if test_id not in ADVISED:
         return None
     try:
         tree = tree or pysource.parse(path.read_bytes(), filename=str(path))
