@@ -822,3 +822,30 @@ def test_a_changed_module_is_served_from_the_tree_without_a_reinstall(
     )
     declared = environments.ensure(discover(root), spec, run=run)
     assert (declared.reused, len(installs)) == (False, count + 2)
+
+
+def test_an_audit_without_the_cache_asks_every_interpreter_again(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--no-cache (AuditRequest.cache False): the gates run under
+    probing_fresh; with the cache, remembered answers are used."""
+    from datetime import UTC, datetime  # noqa: PLC0415 - this test's alone
+
+    from readiness import audit as audit_module  # noqa: PLC0415
+
+    root = make_repo({"pyproject.toml": TINY.format(version="1")})
+    seen: list[bool] = []
+
+    def run_gates(*_: object, **__: object) -> list[object]:
+        seen.append(environments._remember["probes"])
+        return []
+
+    monkeypatch.setattr(audit_module, "run_gates", run_gates)
+    now = datetime(2026, 12, 2, tzinfo=UTC)
+    for cache in (False, True):
+        request = audit_module.AuditRequest(
+            path=str(root), gates=("markers",), cache=cache, cache_dir=tmp_path / "c"
+        )
+        audit_module.audit(request, now=now)
+    assert seen == [False, True]
+    assert environments._remember["probes"] is True
