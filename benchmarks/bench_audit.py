@@ -14,7 +14,9 @@ written to a temporary folder, then, in one run with interleaved repetitions:
   black's) emptied first, as in a fresh CI checkout;
 - **B**, ``readiness audit`` of the same gates (markers, lint, format, sast,
   typing) with an empty result cache (``--cache-dir`` new each time; the
-  typing environment, built once before, is reused as it is between audits);
+  typing environment, built once before in a folder of the benchmark's own
+  (``READINESS_CACHE_DIR``, one per readiness compared), is reused as it is
+  between audits);
 - **C**, the same audit again, nothing changed;
 - **D**, the same audit after one source file changed, and **Ddoc** after one
   Markdown file changed.
@@ -111,13 +113,17 @@ def by_hand(repo: Path, scratch: Path, formatter: str = "black") -> Sample:
     )
 
 
-def audit(repo: Path, cache: Path, src: Path | None = None) -> Sample:
-    """``readiness audit`` of :data:`GATES`; ``src``: that readiness instead."""
+def audit(repo: Path, cache: Path, envs: Path, src: Path | None = None) -> Sample:
+    """``readiness audit`` of :data:`GATES`; ``src``: that readiness instead.
+
+    ``envs``: its environments' folder (``READINESS_CACHE_DIR``), one per
+    readiness compared, so that neither reuses what the other built.
+    """
     selected = [arg for gate in GATES for arg in ("--gate", gate)]
-    env = None
+    env = {**os.environ, "READINESS_CACHE_DIR": str(envs)}
     program = [str(BIN / "readiness")]
     if src is not None:
-        env = {**os.environ, "PYTHONPATH": str(src)}
+        env["PYTHONPATH"] = str(src)
         program = [sys.executable, "-m", "readiness"]
     return measure(
         [*program, "audit", str(repo), *selected, "--cache-dir", str(cache)],
@@ -200,9 +206,12 @@ def main() -> int:
                 for k in ("A", "B", "C", "D", "Ddoc")
                 for suffix, _ in kinds
             }
-            for _, src in kinds:  # builds the typing environment once
+            envs = {
+                suffix: Path(scratch) / f"envs{suffix.strip()}" for suffix, _ in kinds
+            }
+            for suffix, src in kinds:  # builds the typing environment once
                 warm = Path(scratch) / "warm-up"
-                audit(repo, warm, src)
+                audit(repo, warm, envs[suffix], src)
                 shutil.rmtree(warm, ignore_errors=True)
             for round_ in range(options.repeat):
                 samples["A"].append(by_hand(repo, Path(scratch), options.formatter))
@@ -211,14 +220,22 @@ def main() -> int:
                     for suffix, _ in kinds
                 }
                 for suffix, src in kinds:
-                    samples["B" + suffix].append(audit(repo, caches[suffix], src))
-                    samples["C" + suffix].append(audit(repo, caches[suffix], src))
+                    samples["B" + suffix].append(
+                        audit(repo, caches[suffix], envs[suffix], src)
+                    )
+                    samples["C" + suffix].append(
+                        audit(repo, caches[suffix], envs[suffix], src)
+                    )
                 touch_source(repo, round_)
                 for suffix, src in kinds:
-                    samples["D" + suffix].append(audit(repo, caches[suffix], src))
+                    samples["D" + suffix].append(
+                        audit(repo, caches[suffix], envs[suffix], src)
+                    )
                 touch_docs(repo, round_)
                 for suffix, src in kinds:
-                    samples["Ddoc" + suffix].append(audit(repo, caches[suffix], src))
+                    samples["Ddoc" + suffix].append(
+                        audit(repo, caches[suffix], envs[suffix], src)
+                    )
                 for cache in caches.values():
                     shutil.rmtree(cache, ignore_errors=True)
                 print(f"size {size}: round {round_ + 1} done", file=sys.stderr)

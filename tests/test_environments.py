@@ -7,6 +7,7 @@ import os
 import stat
 import sys
 from collections.abc import Mapping, Sequence
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -640,3 +641,211 @@ def test_an_unresolvable_requirement_is_a_one_line_build_error(
     assert "readiness-no-such-package-for-tests" in message
     left = (tmp_path / "cache" / "envs").glob("tiny-app-*-test-*")
     assert [path.name for path in left if path.is_dir()] == []
+
+
+# --- remembered probes and served modules -------------------------------------
+
+
+def test_interpreter_answers_are_remembered_until_the_interpreter_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second run asks no interpreter; a changed executable or pyvenv.cfg is
+    asked again; under probing_fresh (--no-cache) every one is asked again."""
+    python = executable(tmp_path / "venv" / "bin" / "python3")
+    config = tmp_path / "venv" / "pyvenv.cfg"
+    config.write_text("home = /usr/bin\n")
+    monkeypatch.setattr(environments, "candidate_paths", lambda: [python])
+    asked: list[str] = []
+
+    def run(args: Sequence[str], **_: object) -> command.Completed:
+        asked.append(args[0])
+        return command.Completed(
+            args=tuple(args),
+            returncode=0,
+            stdout='["CPython", "3.12.4"]',
+            stderr="",
+            duration_s=0.0,
+        )
+
+    def found() -> list[str]:
+        environments._probed.clear()  # a new process
+        return [str(i.version) for i in environments.interpreters(run, root=tmp_path)]
+
+    assert (found(), len(asked)) == (["3.12.4"], 1)
+    assert (found(), len(asked)) == (["3.12.4"], 1)
+    config.write_text("home = /opt/python/bin\n")
+    assert (found(), len(asked)) == (["3.12.4"], 2)
+    python.write_text("#!/bin/sh\n# upgraded\n")
+    assert (found(), len(asked)) == (["3.12.4"], 3)
+    assert (found(), len(asked)) == (["3.12.4"], 3)
+    remembered = tmp_path / "envs" / environments.PROBES_FOLDER
+    before = sorted(p.read_text() for p in remembered.iterdir())
+    with environments.probing_fresh():
+        assert (found(), len(asked)) == (["3.12.4"], 4)
+    assert sorted(p.read_text() for p in remembered.iterdir()) == before
+
+
+@pytest.mark.parametrize(
+    ("files", "copied"),
+    [
+        ({}, True),
+        ({"pyproject.toml": TINY.format(version="1") + "[tool.x]\n"}, True),
+        ({"setup.py": "import setuptools; setuptools.setup()\n"}, False),
+        (
+            {
+                "pyproject.toml": TINY.format(version="1").replace(
+                    'version = "1"', 'dynamic = ["version"]'
+                )
+            },
+            False,
+        ),
+        (
+            {
+                "pyproject.toml": TINY.format(version="1")
+                + "[tool.hatch.build.hooks.custom]\n"
+            },
+            False,
+        ),
+        (
+            {
+                "pyproject.toml": TINY.format(version="1")
+                + "[tool.hatch.build.targets.wheel.hooks.custom]\n"
+            },
+            False,
+        ),
+        (
+            {
+                "pyproject.toml": TINY.format(version="1").replace(
+                    "hatchling.build", "mybackend"
+                )
+            },
+            False,
+        ),
+    ],
+)
+def test_which_builds_only_copy_the_modules(
+    make_repo: MakeRepo, files: dict[str, str], *, copied: bool
+) -> None:
+    """Static metadata, a known backend and no hook: a module's content cannot
+    change what is installed beside it; anything else may."""
+    root = make_repo(
+        {
+            "pyproject.toml": TINY.format(version="1"),
+            "tiny_app/__init__.py": "",
+            **files,
+        }
+    )
+    assert environments.sources.copied_as_is(discover(root)) is copied
+
+
+def counting(
+    run: environments.Runner, installs: list[tuple[str, ...]]
+) -> environments.Runner:
+    def counted(args: Sequence[str], **kwargs: object) -> command.Completed:
+        if tuple(args[:3]) == ("uv", "pip", "install"):
+            installs.append(tuple(args))
+        return run(args, **kwargs)
+
+    return counted
+
+
+@pytest.mark.tools
+def test_a_changed_module_is_served_from_the_tree_without_a_reinstall(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a package module changed: no reinstall, and what the environment
+    imports and what mypy says of the tree equal a fresh environment's. A
+    changed dependency declaration, a new module or a changed data file does
+    reinstall."""
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(tmp_path / "cache"))
+    mypy = f"mypy=={version('mypy')}"
+    root = make_repo(
+        {
+            "pyproject.toml": TINY.format(version="1"),
+            "tiny_app/__init__.py": "",
+            "tiny_app/mod.py": "VALUE: int = 1\n",
+            "tiny_app/use.py": (
+                "from tiny_app.mod import VALUE\n\nTWICE: int = VALUE * 2\n"
+            ),
+            "tiny_app/data.txt": "one\n",
+        }
+    )
+    installs: list[tuple[str, ...]] = []
+    run = counting(real_run(root), installs)
+    spec = Spec(kind="typing", packages=(mypy,))
+    check = (
+        "import importlib.metadata as m, tiny_app.mod;"
+        " print(tiny_app.mod.VALUE, m.version('tiny-app'))"
+    )
+
+    def said(env: environments.Environment) -> tuple[str, str]:
+        imported = command.run(
+            [str(env.python), "-c", check], cwd=tmp_path, timeout_s=60
+        )
+        checked = command.run(
+            [str(env.python), "-m", "mypy", "--no-incremental", "--strict", "tiny_app"],
+            cwd=root,
+            timeout_s=300,
+            ok_codes=(0, 1),
+        )
+        return imported.stdout, checked.stdout
+
+    first = environments.ensure(discover(root), spec, run=run)
+    assert (first.reused, first.from_tree, len(installs)) == (False, True, 1)
+
+    (root / "tiny_app" / "mod.py").write_text('VALUE: str = "two"\n')
+    served = environments.ensure(discover(root), spec, run=run)
+    assert (served.path, served.reused, served.from_tree) == (first.path, True, True)
+    assert len(installs) == 1, "a changed module reinstalled the target"
+    fresh = environments.ensure(
+        discover(root), spec, run=run, root=tmp_path / "fresh-cache"
+    )
+    assert fresh.reused is False
+    assert said(served) == said(fresh)
+    assert said(served)[0] == "two 1\n"
+    assert "use.py:3: error" in said(served)[1]
+
+    (root / "tiny_app" / "data.txt").write_text("two\n")
+    environments.ensure(discover(root), spec, run=run)
+    assert installs[-1][-2:] == ("--reinstall-package", "tiny-app")
+    count = len(installs)
+    (root / "tiny_app" / "new.py").write_text("NEW = 1\n")
+    environments.ensure(discover(root), spec, run=run)
+    assert (len(installs), installs[-1][-2:]) == (
+        count + 1,
+        ("--reinstall-package", "tiny-app"),
+    )
+    (root / "pyproject.toml").write_text(
+        TINY.format(version="1").replace(
+            "dependencies = []", 'dependencies = ["iniconfig"]'
+        )
+    )
+    declared = environments.ensure(discover(root), spec, run=run)
+    assert (declared.reused, len(installs)) == (False, count + 2)
+
+
+def test_an_audit_without_the_cache_asks_every_interpreter_again(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--no-cache (AuditRequest.cache False): the gates run under
+    probing_fresh; with the cache, remembered answers are used."""
+    from datetime import UTC, datetime  # noqa: PLC0415 - this test's alone
+
+    from readiness import audit as audit_module  # noqa: PLC0415
+
+    root = make_repo({"pyproject.toml": TINY.format(version="1")})
+    seen: list[bool] = []
+
+    def run_gates(*_: object, **__: object) -> list[object]:
+        seen.append(environments._remember["probes"])
+        return []
+
+    monkeypatch.setattr(audit_module, "run_gates", run_gates)
+    now = datetime(2026, 12, 2, tzinfo=UTC)
+    for cache in (False, True):
+        request = audit_module.AuditRequest(
+            path=str(root), gates=("markers",), cache=cache, cache_dir=tmp_path / "c"
+        )
+        audit_module.audit(request, now=now)
+    assert seen == [False, True]
+    assert environments._remember["probes"] is True

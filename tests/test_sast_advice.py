@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 
-from readiness.bandit_advice import advice
+from readiness.bandit_advice import advice, at_line, enclosing_scope
 from tests.conftest import EXAMPLE
 from tests.fixing import dedent
 
@@ -151,3 +152,54 @@ def test_nothing_specific_to_say(tmp_path: Path) -> None:
     assert at(tmp_path, "x = 1\n", "B307", 1) is None
     assert at(tmp_path, "def f(:\n", "B307", 1) is None
     assert advice(tmp_path / "missing.py", "B102", 1) is None
+
+
+def test_at_line_finds_what_a_whole_walk_finds() -> None:
+    """The pruned walk yields, for every line, exactly the nodes of that line
+    that :func:`ast.walk` yields, in the same order (readiness's own sources,
+    decorated definitions, multi-line strings and calls included)."""
+    paths = sorted((Path(__file__).parent.parent / "src" / "readiness").glob("*.py"))
+    assert paths
+    checked = 0
+    for path in paths:
+        tree = ast.parse(path.read_bytes())
+        by_line: dict[int, list[ast.AST]] = {}
+        for node in ast.walk(tree):
+            line = getattr(node, "lineno", None)
+            if isinstance(line, int):
+                by_line.setdefault(line, []).append(node)
+        for line, nodes in by_line.items():
+            found = [
+                n for n in at_line(tree, line) if getattr(n, "lineno", None) == line
+            ]
+            assert [id(n) for n in found] == [id(n) for n in nodes], (path, line)
+            checked += 1
+    assert checked > 1000
+
+
+def test_the_enclosing_function_of_a_decorated_nested_call(tmp_path: Path) -> None:
+    """eval inside a decorated inner function: its scope is that function,
+    not the outer one whose ``text`` is no literal (the pruned walk keeps a
+    definition whose decorator starts above it)."""
+    source = """
+        import functools
+
+
+        def outer():
+            text = input()
+
+            @functools.wraps(outer)
+            def inner():
+                text = "[1, 2]"
+                return eval(text)
+
+            return inner
+    """
+    tree = ast.parse(dedent(source))
+    call = next(n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.lineno == 10)
+    scope = enclosing_scope(tree, call)
+    assert isinstance(scope, ast.FunctionDef)
+    assert scope.name == "inner"
+    assert at(tmp_path, source, "B307", 10) == (
+        "use ast.literal_eval(text): every value assigned to `text` is a Python literal"
+    )

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from readiness import __version__, accepted, baselines, command, plan
-from readiness.environments import cache_root
+from readiness.environments import cache_root, probing_fresh
 from readiness.errors import UsageError
 from readiness.findings import GateResult, Report, Status
 from readiness.fixers.routing import stamp
@@ -83,9 +83,11 @@ def audit(
         skip=request.skip,
         configured_skip=session.settings.skip,
     )
-    results = run_gates(
-        gates, target=session.target, settings=session.settings, observer=observer
-    )
+    # --no-cache: interpreters are asked again too, nothing remembered is read
+    with probing_fresh(fresh=not request.cache):
+        results = run_gates(
+            gates, target=session.target, settings=session.settings, observer=observer
+        )
     sections = baselines.read(
         baselines.location(session.target.root, session.settings.baseline)
     )

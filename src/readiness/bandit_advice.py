@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,6 +42,8 @@ _IDENTIFIER_BEFORE = re.compile(
     re.IGNORECASE,
 )
 MAX_NAMED = 3
+#: The tests :func:`advice` has something specific to say about.
+ADVISED = frozenset({"B102", "B307", "B608"})
 
 
 def advice(
@@ -48,7 +51,7 @@ def advice(
 ) -> str | None:
     """A recommendation specific to the code at ``path:line``, or ``None``
     (``tree``: the file's, when the caller has parsed it already)."""
-    if test_id not in ("B102", "B307", "B608"):
+    if test_id not in ADVISED:
         return None
     try:
         tree = tree or pysource.parse(path.read_bytes(), filename=str(path))
@@ -60,7 +63,7 @@ def advice(
     call = next(
         (
             node
-            for node in ast.walk(tree)
+            for node in at_line(tree, line)
             if isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
             and node.func.id == name
@@ -75,10 +78,32 @@ def advice(
     return eval_advice(call, scope) if name == "eval" else exec_advice(call, scope)
 
 
+def at_line(tree: ast.AST, line: int) -> Iterator[ast.AST]:
+    """The nodes :func:`ast.walk` yields, in its order, without the subtrees
+    whose lines cannot hold ``line``: a finding's node is found without a walk
+    of the whole file (a node's lines hold its children's; a decorated
+    definition starts at its first decorator)."""
+    todo: deque[ast.AST] = deque([tree])
+    while todo:
+        node = todo.popleft()
+        start = getattr(node, "lineno", None)
+        end = getattr(node, "end_lineno", None)
+        if isinstance(start, int) and isinstance(end, int):
+            decorators = getattr(node, "decorator_list", None) or ()
+            start = min([start, *(d.lineno for d in decorators)])
+            if not start <= line <= end:
+                continue
+        yield node
+        todo.extend(ast.iter_child_nodes(node))
+
+
 def enclosing_scope(tree: ast.Module, node: ast.AST) -> ast.AST:
     """The innermost function (or the module) that contains ``node``."""
     best: ast.AST = tree
-    for candidate in ast.walk(tree):
+    # only the functions around its line can hold it: no walk of every one
+    line = getattr(node, "lineno", None)
+    nodes = ast.walk(tree) if line is None else at_line(tree, line)
+    for candidate in nodes:
         if isinstance(candidate, ast.FunctionDef | ast.AsyncFunctionDef) and any(
             child is node for child in ast.walk(candidate)
         ):
@@ -206,7 +231,7 @@ def _named(expressions: Iterator[str]) -> str:
 
 def sql_advice(tree: ast.Module, line: int) -> str | None:
     """Where each interpolated value sits in the query bandit found at ``line``."""
-    for node in ast.walk(tree):
+    for node in at_line(tree, line):
         if getattr(node, "lineno", None) != line:
             continue
         pieces = sql_pieces(node)

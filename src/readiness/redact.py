@@ -55,10 +55,18 @@ class Redactor:
 
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self.values = secret_environment(os.environ if environ is None else environ)
+        #: Texts already masked: a report repeats most of its texts.
+        self._masked: dict[str, str] = {}
 
     def text(self, text: str) -> str:
         if not text:
             return text
+        masked = self._masked.get(text)
+        if masked is None:
+            masked = self._masked[text] = self._mask(text)
+        return masked
+
+    def _mask(self, text: str) -> str:
         for value in self.values:
             text = text.replace(value, MASK)
         spans = [(m.start, m.end) for m in find_shapes(text)]

@@ -124,6 +124,8 @@ IMPORT_CALLS: Mapping[str, frozenset[str]] = {
     "B410": frozenset({"B320"}),
 }
 PASSWORD_TESTS = frozenset({"B105", "B106", "B107"})
+#: The tests :func:`judged` reads the source of.
+JUDGED_TESTS = PASSWORD_TESTS | {"B603", "B110", "B112", "B324", "B101"}
 _PASSWORD = re.compile(r"Possible hardcoded password: '(?P<value>.*)'$", re.DOTALL)
 #: Comments that direct a tool rather than explain (``noqa: S110``).
 _DIRECTIVE = re.compile(
@@ -250,7 +252,8 @@ def judged(sources: Sources, item: Mapping[str, Any]) -> Reason | None:
     test_id = str(item["test_id"])
     filename = str(item["filename"])
     line = int(item["line_number"])
-    tree = sources.tree(filename)
+    # only the tests judged below need the file parsed
+    tree = sources.tree(filename) if test_id in JUDGED_TESTS else None
     if tree is None:
         return None
     if test_id in PASSWORD_TESTS:

@@ -38,6 +38,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from readiness import buildlog, command
+from readiness.cache import probed
 from readiness.environments import pinning, sources
 from readiness.errors import ReadinessError
 from readiness.metadata import cache_root
@@ -57,6 +58,7 @@ __all__ = [
     "ensure",
     "interpreters",
     "key",
+    "probing_fresh",
 ]
 
 #: Bump when the layout of an environment changes, so old ones are rebuilt.
@@ -143,34 +145,74 @@ def candidate_paths() -> list[Path]:
 #: What each interpreter answered, per process: probing takes ~50 ms apiece.
 _probed: dict[Path, tuple[str, str] | None] = {}
 _probed_lock = threading.Lock()
+#: The file, beside the environments, where answers are kept between runs.
+PROBES_FOLDER = "probes"
+#: Whether answers are kept between runs (``--no-cache``: asked every time).
+_remember = {"probes": True}
+
+#: What an interpreter is asked: its implementation and version, as JSON.
+PROBE = (
+    "import json, platform;"
+    "print(json.dumps([platform.python_implementation(),"
+    " platform.python_version()]))"
+)
 
 
-def _probe(path: Path, run: Runner) -> tuple[str, str] | None:
-    """``(implementation, version)`` of the interpreter at ``path``, or None."""
-    probe = (
-        "import json, platform;"
-        "print(json.dumps([platform.python_implementation(),"
-        " platform.python_version()]))"
-    )
+@contextmanager
+def probing_fresh(*, fresh: bool = True) -> Iterator[None]:
+    """Within it (``fresh``), interpreters are asked again rather than
+    remembered from an earlier run: ``--no-cache`` reads and keeps nothing."""
+    before = _remember["probes"]
+    _remember["probes"] = not fresh
+    try:
+        yield
+    finally:
+        _remember["probes"] = before
+
+
+def _identity(path: Path) -> list[Path]:
+    """What an interpreter's answer depends on beside its executable: the
+    file it resolves to, and a virtualenv's ``pyvenv.cfg`` (its base)."""
+    return [path.resolve(), path.parent.parent / "pyvenv.cfg"]
+
+
+def _probe(path: Path, run: Runner, remember: Path | None) -> tuple[str, str] | None:
+    """``(implementation, version)`` of the interpreter at ``path``, or None.
+
+    Remembered in ``remember`` (when given) while the executable, what it
+    resolves to and its ``pyvenv.cfg`` keep their size and mtime
+    (:func:`readiness.cache.probed`); a failure is never remembered.
+    """
     with _probed_lock:
         if path in _probed:
             return _probed[path]
+
+    def ask() -> str:
+        return run([str(path), "-c", PROBE], record=False).stdout
+
     try:
-        completed = run([str(path), "-c", probe], record=False)
-        implementation, version = json.loads(completed.stdout)
+        said = probed(remember, [str(path), "-c", PROBE], ask, depends=_identity(path))
+        implementation, version = json.loads(said)
         answer: tuple[str, str] | None = (str(implementation), str(version))
-    except (ReadinessError, ValueError):
+    except (ReadinessError, ValueError, TypeError):
         answer = None
     with _probed_lock:
         _probed[path] = answer
     return answer
 
 
-def interpreters(run: Runner) -> list[Interpreter]:
-    """Every CPython 3 that answers, newest first (PyPy and broken ones left out)."""
+def interpreters(run: Runner, *, root: Path | None = None) -> list[Interpreter]:
+    """Every CPython 3 that answers, newest first (PyPy and broken ones left out).
+
+    Answers are remembered beside the environments (``root``, default the
+    cache root) unless :func:`probing_fresh` says to ask again.
+    """
+    remember = (
+        (root or cache_root()) / "envs" / PROBES_FOLDER if _remember["probes"] else None
+    )
     found: dict[Version, Interpreter] = {}
     for path in candidate_paths():
-        answer = _probe(path, run)
+        answer = _probe(path, run, remember)
         if answer is not None and answer[0] == "CPython":
             version = Version(answer[1])
             found.setdefault(version, Interpreter(path=path, version=version))
@@ -262,9 +304,12 @@ def ensure(
 ) -> Environment:
     """The environment for ``spec``: reused when its inputs are unchanged.
 
-    A reused environment gets the target reinstalled when its files changed.
+    A reused environment gets the target reinstalled when its files changed,
+    except when only the ``.py`` modules of its packages did and the tree
+    serves them (``Spec.editable``, the package imported from the tree, a
+    build that copies them as they are: :attr:`sources.Sources.install`).
     """
-    interpreter = choose(interpreters(run), target.requires_python, python)
+    interpreter = choose(interpreters(run, root=root), target.requires_python, python)
     slug = re.sub(r"[^a-z0-9]+", "-", target.name.lower()).strip("-") or "target"
     where = hashlib.sha256(str(target.root).encode()).hexdigest()[:6]
     prefix = f"{slug}-{where}-{spec.kind}"
@@ -287,7 +332,24 @@ def ensure(
                     shutil.rmtree(stale, ignore_errors=True)
             shutil.rmtree(path, ignore_errors=True)
         installed = ready.get("source") if ready else None
-        if not reused or (listed is not None and installed != listed.digest):
+        build = not reused or (listed is not None and installed != listed.digest)
+        # Only the tree's modules changed and the tree serves them: the
+        # installed copy is what a reinstall would give (see sources.listed)
+        served = (
+            build
+            and reused
+            and spec.editable
+            and listed is not None
+            and listed.install is not None
+            and ready is not None
+            and ready.get("install") == listed.install
+            and ready.get("from_tree") is True
+        )
+        from_tree = False
+        if served:
+            from_tree = sources.link_tree(target, path)
+            build = not from_tree
+        if build:
             _build(
                 target,
                 spec,
@@ -298,15 +360,18 @@ def ensure(
                 listed=listed,
                 fresh=not reused,
             )
-        from_tree = (
-            sources.link_tree(target, path)
-            if spec.install_target and spec.editable
-            else False
-        )
+        if build or not served:
+            from_tree = (
+                sources.link_tree(target, path)
+                if spec.install_target and spec.editable
+                else False
+            )
         state = {
             "kind": spec.kind,
             "python": str(interpreter.version),
             "source": listed.digest if listed else None,
+            "install": listed.install if listed else None,
+            "from_tree": from_tree,
         }
         (path / READY).write_text(json.dumps(state) + "\n")
     return Environment(

@@ -18,14 +18,14 @@ package folder before site-packages); when it does not (a generated
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from packaging.utils import canonicalize_name
 
@@ -40,6 +40,18 @@ LS_FILES = ("ls-files", "-z", "--cached", "--others", "--exclude-standard")
 TREE_PTH = "_readiness_tree.pth"
 #: What counts as a module when comparing the installed package with the tree.
 MODULE_SUFFIXES = (".py", ".so", ".pyd")
+#: Build backends that copy a package's modules into the wheel as they are
+#: (no code run on them) when the project declares no build hooks.
+COPYING_BACKENDS = frozenset(
+    {
+        "hatchling.build",
+        "setuptools.build_meta",
+        "flit_core.buildapi",
+        "pdm.backend",
+        "uv_build",
+        "poetry.core.masonry.api",
+    }
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +62,10 @@ class Sources:
     files: tuple[str, ...]
     digest: str
     in_git: bool
+    #: The digest of what the install depends on when the package is imported
+    #: from the tree: every name, every content but the ``.py`` modules of the
+    #: target's packages (see :func:`copied_as_is`). None: all of ``digest``.
+    install: str | None = None
 
 
 def listed(target: Target, run: Runner) -> Sources:
@@ -69,18 +85,82 @@ def listed(target: Target, run: Runner) -> Sources:
     if not in_git:
         names = list(repofiles.walk(root))
     digest = hashlib.sha256()
+    # what an install depends on when the tree serves the package: every
+    # name, every content but the served modules' (see copied_as_is)
+    install = hashlib.sha256(b"install\0") if copied_as_is(target) else None
+    packages = [PurePosixPath(package) for package in target.packages]
     files = []
     for name in names:
         path = root / name
         if not path.is_file():
             continue  # deleted in the working tree, or a submodule not checked out
-        digest.update(name.encode() + b"\0")
-        with contextlib.suppress(OSError):
-            digest.update(path.read_bytes())
-        digest.update(b"\0")
+        try:
+            content = path.read_bytes()
+        except OSError:
+            content = b""
+        digest.update(name.encode() + b"\0" + content + b"\0")
+        if install is not None:
+            install.update(name.encode() + b"\0")
+            if not _served(PurePosixPath(name), packages):
+                install.update(content)
+            install.update(b"\0")
         files.append(name)
     return Sources(
-        root=root, files=tuple(files), digest=digest.hexdigest(), in_git=in_git
+        root=root,
+        files=tuple(files),
+        digest=digest.hexdigest(),
+        in_git=in_git,
+        install=install.hexdigest() if install is not None else None,
+    )
+
+
+def _served(path: PurePosixPath, packages: Iterable[PurePosixPath]) -> bool:
+    """Whether ``path`` is a ``.py`` module of one of the target's packages."""
+    return path.suffix == ".py" and any(
+        path == package or package in path.parents for package in packages
+    )
+
+
+def copied_as_is(target: Target) -> bool:
+    """Whether a build of the target copies its modules into the wheel without
+    reading them: static metadata (no ``dynamic`` field: a version read from
+    ``__init__.py`` is not), a backend in :data:`COPYING_BACKENDS`, no
+    ``setup.py`` and no build hook (hatch's, pdm's, poetry's build script,
+    setuptools' ``cmdclass``) that could run on them."""
+    pyproject = target.pyproject
+    project = pyproject.get("project")
+    return (
+        isinstance(project, dict)
+        and bool(project.get("name"))
+        and not project.get("dynamic")
+        and not (target.root / "setup.py").exists()
+        and metadata.backend_name(pyproject) in COPYING_BACKENDS
+        and not _build_hooks(pyproject)
+        and not any(
+            (target.root / name).exists() for name in ("pdm_build.py", "hatch_build.py")
+        )
+    )
+
+
+def _table(data: object, *keys: str) -> dict[str, Any]:
+    """``data[key][...]`` when each is a table; else an empty one."""
+    for key in keys:
+        data = data.get(key, {}) if isinstance(data, dict) else {}
+    return data if isinstance(data, dict) else {}
+
+
+def _build_hooks(pyproject: Mapping[str, Any]) -> bool:
+    """Whether the build runs code of the project's: hatch's build hooks (of
+    every target), pdm's setuptools run, poetry's build script, setuptools'
+    ``cmdclass``."""
+    hatch = _table(pyproject, "tool", "hatch", "build")
+    targets = _table(hatch, "targets")
+    return (
+        "hooks" in hatch
+        or any("hooks" in _table(targets, name) for name in targets)
+        or bool(_table(pyproject, "tool", "pdm", "build").get("run-setuptools"))
+        or "build" in _table(pyproject, "tool", "poetry")
+        or "cmdclass" in _table(pyproject, "tool", "setuptools")
     )
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from readiness import sast_config, sast_run
-from readiness.bandit_advice import advice
+from readiness.bandit_advice import ADVISED, advice
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import (
     PROJECT_FILES,
@@ -211,14 +211,16 @@ def judged(
 ) -> tuple[Triage, list[Finding], list[Finding]]:
     """Each file's results triaged, advised and its ``# nosec`` comments read:
     per file (:func:`judge`), so a remembered file is not read again."""
-    sources = Sources(ctx.target)
     known: frozenset[str] | None = None
     for rel in sorted(files):
         if "judged" not in files[rel]:
             if known is None:
                 usage = ctx.run(["bandit", "--help"], record=False).stdout
                 known = known_tests(usage)
-            verdict = judge(sources, rel, files[rel], setup, known)
+            # a file's syntax tree is let go once it is judged: every tree kept
+            # alive makes each garbage collection slower (2.7 s for 300 files
+            # instead of 1 s)
+            verdict = judge(Sources(ctx.target), rel, files[rel], setup, known)
             files[rel] = {**files[rel], "judged": verdict}
     skipped: Counter[str] = Counter()
     left_out: Counter[Reason] = Counter()
@@ -309,7 +311,9 @@ def fix_for(
     test_id = str(item["test_id"])
     filename = str(item["filename"])
     path = target.root / target.rel(filename)
-    tree = sources.tree(filename) if sources is not None else None
+    tree = (
+        sources.tree(filename) if sources is not None and test_id in ADVISED else None
+    )
     return advice(path, test_id, int(item["line_number"]), tree=tree) or FIXES.get(
         test_id, DEFAULT_FIX.format(id=test_id)
     )
