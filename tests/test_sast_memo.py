@@ -35,8 +35,11 @@ FILES = {
 }
 
 
-def logging_bandit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The real bandit behind a wrapper that logs the targets of each scan."""
+def logging_bandit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, fail_on: str = ""
+) -> Path:
+    """The real bandit behind a wrapper that logs the targets of each scan
+    (and, with ``fail_on``, fails without a report when given that file)."""
     real = command.which("bandit")
     log = tmp_path / "scans.jsonl"
     script = tmp_path / "bandit"
@@ -44,9 +47,12 @@ def logging_bandit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         f"#!{sys.executable}\n"
         "import json, os, sys\n"
         "if '-o' in sys.argv:\n"
+        "    targets = sys.argv[2:sys.argv.index('-f')]\n"
         f"    with open({str(log)!r}, 'a') as out:\n"
-        "        targets = sys.argv[2:sys.argv.index('-f')]\n"
         "        out.write(json.dumps(targets) + '\\n')\n"
+        f"    if {fail_on!r} and {fail_on!r} in targets:\n"
+        "        print('bandit: planted failure', file=sys.stderr)\n"
+        "        sys.exit(2)\n"
         f"os.execv({real!r}, [{real!r}, *sys.argv[1:]])\n",
         encoding="utf-8",
     )
@@ -62,7 +68,7 @@ def scans(log: Path) -> list[list[str]]:
         return []
     lines = log.read_text(encoding="utf-8").splitlines()
     log.unlink()
-    return [json.loads(line) for line in lines]
+    return sorted(json.loads(line) for line in lines)
 
 
 def run(root: Path, cache: Path | None) -> GateResult:

@@ -4,15 +4,12 @@ gives the processes to the longest pole only."""
 
 from __future__ import annotations
 
-import json
-import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 import pytest
 
-from readiness import command
 from readiness.findings import GateResult, Priority, Status
 from readiness.gates.interface import Evaluation, Gate, GateContext
 from readiness.gates.sast import SastGate
@@ -20,6 +17,7 @@ from readiness.runner import execute, processes
 from readiness.sast_config import BanditSetup
 from readiness.sast_run import MIN_FILES, listed, split
 from readiness.session import Session
+from tests.test_sast_memo import logging_bandit, scans
 
 if TYPE_CHECKING:  # tests/ is not a package; the fixtures' types are for mypy
     from tests.conftest import MakeRepo
@@ -56,42 +54,6 @@ FILES = {
     **{f"app/sub{i % 3}/m_{i}.py": _module(i) for i in range(MODULES)},
     **{f"app/sub{i}/__init__.py": "" for i in range(3)},
 }
-
-
-def logging_bandit(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, fail_on: str = ""
-) -> Path:
-    """The real bandit behind a wrapper that logs the targets of each scan
-    (and, with ``fail_on``, fails without a report when given that file)."""
-    real = command.which("bandit")
-    log = tmp_path / "scans.jsonl"
-    script = tmp_path / "bandit"
-    script.write_text(
-        f"#!{sys.executable}\n"
-        "import json, os, sys\n"
-        "if '-o' in sys.argv:\n"
-        "    targets = sys.argv[2:sys.argv.index('-f')]\n"
-        f"    with open({str(log)!r}, 'a') as out:\n"
-        "        out.write(json.dumps(targets) + '\\n')\n"
-        f"    if {fail_on!r} and {fail_on!r} in targets:\n"
-        "        print('bandit: planted failure', file=sys.stderr)\n"
-        "        sys.exit(2)\n"
-        f"os.execv({real!r}, [{real!r}, *sys.argv[1:]])\n",
-        encoding="utf-8",
-    )
-    script.chmod(0o755)
-    monkeypatch.setattr(
-        command, "which", lambda tool: str(script) if tool == "bandit" else real
-    )
-    return log
-
-
-def scans(log: Path) -> list[list[str]]:
-    if not log.is_file():
-        return []
-    lines = log.read_text(encoding="utf-8").splitlines()
-    log.unlink()
-    return sorted(json.loads(line) for line in lines)
 
 
 def run(root: Path, cache: Path | None, cores: int) -> GateResult:
