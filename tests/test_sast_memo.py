@@ -71,7 +71,8 @@ def scans(log: Path) -> list[list[str]]:
     return sorted(json.loads(line) for line in lines)
 
 
-def run(root: Path, cache: Path | None) -> GateResult:
+def run(root: Path, cache: Path | None, cores: int = 1) -> GateResult:
+    """The sast gate on ``root`` (``cores``: the processes bandit may use)."""
     session = Session.open(root, cache=cache)
     started = time.monotonic()
     ctx = GateContext.start(
@@ -81,6 +82,7 @@ def run(root: Path, cache: Path | None) -> GateResult:
         scratch=root.parent / ".scratch-sast",
         started=started,
         timeout_s=300.0,
+        processes=cores,
     )
     return execute(SastGate(), ctx, started)
 

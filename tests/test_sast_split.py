@@ -4,7 +4,6 @@ gives the processes to the longest pole only."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -12,12 +11,10 @@ import pytest
 
 from readiness.findings import GateResult, Priority, Status
 from readiness.gates.interface import Evaluation, Gate, GateContext
-from readiness.gates.sast import SastGate
-from readiness.runner import execute, processes
+from readiness.runner import processes
 from readiness.sast_config import BanditSetup
 from readiness.sast_run import MIN_FILES, listed, split
-from readiness.session import Session
-from tests.test_sast_memo import logging_bandit, scans
+from tests.test_sast_memo import logging_bandit, run, scans
 
 if TYPE_CHECKING:  # tests/ is not a package; the fixtures' types are for mypy
     from tests.conftest import MakeRepo
@@ -54,21 +51,6 @@ FILES = {
     **{f"app/sub{i % 3}/m_{i}.py": _module(i) for i in range(MODULES)},
     **{f"app/sub{i}/__init__.py": "" for i in range(3)},
 }
-
-
-def run(root: Path, cache: Path | None, cores: int) -> GateResult:
-    session = Session.open(root, cache=cache)
-    started = time.monotonic()
-    ctx = GateContext.start(
-        "sast",
-        target=session.target,
-        settings=session.settings,
-        scratch=root.parent / ".scratch-sast",
-        started=started,
-        timeout_s=300.0,
-        processes=cores,
-    )
-    return execute(SastGate(), ctx, started)
 
 
 def comparable(result: GateResult) -> tuple[object, ...]:
