@@ -24,13 +24,15 @@ from readiness.target import discover
 from tests.test_hostile import audit, commit, project
 
 #: The hostile suite: it deletes a planted file of the package, rewrites a
-#: file at the root, creates one, writes into ``$HOME``, and serves and
-#: reaches 127.0.0.1 (which must keep working); ``test_imports_the_copy``
-#: checks that the package it imports is the one next to it. No coverage
-#: target.
+#: file at the root, creates one, writes into an ignored folder (no change
+#: to report), writes into ``$HOME``, reads a file beside the project
+#: (``../shared``, planted by the test), and serves and reaches 127.0.0.1
+#: (which must keep working); ``test_imports_the_copy`` checks that the
+#: package it imports is the one next to it. No coverage target.
 HOSTILE_TESTS = {
     # the command line is not tested: no coverage target, no TS010
     ".coveragerc": "[report]\nfail_under = 0\n",
+    ".gitignore": "out/\n",
     "src/hostile/data.txt": "planted: the suite deletes it\n",
     "NOTES.md": "planted: the suite rewrites it\n",
     "tests/test_hostile.py": """
@@ -52,7 +54,13 @@ HOSTILE_TESTS = {
             (ROOT / "src" / "hostile" / "data.txt").unlink()
             (ROOT / "NOTES.md").write_text("rewritten")
             (ROOT / "out.log").write_text("created")
+            (ROOT / "out").mkdir()
+            (ROOT / "out" / "report.txt").write_text("ignored")
             Path(os.path.expanduser("~/.hostile-was-here")).write_text("home")
+
+
+        def test_reads_beside_the_project() -> None:
+            assert (ROOT.parent / "shared" / "data.txt").read_text() == "beside"
 
 
         def test_loopback() -> None:
@@ -129,6 +137,8 @@ def test_the_suite_changes_a_copy_and_the_changes_are_reported(
     snapshot); the copy's changes are TS013, the home's are counted."""
     root = project(tmp_path / "project", HOSTILE_TESTS)
     commit(root)
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared/data.txt").write_text("beside")
     result = audit(root, tmp_path / "work", gates=("tests",))
     gate = result.gate("tests")
     assert gate["status"] == "pass", (gate["criteria"], gate["findings"])
@@ -140,7 +150,7 @@ def test_the_suite_changes_a_copy_and_the_changes_are_reported(
     assert {
         key: metrics[key]
         for key in ("passed", "failed", "tree_changes", "home_files_written")
-    } == {"passed": 4, "failed": 0, "tree_changes": 3, "home_files_written": 1}
+    } == {"passed": 5, "failed": 0, "tree_changes": 3, "home_files_written": 1}
     assert metrics["contained_tree"] == "a copy in the scratch folder"
     assert list(private_home.iterdir()) == []
     assert (root / "src/hostile/data.txt").read_text() == HOSTILE_TESTS[
@@ -233,9 +243,12 @@ UNSHARE_REFUSED = "[Errno 1] unshare: Operation not permitted"
 
 
 class Refusing(GateContext):
-    """The launcher's probe fails as a container's seccomp policy makes it."""
+    """The launcher's probe fails as a container's seccomp policy makes it
+    (other commands run)."""
 
     def run(self, args, **kwargs):  # type: ignore[no-untyped-def]
+        if not str(args[-1]).endswith(contain.LAUNCHER):
+            return super().run(args, **kwargs)
         return command.Completed(
             args=tuple(args),
             returncode=contain.LAUNCHER_FAILED,
@@ -276,16 +289,27 @@ def test_where_the_network_cannot_be_cut_the_run_goes_on_and_says_so(
     assert (sandbox.root / "tests/test_double.py").is_file()
     for absent in (".venv", "x/__pycache__", "pipe"):
         assert not (sandbox.root / absent).exists()
-    assert contain.compare(sandbox) == contain.Changes()
+    assert contain.compare(ctx, sandbox) == contain.Changes()
     allowed = contain.prepare(ctx, environment(tmp_path), network=True)
     assert allowed.network == "allowed by [tool.readiness.tests] network = true"
 
 
 def test_compare_leaves_out_caches_and_names_every_change(tmp_path: Path) -> None:
     """Planted in the copy: byte code, caches and coverage data (left out), a
-    changed link, 12 created files (10 named, "and 2 more")."""
-    root = project(tmp_path / "project", {"link-target.txt": "t"})
+    changed link, 12 created files (10 named, "and 2 more"), and what git
+    ignores (left out): a file in an ignored folder, an ignored file changed
+    and one deleted."""
+    root = project(
+        tmp_path / "project",
+        {
+            "link-target.txt": "t",
+            ".gitignore": "out/\n*.log\n",
+            "run.log": "before",
+            "old.log": "before",
+        },
+    )
     (root / "link").symlink_to("link-target.txt")
+    commit(root)
     ctx = context(root, tmp_path / "scratch", Refusing)
     sandbox = contain.prepare(ctx, environment(tmp_path), network=True)
     copy = sandbox.root
@@ -304,7 +328,11 @@ def test_compare_leaves_out_caches_and_names_every_change(tmp_path: Path) -> Non
     for number in range(12):
         (copy / f"new{number:02d}.txt").write_text("new")
     (sandbox.home / "written").write_text("x")
-    changes = contain.compare(sandbox)
+    (copy / "out").mkdir()
+    (copy / "out/report.txt").write_text("ignored")
+    (copy / "run.log").write_text("after")
+    (copy / "old.log").unlink()
+    changes = contain.compare(ctx, sandbox)
     assert changes.modified == ("link",)
     assert changes.deleted == ()
     assert changes.home == ("written",)
@@ -317,6 +345,54 @@ def test_compare_leaves_out_caches_and_names_every_change(tmp_path: Path) -> Non
     )
     assert sandbox.restore(f"{copy}/tests/test_double.py:3") == (
         f"{root}/tests/test_double.py:3"
+    )
+
+
+def test_outside_a_checkout_every_change_is_reported(tmp_path: Path) -> None:
+    """Planted: the same ``.gitignore`` without a repository: git is not asked."""
+    root = project(tmp_path / "project", {".gitignore": "*.log\n"})
+    ctx = context(root, tmp_path / "scratch", Refusing)
+    sandbox = contain.prepare(ctx, environment(tmp_path), network=True)
+    (sandbox.root / "run.log").write_text("x")
+    assert contain.compare(ctx, sandbox).created == ("run.log",)
+
+
+def test_the_copy_sees_the_projects_siblings_but_not_their_repository(
+    tmp_path: Path,
+) -> None:
+    """Planted beside the project: ``shared/data.txt`` (a test reads
+    ``../shared/data.txt``), a ``.git`` (a monorepo's: not linked, git in the
+    copy must not take it for its own) and the scratch folder (not linked into
+    itself)."""
+    root = project(tmp_path / "project")
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared/data.txt").write_text("beside")
+    (tmp_path / ".git").mkdir()
+    ctx = context(root, tmp_path / "scratch", Refusing)
+    sandbox = contain.prepare(ctx, environment(tmp_path), network=True)
+    assert (sandbox.root / "../shared/data.txt").read_text() == "beside"
+    assert sorted(p.name for p in sandbox.root.parent.iterdir()) == [
+        "project",
+        "shared",
+    ]
+    assert sandbox.left_out == ()
+
+
+def test_a_crowded_parent_gets_no_links_and_the_metrics_say_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planted: three siblings against a limit of two."""
+    root = project(tmp_path / "project")
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+    monkeypatch.setattr(contain, "SIBLING_LIMIT", 2)
+    ctx = context(root, tmp_path / "scratch", Refusing)
+    sandbox = contain.prepare(ctx, environment(tmp_path), network=True)
+    assert [p.name for p in sandbox.root.parent.iterdir()] == ["project"]
+    assert sandbox.left_out == ("links to the project's 4 siblings (over 2)",)
+    assert dict(sandbox.metrics())["contained_tree"] == (
+        "a copy in the scratch folder (not copied: links to the project's 4"
+        " siblings (over 2))"
     )
 
 

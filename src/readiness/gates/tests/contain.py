@@ -15,7 +15,11 @@ not reach the project or the user, and what it did must be reported:
   package folders first, so the copy is imported, in pytest and in the
   processes the tests start. After the run the copy is compared with the
   original (:func:`compare`; caches and coverage data left out): what the
-  tests deleted, created or changed becomes TS013.
+  tests deleted, created or changed becomes TS013, but for what git ignores
+  there (a test's output folder the project keeps out of version control is
+  no change to the project). Beside the copy, links to the original's
+  siblings (up to :data:`SIBLING_LIMIT`), so that ``../shared/data`` read by
+  a test still resolves.
 * **home**: ``HOME`` is a folder in scratch, with a copy of the user's git
   configuration (tests that commit need an identity).
 * **network**: on Linux the suite runs in a new user and network namespace
@@ -27,13 +31,15 @@ not reach the project or the user, and what it did must be reported:
   stays, and the gate's metrics say so and why.
 
 Not contained: a test that writes through an absolute path (to the original
-tree by its absolute name, or anywhere else the user may write), and links
-in the tree that point outside it. That needs a real sandbox
+tree by its absolute name, or anywhere else the user may write), through
+``..`` into a sibling of the project, and links in the tree that point
+outside it. That needs a real sandbox
 (``docs/security.md``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import filecmp
 import os
 import shutil
@@ -63,6 +69,15 @@ LEFTOVERS = (
 #: A ``.git`` larger than this is not copied (the copy would cost more than
 #: the tests that need it): ``git`` in the copy then finds no repository.
 GIT_LIMIT = 256 * 1024 * 1024
+#: Siblings of the target linked beside its copy: a parent folder with more
+#: entries (a home, ``/tmp``) gets none, a test reading ``../x`` fails there.
+SIBLING_LIMIT = 200
+#: Version control folders beside the target are not linked: git in the
+#: copy would take the real repository for its own.
+VCS = frozenset({".git", ".hg", ".svn"})
+#: git quietly, in the C locale, paths unquoted.
+GIT = ("git", "-c", "core.quotePath=off")
+GIT_ENV = {"GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
 #: The user's git configuration, copied into the private home.
 GIT_CONFIGS = (".gitconfig", ".config/git/config")
 #: Roots whose suite a tests gate is running, so that it does not start itself.
@@ -222,6 +237,7 @@ def prepare(
             f"cannot copy the target into the scratch folder to run its tests"
             f" there: {exc}"
         ) from None
+    left_out.extend(_link_siblings(original, base))
     home = ctx.scratch / "home"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
@@ -246,6 +262,26 @@ def prepare(
         left_out=tuple(left_out),
         seeded=frozenset(seeded),
     )
+
+
+def _link_siblings(original: Path, base: Path) -> list[str]:
+    """Links in ``base`` to the entries beside ``original`` (its copy's
+    siblings); what was left out, for the metrics."""
+    parent = original.resolve().parent
+    try:
+        siblings = [e for e in parent.iterdir() if e.name not in {original.name, *VCS}]
+    except OSError:
+        return []
+    if len(siblings) > SIBLING_LIMIT:
+        count = len(siblings)
+        return [f"links to the project's {count} siblings (over {SIBLING_LIMIT})"]
+    inner = base.resolve()
+    for sibling in siblings:
+        if inner.is_relative_to(sibling.resolve()):
+            continue  # the scratch folder's own ancestor: a loop
+        with contextlib.suppress(OSError):  # a name the copy already holds
+            (base / sibling.name).symlink_to(sibling)
+    return []
 
 
 def _launcher(ctx: GateContext) -> tuple[tuple[str, ...], str]:
@@ -325,16 +361,22 @@ def private_variables(scratch: Path) -> dict[str, str]:
     }
 
 
-def compare(sandbox: Sandbox) -> Changes:
-    """What differs between the copy after the run and the original."""
+def compare(ctx: GateContext, sandbox: Sandbox) -> Changes:
+    """What differs between the copy after the run and the original, but for
+    the files git ignores in the original."""
     before = dict(_files(sandbox.original))
     after = dict(_files(sandbox.root))
-    deleted = sorted(name for name in before if name not in after)
-    created = sorted(name for name in after if name not in before)
-    modified = sorted(
+    deleted = [name for name in before if name not in after]
+    created = [name for name in after if name not in before]
+    modified = [
         name
         for name in before
         if name in after and not _same(sandbox.original / name, sandbox.root / name)
+    ]
+    ignored = git_ignored(ctx, sandbox.original, [*deleted, *created, *modified])
+    deleted, created, modified = (
+        sorted(name for name in names if name not in ignored)
+        for names in (deleted, created, modified)
     )
     home = sorted(
         name
@@ -347,6 +389,26 @@ def compare(sandbox: Sandbox) -> Changes:
         modified=tuple(modified),
         home=tuple(home),
     )
+
+
+def git_ignored(ctx: GateContext, root: Path, names: list[str]) -> frozenset[str]:
+    """Which of ``names`` git ignores in ``root`` (none outside a checkout, or
+    when git cannot say: then every change is reported)."""
+    if not names or not repofiles.in_checkout(root):
+        return frozenset()
+    try:
+        completed = ctx.run(
+            [*GIT, "check-ignore", "--stdin", "-z"],
+            cwd=root,
+            env=GIT_ENV,
+            input_text="\0".join(names) + "\0",
+            ok_codes=(0, 1),
+            record=False,
+            timeout_s=60,
+        )
+    except command.ToolError:
+        return frozenset()
+    return frozenset(completed.stdout.split("\0")) & frozenset(names)
 
 
 def summary(changes: Changes, shown: int = 10) -> str:

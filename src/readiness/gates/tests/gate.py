@@ -113,7 +113,7 @@ class TestsGate(Gate):
                 sandbox=sandbox,
             )
             outcome = replace(outcome, flaky=flaky, rerun=min(len(failing), MAX_RERUN))
-        outcome = replace(outcome, changes=contain.compare(sandbox))
+        outcome = replace(outcome, changes=contain.compare(ctx, sandbox))
         return evaluate(
             Inputs(
                 target=target,
