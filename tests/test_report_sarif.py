@@ -274,16 +274,51 @@ def test_security_rules_carry_severity_tags_and_help() -> None:
     assert found["SE004"]["name"] == "a secret is committed"
 
 
-def test_tool_rules_without_a_url_link_the_tools_rule_list() -> None:
+def test_tool_rules_without_a_url_link_the_rule_list_of_the_tool_that_ran() -> None:
     report = make_report(
-        gate("typing", Status.FAIL, findings=[finding("arg-type")]),
-        gate("lint", Status.FAIL, findings=[finding("F401", fix="ruff check --fix")]),
+        gate(
+            "typing",
+            Status.FAIL,
+            findings=[finding("arg-type")],
+            metrics={"checker": "mypy (the project's [tool.mypy])"},
+        ),
+        gate(
+            "lint",
+            Status.FAIL,
+            findings=[finding("F401", fix="ruff check --fix")],
+            metrics={"linter": "ruff"},
+        ),
     )
     found = rules(sarif(report))
     assert found["arg-type"]["helpUri"] == (
         "https://mypy.readthedocs.io/en/stable/error_code_list.html"
     )
     assert found["F401"]["helpUri"] == "https://docs.astral.sh/ruff/rules/"
+
+
+def test_flake8_plugin_codes_link_nothing_and_pyright_links_its_own_list() -> None:
+    """Planted: a flake8-bugbear code (no link: ruff's list would be wrong) and
+    a pyright rule."""
+    report = make_report(
+        gate(
+            "lint",
+            Status.FAIL,
+            findings=[finding("B950", fix="see the flake8 plugin")],
+            metrics={"linter": "flake8"},
+        ),
+        gate(
+            "typing",
+            Status.FAIL,
+            findings=[finding("reportMissingImports")],
+            metrics={"checker": "pyright ([tool.pyright])"},
+        ),
+    )
+    found = rules(sarif(report))
+    assert "helpUri" not in found["B950"]
+    assert found["reportMissingImports"]["helpUri"] == (
+        "https://microsoft.github.io/pyright/#/configuration"
+        "?id=type-check-diagnostics-settings"
+    )
 
 
 def test_results_beyond_the_cap_leave_the_least_severe_out() -> None:

@@ -99,9 +99,18 @@ SECRET_SCORES = {
 }
 ADVISORY_SCORES = {"critical": 9.5, "high": 8.0, "medium": 5.5, "low": 2.5}
 SECURITY_GATES = ("sast", "deps", "secrets")
+#: Each tool's list of its rules, for a rule without a link of its own: the
+#: gate's metric that names the tool it ran, the tool, the list.
 TOOL_HELP = {
-    "typing": "https://mypy.readthedocs.io/en/stable/error_code_list.html",
-    "lint": "https://docs.astral.sh/ruff/rules/",
+    "typing": (
+        "checker",
+        {
+            "mypy": "https://mypy.readthedocs.io/en/stable/error_code_list.html",
+            "pyright": "https://microsoft.github.io/pyright/#/configuration"
+            "?id=type-check-diagnostics-settings",
+        },
+    ),
+    "lint": ("linter", {"ruff": "https://docs.astral.sh/ruff/rules/"}),
 }
 OSV_URI = "https://osv.dev/vulnerability/{id}"
 
@@ -242,7 +251,7 @@ def _rule(
                 "text": example.fix or f"see the {gate.name} gate's tool for {rule_id}"
             },
         }
-        help_uri = _help_uri(rule_id, gate.name, mine)
+        help_uri = _help_uri(rule_id, gate, mine)
         if help_uri:
             rule["helpUri"] = help_uri
     rule["defaultConfiguration"] = {"level": LEVELS[worst]}
@@ -255,7 +264,9 @@ def _rule(
     return rule
 
 
-def _help_uri(rule_id: str, gate: str, findings: Sequence[Finding]) -> str | None:
+def _help_uri(
+    rule_id: str, gate: GateResult, findings: Sequence[Finding]
+) -> str | None:
     for finding in findings:
         more = finding.details.get("more_info")
         if isinstance(more, str) and more.startswith("https://"):
@@ -264,7 +275,16 @@ def _help_uri(rule_id: str, gate: str, findings: Sequence[Finding]) -> str | Non
             return finding.fix
     if _is_advisory(findings[0]):
         return OSV_URI.format(id=rule_id)
-    return TOOL_HELP.get(gate)
+    return _tool_help(gate)
+
+
+def _tool_help(gate: GateResult) -> str | None:
+    """The rule list of the tool the gate ran (its metric's first word: the
+    typing gate's says ``mypy (the project's config)``); none for a tool
+    without one (flake8, whose plugins document their own codes)."""
+    metric, lists = TOOL_HELP.get(gate.name, ("", {}))
+    tool = str(gate.metrics.get(metric, "")).split(" ", 1)[0]
+    return lists.get(tool)
 
 
 def _is_advisory(finding: Finding) -> bool:
