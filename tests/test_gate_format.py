@@ -127,9 +127,9 @@ def test_a_project_that_adopts_no_formatter_gets_one_finding(
         "formatter_evidence": "no formatter configured: black, the checklist's tool",
         "black_source": "readiness's own",
     }
-    assert result.command[:3] == ("black", "--check", "--config")
-    assert result.command[3].endswith("black-defaults.toml")
-    assert result.command[4:] == (".",)
+    assert result.command[:4] == ("black", "--check", "--fast", "--config")
+    assert result.command[4].endswith("black-defaults.toml")
+    assert result.command[5:] == (".",)
     assert "black" in result.tools
     assert files_under(root) == before
 
@@ -178,7 +178,14 @@ def test_the_targets_line_length_is_honoured(
         ("black --check passes (0 files would be reformatted)", True)
     ]
     assert result.metrics["config"] == "pyproject.toml"
-    assert result.command == ("black", "--check", "--config", "pyproject.toml", ".")
+    assert result.command == (
+        "black",
+        "--check",
+        "--fast",
+        "--config",
+        "pyproject.toml",
+        ".",
+    )
 
 
 def test_a_pyproject_without_black_settings_means_black_defaults(
@@ -567,7 +574,14 @@ def test_a_black_project_is_checked_with_black(
     assert result.metrics["formatter"] == "black"
     assert result.metrics["formatter_evidence"] == "[tool.black] in pyproject.toml"
     assert result.metrics["black_source"] == "readiness's own"
-    assert result.command == ("black", "--check", "--config", "pyproject.toml", ".")
+    assert result.command == (
+        "black",
+        "--check",
+        "--fast",
+        "--config",
+        "pyproject.toml",
+        ".",
+    )
 
 
 def test_a_pinned_formatter_that_cannot_be_installed_is_a_gate_error(

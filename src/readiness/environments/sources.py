@@ -18,6 +18,7 @@ package folder before site-packages); when it does not (a generated
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -238,10 +239,10 @@ def link_tree(target: Target, env_path: Path) -> bool:
     if site is None:
         return False
     pth = site / TREE_PTH
-    pth.unlink(missing_ok=True)
     modules = installed_modules(site, target.name)
     folders = tree_folders(target, modules or ()) if modules else None
     if not folders:
+        pth.unlink(missing_ok=True)
         return False
     # One line, run by ``site`` at startup: the folders go just before the
     # first site-packages entry (after the standard library, as PYTHONPATH would).
@@ -251,5 +252,10 @@ def link_tree(target: Target, env_path: Path) -> bool:
         " if p.endswith('site-packages')), len(sys.path));"
         f" sys.path[at:at] = {wanted!r}"
     )
+    with contextlib.suppress(OSError):
+        if pth.read_text(encoding="utf-8") == f"{line}\n":
+            # unchanged: site-packages keeps its mtime, which the probes of
+            # the tools installed there depend on (cache.probed)
+            return True
     pth.write_text(f"{line}\n", encoding="utf-8")
     return True

@@ -33,8 +33,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from readiness import sast_config, sast_run
+from readiness import command, sast_config, sast_run
 from readiness.bandit_advice import ADVISED, advice
+from readiness.cache import probed
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import (
     PROJECT_FILES,
@@ -215,8 +216,7 @@ def judged(
     for rel in sorted(files):
         if "judged" not in files[rel]:
             if known is None:
-                usage = ctx.run(["bandit", "--help"], record=False).stdout
-                known = known_tests(usage)
+                known = known_tests(bandit_help(ctx))
             # a file's syntax tree is let go once it is judged: every tree kept
             # alive makes each garbage collection slower (2.7 s for 300 files
             # instead of 1 s)
@@ -289,6 +289,23 @@ def _loc(metrics: object) -> int:
 def ordered(findings: Iterable[Finding]) -> list[Finding]:
     """By file and line, so reports do not depend on bandit's traversal order."""
     return sorted(findings, key=lambda f: (f.path or "", f.line or 0, f.rule))
+
+
+def bandit_help(ctx: GateContext) -> str:
+    """``bandit --help``, remembered while bandit and the environment that
+    holds it (its plugins) are unchanged."""
+    args = ["bandit", "--help"]
+    try:
+        env = Path(command.which("bandit")).parent.parent
+    except command.ToolError:
+        env = None
+    site = sorted(env.glob("lib/python*/site-packages")) if env else []
+    return probed(
+        ctx.settings.cache_dir,
+        args,
+        lambda: ctx.run(args, record=False).stdout,
+        depends=site,
+    )
 
 
 def known_tests(help_text: str) -> frozenset[str]:
