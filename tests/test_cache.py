@@ -333,3 +333,21 @@ def test_a_probe_is_asked_once_while_its_executable_is_unchanged(
     assert cache.probed(folder, other, ask("help")) == "help"
     (folder / cache.PROBES).write_text("{damaged", encoding="utf-8")
     assert cache.probed(folder, other, ask("again")) == "again"
+
+
+def test_probes_are_remembered_beside_the_environments_for_every_target(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tool's answer is the machine's: one folder beside the environments,
+    whatever the audit's cache folder; none with ``--no-cache``; the oldest
+    answers go past :data:`cache.PROBES_KEPT`."""
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(tmp_path / "machine"))
+    folder = cache.probes_folder(tmp_path / "one-target")
+    assert folder == tmp_path / "machine/envs/probes"
+    assert cache.probes_folder(tmp_path / "other-target") == folder
+    assert cache.probes_folder(None) is None
+    monkeypatch.setattr(cache, "PROBES_KEPT", 2)
+    for name in ("sh", "ls", "cat"):
+        cache.probed(folder, [name, "--version"], lambda name=name: name)
+    kept = json.loads((folder / cache.PROBES).read_text(encoding="utf-8"))
+    assert sorted(kept.values()) == ["cat", "ls"]

@@ -40,6 +40,7 @@ from typing import Any
 
 from readiness import __version__, command
 from readiness.atomicio import write_text_atomic
+from readiness.metadata import cache_root
 from readiness.repofiles import walk
 from readiness.settings import Settings
 from readiness.target import Target
@@ -196,8 +197,23 @@ def _settings_data(settings: Settings) -> dict[str, Any]:
     return data
 
 
-#: The file of :func:`probed`'s answers in a target's cache folder.
+#: The file of :func:`probed`'s answers in its folder.
 PROBES = "probes.json"
+#: The folder of the probes' answers beside the environments
+#: (``READINESS_CACHE_DIR/envs/``).
+PROBES_FOLDER = "probes"
+#: At most this many answers are kept (the oldest go first): executables of
+#: environments long deleted are not remembered for ever.
+PROBES_KEPT = 512
+
+
+def probes_folder(cache_dir: Path | None) -> Path | None:
+    """Where the answers of tools' probes are remembered: beside the
+    environments, with the interpreters' (what an executable answers is the
+    machine's, not one target's: a second project's first audit does not ask
+    the same black again); ``None`` when the audit's ``cache_dir`` is
+    (``--no-cache``: asked every time)."""
+    return None if cache_dir is None else cache_root() / "envs" / PROBES_FOLDER
 
 
 def probed(
@@ -232,7 +248,8 @@ def probed(
     answer = ask()
     with contextlib.suppress(OSError):
         folder.mkdir(parents=True, exist_ok=True)
-        latest = {**_probes(path), entry: answer}
+        kept = list({**_probes(path), entry: answer}.items())[-PROBES_KEPT:]
+        latest = dict(kept)
         write_text_atomic(path, json.dumps(latest, sort_keys=True))
     return answer
 

@@ -38,7 +38,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from readiness import buildlog, command
-from readiness.cache import probed
+from readiness.cache import PROBES_FOLDER, probed
 from readiness.environments import pinning, sources
 from readiness.errors import ReadinessError
 from readiness.metadata import cache_root
@@ -146,7 +146,6 @@ def candidate_paths() -> list[Path]:
 _probed: dict[Path, tuple[str, str] | None] = {}
 _probed_lock = threading.Lock()
 #: The file, beside the environments, where answers are kept between runs.
-PROBES_FOLDER = "probes"
 #: Whether answers are kept between runs (``--no-cache``: asked every time).
 _remember = {"probes": True}
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import ClassVar, Protocol, Self, runtime_checkable
 
 from readiness.baselines import Recorded
-from readiness.cache import probed
+from readiness.cache import probed, probes_folder
 from readiness.context import Context
 from readiness.errors import ReadinessError
 from readiness.findings import Criterion, Finding, Priority
@@ -115,7 +115,7 @@ class GateContext(Context):
         (and remembered in the cache while the executable is unchanged)."""
         known = self.tools.get(tool)
         if known is None:
-            folder = self.settings.cache_dir
+            folder = probes_folder(self.settings.cache_dir)
             known = probed(folder, [tool, "--version"], lambda: self._version(tool))
             self.record_tool(tool, known)
         return known

@@ -35,7 +35,7 @@ from typing import Any
 
 from readiness import command, sast_config, sast_run
 from readiness.bandit_advice import ADVISED, advice
-from readiness.cache import probed
+from readiness.cache import probed, probes_folder
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import (
     PROJECT_FILES,
@@ -301,7 +301,7 @@ def bandit_help(ctx: GateContext) -> str:
         env = None
     site = sorted(env.glob("lib/python*/site-packages")) if env else []
     return probed(
-        ctx.settings.cache_dir,
+        probes_folder(ctx.settings.cache_dir),
         args,
         lambda: ctx.run(args, record=False).stdout,
         depends=site,

@@ -10,7 +10,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from readiness import command
-from readiness.cache import probed, tool_folder
+from readiness.cache import probed, probes_folder, tool_folder
 from readiness.gates.interface import GateContext, GateError, GateSkipped
 from readiness.mypy_config import module_name, read_config, source_files, strict_scope
 
@@ -175,4 +175,5 @@ def mypy_version(ctx: GateContext, python: Path) -> Version:
             ) from None
 
     site = sorted(python.parent.parent.glob("lib/python*/site-packages"))
-    return Version(probed(ctx.settings.cache_dir, args, ask, depends=site))
+    folder = probes_folder(ctx.settings.cache_dir)
+    return Version(probed(folder, args, ask, depends=site))
