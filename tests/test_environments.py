@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from readiness import cache, command, environments
+from readiness import command, environments
+from readiness.cache import PROBES_FOLDER
 from readiness.environments import BuildError, Interpreter, Spec
 from readiness.target import discover
 from tests.conftest import MakeRepo
@@ -678,7 +679,7 @@ def test_interpreter_answers_are_remembered_until_the_interpreter_changes(
     python.write_text("#!/bin/sh\n# upgraded\n")
     assert (found(), len(asked)) == (["3.12.4"], 3)
     assert (found(), len(asked)) == (["3.12.4"], 3)
-    remembered = tmp_path / "envs" / cache.PROBES_FOLDER
+    remembered = tmp_path / "envs" / PROBES_FOLDER
     before = sorted(p.read_text() for p in remembered.iterdir())
     with environments.probing_fresh():
         assert (found(), len(asked)) == (["3.12.4"], 4)
