@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from datetime import UTC, datetime
@@ -348,6 +349,6 @@ def test_probes_are_remembered_beside_the_environments_for_every_target(
     assert cache.probes_folder(None) is None
     monkeypatch.setattr(cache, "PROBES_KEPT", 2)
     for name in ("sh", "ls", "cat"):
-        cache.probed(folder, [name, "--version"], lambda name=name: name)
+        cache.probed(folder, [name, "--version"], functools.partial(str, name))
     kept = json.loads((folder / cache.PROBES).read_text(encoding="utf-8"))
     assert sorted(kept.values()) == ["cat", "ls"]
