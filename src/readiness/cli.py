@@ -19,15 +19,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from rich.console import Console
 
-from readiness import (
-    __version__,
-    ciworkflow,
-    command,
-    locks,
-    merge,
-    reportfiles,
-    uptime,
-)
+from readiness import __version__, command, merge, reportfiles, uptime
 from readiness.advisories import update as advisories_update
 from readiness.advisories.interface import AdvisoryError
 from readiness.audit import (
@@ -460,6 +452,10 @@ def write_baseline(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
 
 
 def write_locks(path: str, stdout: TextIO) -> int:
+    # Imported here, as in write_ci: what only one command needs is not
+    # loaded for every audit.
+    from readiness import locks  # noqa: PLC0415
+
     for written in locks.lock(Session.open(path).target):
         state = "wrote" if written.changed else "unchanged"
         shown = Path(path) / locks.CONSTRAINTS / written.path.name
@@ -506,6 +502,8 @@ def run_uptime(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def write_ci(path: str, stdout: TextIO) -> int:
+    from readiness import ciworkflow  # noqa: PLC0415 - see write_locks
+
     written = ciworkflow.write_github(Path(path))
     print(f"wrote {written}", file=stdout)
     return EXIT_READY
