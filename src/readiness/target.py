@@ -188,6 +188,11 @@ class Target:
     model: ProjectModel = field(repr=False, compare=False)
     #: Why pip and uv would not build the target; None when they would.
     not_installable: str | None = None
+    #: :meth:`rel`'s answers: every gate names thousands of files, and each
+    #: resolution costs a ``stat`` per folder of the path.
+    _relative: dict[str, str] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @property
     def metadata(self) -> Metadata:
@@ -250,7 +255,17 @@ class Target:
         return self.not_installable is None
 
     def rel(self, path: Path | str) -> str:
-        """``path`` relative to the root, with ``/``; absolute if outside it."""
+        """``path`` relative to the root, with ``/``; absolute if outside it.
+
+        Remembered for the target's life (an audit): a link in the tree that
+        changed during it would be seen as it was at its first use."""
+        key = str(path)
+        known = self._relative.get(key)
+        if known is None:
+            known = self._relative[key] = self._resolved(path)
+        return known
+
+    def _resolved(self, path: Path | str) -> str:
         candidate = Path(path)
         if not candidate.is_absolute():
             candidate = self.root / candidate

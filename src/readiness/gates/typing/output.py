@@ -43,6 +43,7 @@ class MypyError:
 
 def _error(
     target: Target,
+    modules: dict[str, str],
     *,
     file: str,
     line: int | None,
@@ -52,6 +53,8 @@ def _error(
     hint: str,
 ) -> MypyError:
     path = target.rel(file) if file else "<unknown>"
+    if file and path not in modules:
+        modules[path] = module_name(target.root, path)
     return MypyError(
         path=path,
         line=line,
@@ -59,13 +62,14 @@ def _error(
         code=code or "mypy",
         message=message.strip(),
         hint=hint.strip(),
-        module=module_name(target.root, path) if file else "<unknown>",
+        module=modules[path] if file else "<unknown>",
     )
 
 
 def read_json(target: Target, stdout: str) -> list[MypyError]:
     """``-O json``: one object per line; other lines (config notes) are skipped."""
     found = []
+    modules: dict[str, str] = {}  # by path: a file has many errors
     for raw in stdout.splitlines():
         if not raw.startswith(("{", "[")):
             continue
@@ -87,6 +91,7 @@ def read_json(target: Target, stdout: str) -> list[MypyError]:
         found.append(
             _error(
                 target,
+                modules,
                 file=str(item.get("file") or ""),
                 line=line if isinstance(line, int) and line > 0 else None,
                 column=column + 1 if isinstance(column, int) else None,
@@ -102,6 +107,7 @@ def read_text(target: Target, stdout: str) -> list[MypyError]:
     """mypy < 1.11: ``file:line:col: error: message  [code]``; notes become hints."""
     found: list[MypyError] = []
     notes: dict[int, list[str]] = {}
+    modules: dict[str, str] = {}
     for raw in stdout.splitlines():
         match = _TEXT_LINE.match(raw.rstrip())
         if match is None:
@@ -113,6 +119,7 @@ def read_text(target: Target, stdout: str) -> list[MypyError]:
         found.append(
             _error(
                 target,
+                modules,
                 file=match["file"],
                 line=int(match["line"]),
                 column=int(match["column"]) if match["column"] else None,
