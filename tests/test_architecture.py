@@ -219,3 +219,28 @@ def test_only_the_command_line_reaches_the_cli_and_the_console() -> None:
     for module in ("readiness.cli", "readiness.console"):
         users = sorted(s for s, targets in GRAPH.items() if module in targets)
         assert set(users) <= {"readiness.cli", "readiness.__main__"}, users
+
+
+def test_only_the_fixers_edits_import_libcst() -> None:
+    """libcst costs 0.2 s to import: an audit, which stamps what the fixers
+    take, must not pay it; only ``fixers/edits/`` import it (and the fixers
+    import their edit when they plan one)."""
+    users = sorted(
+        name for name, path in MODULES.items() if "libcst" in _top_level_imports(path)
+    )
+    assert users == [
+        "readiness.fixers.edits.syntax",
+        "readiness.fixers.edits.tar",
+        "readiness.fixers.edits.timeouts",
+    ]
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    """The top packages a module imports outside functions."""
+    found: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".")[0])
+    return found

@@ -14,14 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from readiness.fixers.edits.syntax import append_keyword
+from readiness.fixers.edits.tar import harden
+from readiness.fixers.edits.timeouts import add_timeouts
 from readiness.fixers.interface import Changed, FixError, Skipped
-from readiness.fixers.python import append_keyword
-from readiness.fixers.request_timeouts import (
-    RequestTimeoutsFixer,
-    add_timeouts,
-    timeout_text,
-)
-from readiness.fixers.tar_extract import TarExtractFixer, harden, supports_filters
+from readiness.fixers.request_timeouts import RequestTimeoutsFixer, timeout_text
+from readiness.fixers.tar_extract import TarExtractFixer, supports_filters
 from tests.fixing import assert_fix, dedent, finding, plan, without_insertions
 
 if TYPE_CHECKING:
