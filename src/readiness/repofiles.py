@@ -47,6 +47,10 @@ PRUNED = frozenset(
 
 #: git's exit code for a fatal error, and its message when the folder is in no
 #: repository (``fatal: not a git repository (or any of the parent ...)``).
+#: How the gates run git in a target: no locks taken, nothing written there;
+#: C locale, so that its "not a git repository" is read
+#: (:func:`outside_repository`).
+GIT_ENV = {"GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
 GIT_FATAL = 128
 NOT_A_REPOSITORY = "not a git repository"
 

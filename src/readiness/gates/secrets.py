@@ -55,7 +55,13 @@ from readiness.dotenvfiles import credentials, loading_evidence
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import Evaluation, Gate, GateContext, GateError
 from readiness.projectkind import kind
-from readiness.repofiles import excluded, in_checkout, outside_repository, walk
+from readiness.repofiles import (
+    GIT_ENV,
+    excluded,
+    in_checkout,
+    outside_repository,
+    walk,
+)
 from readiness.secretscan import (
     MAX_BYTES,
     Hit,
@@ -116,9 +122,6 @@ RULES = (ENV_TRACKED, ENV_NOT_IGNORED, ENV_MODE, SECRET)
 #: Variants that are templates, meant to be committed.
 TEMPLATES = (".env.example", ".env.sample")
 DEFAULT_BASELINE = ".secrets.baseline"
-#: git must not take locks or write anything in the target; C locale: its
-#: "not a git repository" is read (repofiles.outside_repository).
-GIT_ENV = {"GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
 SHOWN_SKIPPED = 5
 SHOWN_FIXTURES = 5
 CONTEXT_NOTE = {"test": " in a test file", "docs": " in documentation"}

@@ -75,9 +75,8 @@ SIBLING_LIMIT = 200
 #: Version control folders beside the target are not linked: git in the
 #: copy would take the real repository for its own.
 VCS = frozenset({".git", ".hg", ".svn"})
-#: git quietly, in the C locale, paths unquoted.
+#: git with paths unquoted.
 GIT = ("git", "-c", "core.quotePath=off")
-GIT_ENV = {"GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
 #: The user's git configuration, copied into the private home.
 GIT_CONFIGS = (".gitconfig", ".config/git/config")
 #: Roots whose suite a tests gate is running, so that it does not start itself.
@@ -400,7 +399,7 @@ def git_ignored(ctx: GateContext, root: Path, names: list[str]) -> frozenset[str
         completed = ctx.run(
             [*GIT, "check-ignore", "--stdin", "-z"],
             cwd=root,
-            env=GIT_ENV,
+            env=repofiles.GIT_ENV,
             input_text="\0".join(names) + "\0",
             ok_codes=(0, 1),
             record=False,
