@@ -46,6 +46,10 @@ INTERNAL = "black produced invalid code: a bug in black"
 BLACK_IN_DEV = '[dependency-groups]\ndev = ["black"]\n'
 
 
+#: The format gate's black check of a project with a pyproject.toml.
+BLACK_WITH_PYPROJECT = ("black", "--check", "--fast", "--config", "pyproject.toml", ".")
+
+
 def check(run_gate: RunGate, root: Path) -> GateResult:
     return run_gate(FormatGate(), root)
 
@@ -178,14 +182,7 @@ def test_the_targets_line_length_is_honoured(
         ("black --check passes (0 files would be reformatted)", True)
     ]
     assert result.metrics["config"] == "pyproject.toml"
-    assert result.command == (
-        "black",
-        "--check",
-        "--fast",
-        "--config",
-        "pyproject.toml",
-        ".",
-    )
+    assert result.command == BLACK_WITH_PYPROJECT
 
 
 def test_a_pyproject_without_black_settings_means_black_defaults(
@@ -574,14 +571,7 @@ def test_a_black_project_is_checked_with_black(
     assert result.metrics["formatter"] == "black"
     assert result.metrics["formatter_evidence"] == "[tool.black] in pyproject.toml"
     assert result.metrics["black_source"] == "readiness's own"
-    assert result.command == (
-        "black",
-        "--check",
-        "--fast",
-        "--config",
-        "pyproject.toml",
-        ".",
-    )
+    assert result.command == BLACK_WITH_PYPROJECT
 
 
 def test_a_pinned_formatter_that_cannot_be_installed_is_a_gate_error(
