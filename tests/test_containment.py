@@ -100,6 +100,16 @@ CUT_FIX = (
 )
 
 
+def hostile(tmp_path: Path, extra: dict[str, str] | None = None) -> Path:
+    """The hostile project (plus ``extra``), committed, with the file its
+    suite reads beside it (``../shared/data.txt``)."""
+    root = project(tmp_path / "project", {**HOSTILE_TESTS, **(extra or {})})
+    commit(root)
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared/data.txt").write_text("beside")
+    return root
+
+
 def network_cut_allowed() -> bool:
     """Whether this machine lets an unprivileged process cut its network."""
     with tempfile.TemporaryDirectory() as folder:
@@ -135,10 +145,7 @@ def test_the_suite_changes_a_copy_and_the_changes_are_reported(
 ) -> None:
     """The tree and the home are untouched (``audit`` compares the tree's
     snapshot); the copy's changes are TS013, the home's are counted."""
-    root = project(tmp_path / "project", HOSTILE_TESTS)
-    commit(root)
-    (tmp_path / "shared").mkdir()
-    (tmp_path / "shared/data.txt").write_text("beside")
+    root = hostile(tmp_path)
     result = audit(root, tmp_path / "work", gates=("tests",))
     gate = result.gate("tests")
     assert gate["status"] == "pass", (gate["criteria"], gate["findings"])
@@ -201,8 +208,7 @@ def test_the_network_is_cut_and_its_failures_are_readiness_s(
 ) -> None:
     """A connection to the outside fails at once and is TS011 (readiness's
     doing, with the setting that allows it); loopback still works."""
-    root = project(tmp_path / "project", {**HOSTILE_TESTS, **EXTERNAL_TEST})
-    commit(root)
+    root = hostile(tmp_path, EXTERNAL_TEST)
     result = audit(root, tmp_path / "work", gates=("tests",))
     gate = result.gate("tests")
     assert gate["status"] == "pass", (gate["criteria"], gate["findings"])
@@ -214,7 +220,7 @@ def test_the_network_is_cut_and_its_failures_are_readiness_s(
     assert metrics["network"] == (
         "cut (loopback only; [tool.readiness.tests] network = true allows it)"
     )
-    assert (metrics["passed"], metrics["environment_failures"]) == (4, 1)
+    assert (metrics["passed"], metrics["environment_failures"]) == (5, 1)
 
 
 def test_network_true_is_a_boolean(tmp_path: Path) -> None:
