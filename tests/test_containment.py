@@ -304,7 +304,8 @@ def test_compare_leaves_out_caches_and_names_every_change(tmp_path: Path) -> Non
     """Planted in the copy: byte code, caches and coverage data (left out), a
     changed link, 12 created files (10 named, "and 2 more"), and what git
     ignores (left out): a file in an ignored folder, an ignored file changed
-    and one deleted."""
+    and one deleted; a file rewritten with its content (left out); and the
+    original edited during the run (left out)."""
     root = project(
         tmp_path / "project",
         {
@@ -338,6 +339,12 @@ def test_compare_leaves_out_caches_and_names_every_change(tmp_path: Path) -> Non
     (copy / "out/report.txt").write_text("ignored")
     (copy / "run.log").write_text("after")
     (copy / "old.log").unlink()
+    # the user edits the original during the run: no change the tests made
+    (root / "link-target.txt").write_text("edited meanwhile")
+    (root / "new-meanwhile.txt").write_text("x")
+    (copy / "tests/test_double.py").write_text(  # rewritten as it was
+        (root / "tests/test_double.py").read_text()
+    )
     changes = contain.compare(ctx, sandbox)
     assert changes.modified == ("link",)
     assert changes.deleted == ()

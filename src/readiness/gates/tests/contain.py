@@ -13,9 +13,12 @@ not reach the project or the user, and what it did must be reported:
   environment imports the package from the tree (``environments.sources``,
   a ``.pth`` after the standard library); ``PYTHONPATH`` puts the copy's
   package folders first, so the copy is imported, in pytest and in the
-  processes the tests start. After the run the copy is compared with the
-  original (:func:`compare`; caches and coverage data left out): what the
-  tests deleted, created or changed becomes TS013, but for what git ignores
+  processes the tests start. After the run the copy is compared with itself
+  as it was copied (:func:`compare`, from the size and mtime of each file
+  then, and the original's content for a file rewritten as it was; caches and
+  coverage data left out; an edit of the original during the run is no
+  change the tests made): what the tests deleted, created or changed becomes
+  TS013, but for what git ignores
   there (a test's output folder the project keeps out of version control is
   no change to the project). Beside the copy, links to the original's
   siblings (up to :data:`SIBLING_LIMIT`), so that ``../shared/data`` read by
@@ -44,7 +47,7 @@ import filecmp
 import os
 import shutil
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -164,6 +167,9 @@ class Sandbox:
     left_out: tuple[str, ...] = ()
     #: files the private home held before the run (the git configuration)
     seeded: frozenset[str] = field(default_factory=frozenset)
+    #: each file of the copy as it was copied: its size and mtime, or where
+    #: a link pointed
+    copied: Mapping[str, tuple[int, int] | str] = field(default_factory=dict)
 
     @property
     def network_cut(self) -> bool:
@@ -260,6 +266,7 @@ def prepare(
         imports=tuple(_imports(ctx, env, root)),
         left_out=tuple(left_out),
         seeded=frozenset(seeded),
+        copied={name: _signature(path) for name, path in _files(root)},
     )
 
 
@@ -361,16 +368,18 @@ def private_variables(scratch: Path) -> dict[str, str]:
 
 
 def compare(ctx: GateContext, sandbox: Sandbox) -> Changes:
-    """What differs between the copy after the run and the original, but for
-    the files git ignores in the original."""
-    before = dict(_files(sandbox.original))
+    """What the run changed in the copy, but for the files git ignores in
+    the original."""
+    before = sandbox.copied
     after = dict(_files(sandbox.root))
     deleted = [name for name in before if name not in after]
     created = [name for name in after if name not in before]
     modified = [
         name
-        for name in before
-        if name in after and not _same(sandbox.original / name, sandbox.root / name)
+        for name, path in after.items()
+        if name in before
+        and _signature(path) != before[name]
+        and not _same(sandbox.original / name, path)
     ]
     ignored = git_ignored(ctx, sandbox.original, [*deleted, *created, *modified])
     deleted, created, modified = (
@@ -475,6 +484,18 @@ def _files(root: Path, *, leftovers: bool = True) -> Iterator[tuple[str, Path]]:
             path = base / name
             if not (leftovers and _leftover(name)) and not _special(path):
                 yield path.relative_to(root).as_posix(), path
+
+
+def _signature(path: Path) -> tuple[int, int] | str:
+    """A file's size and mtime (``copytree`` keeps the original's), or where a
+    link points; what cannot be read is a signature no file has."""
+    try:
+        if path.is_symlink():
+            return str(path.readlink())
+        stat = path.stat()
+    except OSError:
+        return ""
+    return (stat.st_size, stat.st_mtime_ns)
 
 
 def _special(path: Path) -> bool:
