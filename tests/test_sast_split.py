@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 import pytest
 
-from readiness.findings import GateResult, Priority, Status
+from readiness.findings import Priority, Status
 from readiness.gates.interface import Evaluation, Gate, GateContext
 from readiness.runner import processes
 from readiness.sast_config import BanditSetup
 from readiness.sast_run import MIN_FILES, listed, split
-from tests.test_sast_memo import logging_bandit, run, scans
+from tests.test_sast_memo import comparable, logging_bandit, run, scans
 
 if TYPE_CHECKING:  # tests/ is not a package; the fixtures' types are for mypy
     from tests.conftest import MakeRepo
@@ -51,10 +51,6 @@ FILES = {
     **{f"app/sub{i % 3}/m_{i}.py": _module(i) for i in range(MODULES)},
     **{f"app/sub{i}/__init__.py": "" for i in range(3)},
 }
-
-
-def comparable(result: GateResult) -> tuple[object, ...]:
-    return (result.status, result.findings, result.criteria, result.metrics)
 
 
 @pytest.mark.tools
