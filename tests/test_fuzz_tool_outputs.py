@@ -16,13 +16,14 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from readiness import flake8_config
+from readiness import flake8_config, sast_run
 from readiness.findings import Finding
 from readiness.gates import format as format_gate
 from readiness.gates import lint, sast
 from readiness.gates.interface import GateContext, GateError
 from readiness.gates.tests import diagnosis, machine, run
 from readiness.gates.typing import output, pyright
+from readiness.sast_run import BanditFailed
 from readiness.target import Target
 from tests.fuzzing import (
     DEEP_JSON,
@@ -310,14 +311,14 @@ def test_bandit_report(target: Target, scratch: Path, text: str) -> None:
     path = write(scratch / "bandit.json", text)
 
     def read() -> list[Finding]:
-        report = sast.read_report(path)
-        files = sast.per_file(target, report)
-        merged = sast.combined(files)
+        report = sast_run.read_report(path)
+        files = sast_run.per_file(target, report)
+        merged = sast_run.combined(files)
         return [sast.result_finding(target, item) for item in merged["results"]] + [
             sast.error_finding(target, item) for item in merged["errors"]
         ]
 
-    _all_findings(suppressing((GateError,), read))
+    _all_findings(suppressing((BanditFailed,), read))
 
 
 @FUZZ

@@ -140,10 +140,10 @@ def processes(
 
     The longest pole is the first of :func:`heaviest_first`: it starts first
     and, on a cold run, is the one left running alone while the other cores
-    idle; its tool's own parallelism (bandit's split file list, mypy's
-    workers) fills them. While other gates still run the extra processes
-    only share the cores, at the cost of their start-up, which each tool
-    bounds (:mod:`readiness.sast_run`).
+    idle; its tool's own parallelism (bandit's split file list) fills them.
+    While other gates still run the extra processes only share the cores, at
+    the cost of their start-up, which each tool bounds
+    (:mod:`readiness.sast_run`).
     """
     order = heaviest_first(gates, measured)
     return {gate.name: cores if index == 0 else 1 for index, gate in enumerate(order)}

@@ -244,9 +244,10 @@ def not_adopted(reformat: Sequence[Finding]) -> Finding:
 #: black's check. ``--fast``: black's safety net, an AST comparison and a
 #: second formatting pass of each file it would change (30 % of a cold check
 #: of an unformatted tree), guards a write that ``--check`` never makes; the
-#: files it names are the same. Only a file black's own bug would mangle is
-#: named "would reformat" instead of "cannot format"; the format fixer runs
-#: black without it and stops there.
+#: files it names are the same. Only a file the net would stop (black's own
+#: bug, or code Python's parser refuses, 5,000 levels deep) is named "would
+#: reformat" instead of "cannot format"; the format fixer runs black without
+#: it and stops there.
 CHECK = ("--check", "--fast")
 
 

@@ -51,10 +51,6 @@ from readiness.sast_run import BanditFailed
 from readiness.sast_triage import Reason, Sources, Triage, comments, triage
 from readiness.target import Target
 
-#: bandit's report by file, and one report again (:mod:`readiness.sast_run`).
-per_file = sast_run.per_file
-combined = sast_run.combined
-
 NOSEC_WITHOUT_ID = Rule(
     id="SA001",
     title="`# nosec` without a test ID silences every check on the line",
@@ -157,7 +153,7 @@ class SastGate(Gate):
         found, results, nosec = judged(ctx, files, setup)
         if memo is not None:
             memo.save(files)
-        report = combined(files)
+        report = sast_run.combined(files)
         unscanned = ordered(
             error_finding(ctx.target, item) for item in report["errors"]
         )
@@ -270,15 +266,6 @@ def judge(
             for f in nosec_findings(target, [rel], known)
         ],
     }
-
-
-def read_report(path: Path) -> Mapping[str, Any]:
-    """bandit's JSON report (:func:`readiness.sast_run.read_report`), failing
-    as the gate fails: :class:`GateError`."""
-    try:
-        return sast_run.read_report(path)
-    except BanditFailed as failed:
-        raise GateError(str(failed)) from None
 
 
 def _loc(metrics: object) -> int:
