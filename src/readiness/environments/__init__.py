@@ -145,7 +145,6 @@ def candidate_paths() -> list[Path]:
 #: What each interpreter answered, per process: probing takes ~50 ms apiece.
 _probed: dict[Path, tuple[str, str] | None] = {}
 _probed_lock = threading.Lock()
-#: The file, beside the environments, where answers are kept between runs.
 #: Whether answers are kept between runs (``--no-cache``: asked every time).
 _remember = {"probes": True}
 
