@@ -2,24 +2,35 @@
 
 Not a test: run it by hand and copy the table into README.md.
 
-    python benchmarks/bench_audit.py [--sizes 100 300 1000] [--repeat 3]
-        [--compare SRC] [--formatter black|ruff]
+    python benchmarks/bench_audit.py [--sizes 100 300 1000] [--field PROJECT...]
+        [--repeat 3] [--compare SRC] [--formatter black|ruff]
 
-For each size, a synthetic legacy repository (``benchmarks/synth.py``) is
-written to a temporary folder, then, in one run with interleaved repetitions:
+Each repository measured is a synthetic legacy repository of each size
+(``benchmarks/synth.py``), written to a temporary folder, or a project of the
+field corpus (``--field flask nox ...``: its pinned sdist, checked out as a
+git repository by ``tests/field/corpus.py``, its environments resolved as of
+the corpus's cut-off date). readiness audits it once to build its
+environments, then, in one run with interleaved repetitions:
 
-- **A**, the checklist by hand: ``ruff check .``, ``black --check .``,
-  ``bandit -r src``, ``mypy src`` one after another (the seed's commands),
-  cold like B: the tools' own caches (``.mypy_cache``, ``.ruff_cache``,
-  black's) emptied first, as in a fresh CI checkout;
+- **A**, the checklist by hand: ``ruff check .``, ``black --check .`` (``ruff
+  format --check .`` for a project formatted with ruff), ``bandit -r PKG``,
+  ``mypy`` one after another (the seed's commands), cold like B: the tools'
+  own caches (``.mypy_cache``, ``.ruff_cache``, black's) emptied first, as
+  in a fresh CI checkout. The tools are the executables B ran (the target's
+  pinned versions where it pins them); mypy runs as the maintainers would,
+  with the interpreter of the typing environment B builds (where the
+  target's dependencies are installed) on what B's mypy checks (the files
+  its configuration names, else its packages), so both do the same work;
 - **B**, ``readiness audit`` of the same gates (markers, lint, format, sast,
   typing) with an empty result cache (``--cache-dir`` new each time; the
-  typing environment, built once before in a folder of the benchmark's own
-  (``READINESS_CACHE_DIR``, one per readiness compared), is reused as it is
-  between audits);
+  environments, built once before in a folder of the benchmark's own
+  (``READINESS_CACHE_DIR``, one per readiness compared), are reused as they
+  are between audits);
 - **C**, the same audit again, nothing changed;
-- **D**, the same audit after one source file changed, and **Ddoc** after one
-  Markdown file changed.
+- **D**, the same audit after one source file changed (the synthetic
+  ``module_1.py``, else the first module of the first package), and **Ddoc**
+  after one docs page changed (the first Markdown or reST page of ``docs/``,
+  else the README).
 
 With ``--formatter ruff`` the repository is formatted with ``ruff format``
 (``synth.py --formatter ruff``), and A runs ``ruff format --check .`` where
@@ -38,7 +49,7 @@ bandit, mypy; their ``--version`` probes count as readiness's), as a share
 of B's; the physical limit of B's work: its tools' CPU time divided by the
 cores, or the longest serial tool's CPU time (black spreads over the cores),
 whichever is larger, and B against it; and B's peak memory against the
-largest single tool's in A.
+largest single tool process it ran.
 
 The measured processes run as on a machine without ``PYTHONDONTWRITEBYTECODE``
 (readiness's byte code is written in the warm-up round, as ``pip install``
@@ -56,11 +67,15 @@ import subprocess  # nosec B404 - runs the tools and readiness with fixed argume
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from synth import generate
+
+from tests.field import corpus
 
 GATES = ("markers", "lint", "format", "sast", "typing")
 BIN = Path(sys.executable).parent
@@ -80,6 +95,8 @@ class Sample:
     limit: float = 0.0
     #: The CPU time of readiness's tools (B, C, D; 0 otherwise).
     tools_cpu: float = 0.0
+    #: The peak memory of the largest tool process readiness ran (B, C, D).
+    tool_peak_mb: float = 0.0
 
 
 def machine_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -107,27 +124,68 @@ def measure(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sa
     return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
-def by_hand(repo: Path, scratch: Path, formatter: str = "black") -> Sample:
-    """The checklist by hand, cold: each tool once, in sequence; their sums and max."""
+def checklist(
+    repo: Path, packages: Sequence[str], argvs: Iterable[Sequence[str]]
+) -> list[list[str]]:
+    """The seed's commands (``ruff check .``, ``black --check .`` or ``ruff
+    format --check .``, ``bandit -r PKG``, ``mypy PKG``), run with the
+    executables B ran (``argvs``, from its trace): the same tool versions
+    (the target's pins where it has them) and its formatter. mypy checks what
+    B's mypy checks, as its maintainers run it: with the interpreter of the
+    typing environment (where the target's dependencies are installed) and
+    B's arguments (the files its configuration names, else its packages)
+    but mypy's own cache folder (emptied first) and without the empty
+    configuration B wrote for a target that has none. readiness's own tools
+    where B ran none."""
+    ruff, black, bandit = str(BIN / "ruff"), str(BIN / "black"), str(BIN / "bandit")
+    mypy = [sys.executable, "-m", "mypy", *packages]
+    formatter = "black"
+    for argv in argvs:
+        tool = _tool(list(argv))
+        if tool == "ruff":
+            ruff = argv[0]
+            formatter = "ruff" if "format" in argv else formatter
+        elif tool == "black":
+            black = argv[0]
+        elif tool == "bandit":
+            bandit = argv[0]
+        elif tool == "mypy":
+            mypy = _mypy_by_hand(repo, argv)
+    return [
+        [ruff, "check", "."],
+        (
+            [ruff, "format", "--check", "."]
+            if formatter == "ruff"
+            else [black, "--check", "."]
+        ),
+        [bandit, "-r", *packages, "-q"],
+        mypy,
+    ]
+
+
+def _mypy_by_hand(repo: Path, argv: Sequence[str]) -> list[str]:
+    """B's mypy command without its cache folder and scratch configuration."""
+    kept: list[str] = []
+    options = iter(argv)
+    for option in options:
+        if option in ("--cache-dir", "--config-file"):
+            value = next(options)
+            if option == "--config-file" and (repo / value).exists():
+                kept += [option, value]
+        else:
+            kept.append(option)
+    return kept
+
+
+def by_hand(repo: Path, scratch: Path, commands: Sequence[list[str]]) -> Sample:
+    """The checklist by hand, cold: each command once, in sequence; their sums
+    and max. Cold like B: the tools' own caches emptied first."""
     for folder in (".mypy_cache", ".ruff_cache"):
         shutil.rmtree(repo / folder, ignore_errors=True)
     black_cache = scratch / "black-cache"
     shutil.rmtree(black_cache, ignore_errors=True)
     env = {"BLACK_CACHE_DIR": str(black_cache)}
-    runs = [
-        measure([str(BIN / "ruff"), "check", "."], repo, env),
-        measure(
-            (
-                [str(BIN / "ruff"), "format", "--check", "."]
-                if formatter == "ruff"
-                else [str(BIN / "black"), "--check", "."]
-            ),
-            repo,
-            env,
-        ),
-        measure([str(BIN / "bandit"), "-r", "src", "-q"], repo, env),
-        measure([sys.executable, "-m", "mypy", "src"], repo, env),
-    ]
+    runs = [measure(command, repo, env) for command in commands]
     cores = os.cpu_count() or 1
     return Sample(
         sum(r.wall for r in runs),
@@ -137,15 +195,26 @@ def by_hand(repo: Path, scratch: Path, formatter: str = "black") -> Sample:
     )
 
 
-def audit(repo: Path, cache: Path, envs: Path, src: Path | None = None) -> Sample:
-    """``readiness audit`` of :data:`GATES`; ``src``: that readiness instead.
+def audit(
+    repo: Path,
+    cache: Path,
+    envs: Path,
+    src: Path | None = None,
+    extra: Mapping[str, str] | None = None,
+) -> tuple[Sample, list[list[str]]]:
+    """``readiness audit`` of :data:`GATES`, and the commands it ran; ``src``:
+    that readiness instead; ``extra``: more environment variables.
 
     ``envs``: its environments' folder (``READINESS_CACHE_DIR``), one per
     readiness compared, so that neither reuses what the other built.
     """
     selected = [arg for gate in GATES for arg in ("--gate", gate)]
     trace = cache.parent / f"{cache.name}.trace.json"
-    env = {"READINESS_CACHE_DIR": str(envs), "READINESS_BENCH_TRACE": str(trace)}
+    env = {
+        **(extra or {}),
+        "READINESS_CACHE_DIR": str(envs),
+        "READINESS_BENCH_TRACE": str(trace),
+    }
     if src is not None:
         env["PYTHONPATH"] = str(src)
     program = [sys.executable, str(HERE / "inprocess.py")]
@@ -161,7 +230,11 @@ def audit(repo: Path, cache: Path, envs: Path, src: Path | None = None) -> Sampl
     serial = [c["cpu"] for c in tools if _tool(c["argv"]) not in PARALLEL]
     cores = os.cpu_count() or 1
     limit = max(tools_cpu / cores, *serial, 0.0)
-    return Sample(sample.wall, sample.cpu, sample.peak_mb, limit, tools_cpu)
+    tool_peak = max((c["peak_mb"] for c in tools), default=0.0)
+    return (
+        Sample(sample.wall, sample.cpu, sample.peak_mb, limit, tools_cpu, tool_peak),
+        [c["argv"] for c in commands],
+    )
 
 
 def _tool(argv: list[str]) -> str | None:
@@ -169,20 +242,55 @@ def _tool(argv: list[str]) -> str | None:
     if "--version" in argv or "--help" in argv:
         return None
     name = Path(argv[0]).name
-    if name.startswith("python") and argv[1:3] == ["-m", "mypy"]:
+    if name.startswith("python") and "mypy" in argv[1:4] and "-m" in argv[1:3]:
         name = "mypy"
     return name if name in TOOLS else None
 
 
-def touch_source(repo: Path, round_: int) -> None:
-    module = next((repo / "src").rglob("module_1.py"))
-    with module.open("a", encoding="utf-8") as stream:
+@dataclass(frozen=True)
+class Subject:
+    """A repository measured: its row's label, its packages, and the files
+    D and Ddoc change."""
+
+    label: str
+    repo: Path
+    packages: tuple[str, ...]
+    source: Path
+    docs: Path
+    #: Environment variables of its audits (the field corpus's uv cut-off).
+    env: Mapping[str, str]
+
+
+def subject(label: str, repo: Path, env: Mapping[str, str] | None = None) -> Subject:
+    """``repo`` as readiness discovers it: its packages; the source file D
+    changes (the synthetic ``module_1.py``, else the first module of the first
+    package), the docs page Ddoc changes (the first Markdown or reST page of
+    ``docs/``, else the README)."""
+    from readiness.target import discover  # noqa: PLC0415 - only here
+
+    packages = discover(repo).packages
+    modules = sorted(p for package in packages for p in (repo / package).rglob("*.py"))
+    source = next(
+        (p for p in modules if p.name == "module_1.py"),
+        next((p for p in modules if p.name != "__init__.py"), modules[0]),
+    )
+    pages = sorted((repo / "docs").rglob("*.md")) + sorted(
+        (repo / "docs").rglob("*.rst")
+    )
+    docs = pages[0] if pages else sorted(repo.glob("README*"))[0]
+    lines = sum(len(p.read_text(errors="replace").splitlines()) for p in modules)
+    return Subject(
+        f"{label} ({lines / 1000:.0f}k lines)", repo, packages, source, docs, env or {}
+    )
+
+
+def touch_source(path: Path, round_: int) -> None:
+    with path.open("a", encoding="utf-8") as stream:
         stream.write(f"\n\nCHANGED_{round_} = {round_}\n")
 
 
-def touch_docs(repo: Path, round_: int) -> None:
-    page = next((repo / "docs").glob("*.md"))
-    with page.open("a", encoding="utf-8") as stream:
+def touch_docs(path: Path, round_: int) -> None:
+    with path.open("a", encoding="utf-8") as stream:
         stream.write(f"\nRevision {round_}.\n")
 
 
@@ -193,14 +301,15 @@ def median(samples: list[Sample]) -> Sample:
         statistics.median(s.peak_mb for s in samples),
         statistics.median(s.limit for s in samples),
         statistics.median(s.tools_cpu for s in samples),
+        statistics.median(s.tool_peak_mb for s in samples),
     )
 
 
-def row(size: int, results: dict[str, Sample], lines: int, suffix: str = "") -> str:
+def row(label: str, results: dict[str, Sample], suffix: str = "") -> str:
     a = results["A"]
     b, c, d, e = (results[k + suffix] for k in ("B", "C", "D", "Ddoc"))
     cells = [
-        f"{size} ({lines // 1000}k lines){suffix}",
+        f"{label}{suffix}",
         *(f"{s.wall:.1f} / {s.cpu:.1f} / {s.peak_mb:.0f}" for s in (a, b, c, d, e)),
         f"{b.wall / a.wall:.2f}",
         f"{c.wall / b.wall:.3f}",
@@ -208,14 +317,65 @@ def row(size: int, results: dict[str, Sample], lines: int, suffix: str = "") -> 
         f"{(b.cpu - b.tools_cpu) / b.cpu * 100:.1f} %",
         f"{b.limit:.1f}",
         f"{b.wall / b.limit:.2f}",
-        f"{b.peak_mb / a.peak_mb:.2f}",
+        f"{b.peak_mb / b.tool_peak_mb:.2f}",
     ]
     return "| " + " | ".join(cells) + " |"
 
 
+def rows(
+    measured: Subject, scratch: Path, repeat: int, compare: Path | None
+) -> list[str]:
+    """A, B, C, D and Ddoc of one repository, interleaved; its table rows."""
+    repo = measured.repo
+    kinds: list[tuple[str, Path | None]] = [("", None)]
+    if compare is not None:
+        kinds.append((" before", compare.resolve()))
+    samples: dict[str, list[Sample]] = {
+        k + suffix: [] for k in ("A", "B", "C", "D", "Ddoc") for suffix, _ in kinds
+    }
+    envs = {suffix: scratch / f"envs{suffix.strip()}" for suffix, _ in kinds}
+    ran: list[list[str]] = []
+    for suffix, src in kinds:  # builds the environments once
+        warm = scratch / "warm-up"
+        _, commands = audit(repo, warm, envs[suffix], src, measured.env)
+        ran = ran or commands
+        shutil.rmtree(warm, ignore_errors=True)
+    by_hand_commands = checklist(repo, measured.packages, ran)
+    print(f"{measured.label}: A runs {by_hand_commands}", file=sys.stderr)
+    for round_ in range(repeat):
+        samples["A"].append(by_hand(repo, scratch, by_hand_commands))
+        caches = {
+            suffix: scratch / f"cache-{round_}{suffix.strip()}" for suffix, _ in kinds
+        }
+
+        def audited(key: str, caches: Mapping[str, Path] = caches) -> None:
+            for suffix, src in kinds:
+                sample, _ = audit(repo, caches[suffix], envs[suffix], src, measured.env)
+                samples[key + suffix].append(sample)
+
+        audited("B")
+        audited("C")
+        touch_source(measured.source, round_)
+        audited("D")
+        touch_docs(measured.docs, round_)
+        audited("Ddoc")
+        for cache in caches.values():
+            shutil.rmtree(cache, ignore_errors=True)
+        print(f"{measured.label}: round {round_ + 1} done", file=sys.stderr)
+    results = {k: median(v) for k, v in samples.items() if v}
+    return [row(measured.label, results, suffix) for suffix, _ in kinds]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=None)
+    parser.add_argument(
+        "--field",
+        nargs="*",
+        default=[],
+        metavar="PROJECT",
+        help="projects of the field corpus (tests/field/corpus.toml) to measure too",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--compare", type=Path, help="another readiness's src folder")
     parser.add_argument(
@@ -225,71 +385,46 @@ def main() -> int:
         help="the synthetic project's formatter (ruff: bandit and mypy lead)",
     )
     options = parser.parse_args()
+    sizes = (
+        options.sizes
+        if options.sizes is not None
+        else ([] if options.field else [100, 300, 1000])
+    )
+    projects = {p.name: p for p in corpus.load()}
+    unknown = [name for name in options.field if name not in projects]
+    if unknown:
+        parser.error(f"not in the field corpus: {', '.join(unknown)}")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores", file=sys.stderr)
     table = [
         (
-            "| modules | A: by hand | B: cold | C: unchanged | D: 1 source file"
+            "| repository | A: by hand | B: cold | C: unchanged | D: 1 source file"
             " | D: 1 docs file | B/A | C/B | D/B | overhead (CPU)"
             " | physical limit (s) | B/limit | peak B/tool |"
         ),
         "| --- " * 13 + "|",
     ]
     with tempfile.TemporaryDirectory(prefix="readiness-bench-") as scratch:
-        for size in options.sizes:
+        for size in sizes:
             repo = Path(scratch) / f"legacy-{size}"
             generate(repo, size, options.formatter)
-            lines = sum(
-                len(p.read_text().splitlines()) for p in (repo / "src").rglob("*.py")
-            )
-            kinds = [("", None)]
-            if options.compare is not None:
-                kinds.append((" before", options.compare.resolve()))
-            samples: dict[str, list[Sample]] = {
-                k + suffix: []
-                for k in ("A", "B", "C", "D", "Ddoc")
-                for suffix, _ in kinds
-            }
-            envs = {
-                suffix: Path(scratch) / f"envs{suffix.strip()}" for suffix, _ in kinds
-            }
-            for suffix, src in kinds:  # builds the typing environment once
-                warm = Path(scratch) / "warm-up"
-                audit(repo, warm, envs[suffix], src)
-                shutil.rmtree(warm, ignore_errors=True)
-            for round_ in range(options.repeat):
-                samples["A"].append(by_hand(repo, Path(scratch), options.formatter))
-                caches = {
-                    suffix: Path(scratch) / f"cache-{size}-{round_}{suffix.strip()}"
-                    for suffix, _ in kinds
-                }
-                for suffix, src in kinds:
-                    samples["B" + suffix].append(
-                        audit(repo, caches[suffix], envs[suffix], src)
-                    )
-                    samples["C" + suffix].append(
-                        audit(repo, caches[suffix], envs[suffix], src)
-                    )
-                touch_source(repo, round_)
-                for suffix, src in kinds:
-                    samples["D" + suffix].append(
-                        audit(repo, caches[suffix], envs[suffix], src)
-                    )
-                touch_docs(repo, round_)
-                for suffix, src in kinds:
-                    samples["Ddoc" + suffix].append(
-                        audit(repo, caches[suffix], envs[suffix], src)
-                    )
-                for cache in caches.values():
-                    shutil.rmtree(cache, ignore_errors=True)
-                print(f"size {size}: round {round_ + 1} done", file=sys.stderr)
-            results = {k: median(v) for k, v in samples.items() if v}
-            for suffix, _ in kinds:
-                table.append(row(size, results, lines, suffix))
+            folder = Path(scratch) / f"run-{size}"
+            folder.mkdir()
+            measured = subject(f"{size} modules", repo)
+            table.extend(rows(measured, folder, options.repeat, options.compare))
+        for name in options.field:
+            project = projects[name]
+            folder = Path(scratch) / f"run-{name}"
+            folder.mkdir()
+            repo = corpus.checkout(project, folder / "src")
+            env = {"UV_EXCLUDE_NEWER": corpus.EXCLUDE_NEWER}
+            measured = subject(f"{project.name} {project.version}", repo, env)
+            table.extend(rows(measured, folder, options.repeat, options.compare))
     print("\n".join(table))
     print(
         "\nCells: wall s / CPU s / peak MB (medians). Overhead: B's CPU s less its"
         " tools'. Physical limit: B's tools' CPU s / cores, or the longest serial"
-        " tool's CPU s, whichever is larger."
+        " tool's CPU s, whichever is larger. Peak B/tool: B's peak against its"
+        " largest tool process's."
     )
     return 0
 

@@ -25,6 +25,8 @@ records: list[dict[str, Any]] = []
 _started: dict[int, tuple[list[str], float]] = {}
 _popen_init = subprocess.Popen.__init__
 _waitpid = os.waitpid
+#: When this process started its work (the interpreter's own start-up excluded).
+_T0 = time.perf_counter()
 
 
 def _init(self: subprocess.Popen[Any], args: Any, *rest: Any, **options: Any) -> None:
@@ -44,6 +46,8 @@ def _wait(pid: int, flags: int) -> tuple[int, int]:
                 "argv": argv,
                 "cpu": usage.ru_utime + usage.ru_stime,
                 "wall": time.perf_counter() - started,
+                "peak_mb": usage.ru_maxrss / 1024,
+                "start": started - _T0,
             }
         )
     return reaped, status
@@ -64,7 +68,12 @@ def main() -> int:
     if trace:
         with Path(trace).open("w", encoding="utf-8") as stream:
             json.dump(
-                {"self_cpu": own.ru_utime + own.ru_stime, "commands": records}, stream
+                {
+                    "self_cpu": own.ru_utime + own.ru_stime,
+                    "self_peak_mb": own.ru_maxrss / 1024,
+                    "commands": records,
+                },
+                stream,
             )
     return code
 

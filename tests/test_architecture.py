@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess  # nosec B404 - runs this interpreter on a fixed script
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -232,6 +234,35 @@ def test_only_the_fixers_edits_import_libcst() -> None:
         "readiness.fixers.edits.syntax",
         "readiness.fixers.edits.tar",
         "readiness.fixers.edits.timeouts",
+    ]
+
+
+def test_a_gate_module_loads_when_its_gate_is_taken() -> None:
+    """The start-up of an audit whose results are all cached is mostly
+    imports: the registry loads a gate's module (and the libraries it reads
+    with) when the gate is taken, so the command line loads none, and a lint
+    audit loads the lint gate's module only."""
+    script = (
+        "import sys, readiness.cli\n"
+        "from readiness.gates import registry\n"
+        "def loaded():\n"
+        "    return sorted(m.split('.')[2] for m in sys.modules"
+        " if m.startswith('readiness.gates.') and m.count('.') == 2)\n"
+        "print(loaded(), list(registry()) == [n for n, _, _ in GATES], loaded())\n"
+        "print(registry()['lint'].name, loaded())\n"
+        "print(all(registry()[n].name == n for n in registry()))\n"
+    ).replace("GATES", "__import__('readiness.gates').gates.GATES")
+    shown = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.splitlines()
+    assert shown == [
+        "['interface'] True ['interface']",
+        "lint ['interface', 'lint']",
+        "True",
     ]
 
 

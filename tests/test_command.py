@@ -266,5 +266,7 @@ def test_last_line_reads_from_the_end() -> None:
 
 def test_messages_name_the_module_a_python_runs() -> None:
     assert command.tool_name(["/env/bin/python3.11", "-m", "mypy", "src"]) == "mypy"
+    assert command.tool_name(["/env/bin/python", "-I", "-m", "mypy", "src"]) == "mypy"
+    assert command.tool_name(["/env/bin/python", "-I"]) == "python"
     assert command.tool_name(["/env/bin/python", "-c", "pass"]) == "python"
     assert command.tool_name(["ruff", "check"]) == "ruff"

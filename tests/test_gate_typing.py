@@ -611,8 +611,9 @@ def test_without_config_mypy_runs_with_defaults_on_the_packages(
         "target_installed": "yes",
     }
     argv = mypy_argv(tmp_path)
-    assert argv[:3] == ["-m", "mypy", "--config-file"]
-    assert Path(argv[3]).read_text() == "[mypy]\n"  # no parent or user config
+    # isolated (-I): the target's root-level modules cannot shadow mypy's own
+    assert argv[:4] == ["-I", "-m", "mypy", "--config-file"]
+    assert Path(argv[4]).read_text() == "[mypy]\n"  # no parent or user config
     assert argv[argv.index("--cache-dir") + 1].startswith(str(tmp_path / "scratch"))
     assert argv[-3:] == ["-O", "json", "src/app"]
     assert "--strict" not in argv
@@ -854,7 +855,7 @@ def test_an_unsupported_python_version_is_replaced_by_the_interpreter_s(
     result = run_typing(make_repo(files), tmp_path / "scratch")
     assert result.status is Status.PASS, result.reason
     argv = mypy_argv(tmp_path)  # the second run's
-    assert argv[2:4] == ["--python-version", "3.11"]
+    assert argv[:5] == ["-I", "-m", "mypy", "--python-version", "3.11"]
     assert result.metrics["python_version"] == "3.11 (configured 3.9: unsupported)"
     assert result.criteria[-1] == Criterion(
         text="mypy checked the code for Python 3.11 (the configured python_version"
@@ -1463,7 +1464,13 @@ def test_the_example_fails_on_its_strict_module_with_the_exact_errors(
         ),
     ]
     assert example.tools == {"mypy": MYPY_VERSION}
-    assert example.command[1:5] == ("-m", "mypy", "--config-file", "pyproject.toml")
+    assert example.command[1:6] == (
+        "-I",
+        "-m",
+        "mypy",
+        "--config-file",
+        "pyproject.toml",
+    )
 
 
 @pytest.mark.tools

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -175,6 +176,26 @@ def test_gates_run_concurrently(make_repo: MakeRepo) -> None:
 
     results = run(root, [Meeting("x", ""), Meeting("y", "")])
     assert [r.status for r in results] == [Status.PASS, Status.PASS]
+
+
+def test_one_gate_more_than_the_cores_runs_at_once(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    root = make_repo({})
+    barrier = threading.Barrier(3, timeout=10)
+    running: list[str] = []
+
+    class Meeting(FakeGate):
+        def run(self, ctx: GateContext) -> Evaluation:
+            running.append(self.name)
+            barrier.wait()  # three gates must be running at once to get past this
+            return Evaluation(criteria=())
+
+    results = run(root, [Meeting(name, "") for name in ("x", "y", "z")])
+    assert [r.status for r in results] == [Status.PASS] * 3
+    assert sorted(running) == ["x", "y", "z"]
+    assert [runner.slots_for(cores) for cores in (1, 2, 4)] == [2, 3, 5]
 
 
 def test_observer_sees_every_start_and_end(make_repo: MakeRepo) -> None:

@@ -190,14 +190,45 @@ class _Heaviest(_Fake):
     cost: ClassVar[float] = 60.0
 
 
+class _Splitting(_Fake):
+    name = "splitting"
+    cost = 20.0
+    splits = True
+
+
 def test_the_longest_pole_gets_every_core() -> None:
     gates = [_Light(), _Heavy(), _Heaviest()]
 
-    assert processes(gates, {}, 2) == {"heaviest": 2, "heavy": 1, "light": 1}
+    assert processes(gates, {"light": 1.0}, 2) == {
+        "heaviest": 2,
+        "heavy": 1,
+        "light": 1,
+    }
     # measured durations replace the costs
     assert processes(gates, {"heaviest": 5.0}, 4) == {
         "heavy": 4,
         "heaviest": 1,
         "light": 1,
     }
-    assert processes(gates, {}, 1) == {"heaviest": 1, "heavy": 1, "light": 1}
+    assert processes(gates, {"light": 1.0}, 1) == {
+        "heaviest": 1,
+        "heavy": 1,
+        "light": 1,
+    }
+
+
+def test_with_nothing_measured_the_heaviest_gate_that_splits_gets_every_core() -> None:
+    """On a project formatted with ruff, bandit was the pole of a cold audit
+    and ran as one process: the static costs put the typing gate first, and
+    it cannot use the cores."""
+    gates = [_Light(), _Splitting(), _Heavy(), _Heaviest()]
+
+    assert processes(gates, {}, 2) == {
+        "heaviest": 1,
+        "heavy": 1,
+        "splitting": 2,
+        "light": 1,
+    }
+    assert processes([_Light(), _Heaviest()], {}, 2) == {"heaviest": 1, "light": 1}
+    # once durations are measured, the measured pole gets them
+    assert processes(gates, {"heavy": 90.0}, 2)["heavy"] == 2

@@ -227,14 +227,15 @@ def test_a_pyright_project_is_checked_with_pyright(
     assert result.status is Status.PASS, result.reason
     assert findings(result) == []
     assert result.tools == {"pyright": PYRIGHT_VERSION}
-    assert result.command[:5] == (
+    assert result.command[:6] == (
         "python",
+        "-I",
         "-m",
         "pyright",
         "--outputjson",
         "--pythonpath",
     )
-    assert result.command[5].endswith("/bin/python")
+    assert result.command[6].endswith("/bin/python")
     assert next((c.text, c.met) for c in result.criteria) == (
         "pyright clean on the strict-scoped modules (app, app._version: 0 errors)",
         True,

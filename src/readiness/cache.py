@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -144,7 +145,11 @@ def _file_hash(path: Path) -> str:
         return "unreadable"
 
 
-def tool_versions() -> dict[str, str]:
+@functools.cache
+def tool_versions() -> Mapping[str, str]:
+    """The versions of the tools installed with readiness (looked up once per
+    process: each lookup reads a package's metadata, and every gate's key
+    holds them)."""
     versions = {}
     for name in TOOLS:
         with contextlib.suppress(metadata.PackageNotFoundError):
@@ -179,7 +184,7 @@ def key(
         "executable": sys.executable,
         "readiness": __version__,
         "python": platform.python_version(),
-        "tools": tool_versions(),
+        "tools": dict(tool_versions()),
         "gate": gate,
         "settings": _settings_data(settings),
         "extra": extra,

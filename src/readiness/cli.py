@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from rich.console import Console
 
 from readiness import __version__, command, merge, reportfiles, uptime
-from readiness.advisories import update as advisories_update
 from readiness.advisories.interface import AdvisoryError
 from readiness.audit import (
     AuditRequest,
@@ -319,7 +318,6 @@ def _advisories_parser(commands: Subcommands) -> None:
     )
     update_cmd.add_argument(
         "--url",
-        default=advisories_update.DEFAULT_URL,
         metavar="URL",
         help="where to download it from (default: the OSV export)",
     )
@@ -509,10 +507,14 @@ def write_ci(path: str, stdout: TextIO) -> int:
     return EXIT_READY
 
 
-def update_advisories(url: str, stdout: TextIO) -> int:
+def update_advisories(url: str | None, stdout: TextIO) -> int:
+    # Imported here, as in write_locks: the download, its HTTP client and the
+    # database reader load for this command only.
+    from readiness.advisories import update  # noqa: PLC0415
+
     try:
-        installed = advisories_update.update(
-            url, cache_root=cache_root(), now=datetime.now(UTC)
+        installed = update.update(
+            url or update.DEFAULT_URL, cache_root=cache_root(), now=datetime.now(UTC)
         )
     except AdvisoryError as error:
         raise UsageError(str(error)) from None

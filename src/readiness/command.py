@@ -236,11 +236,25 @@ def run(
     return completed
 
 
+#: The interpreter options of a static tool run as ``python -m TOOL`` from the
+#: target's root: isolated (``-I``: no working folder on ``sys.path``, no
+#: ``PYTHON*`` variables, no user site), so that the target's own modules
+#: cannot shadow the tool's imports (a project with a ``mypy_extensions.py``
+#: at its root broke mypy, ran its code and left ``__pycache__/`` in the
+#: tree). Its console script, which maintainers run, never has the folder
+#: there either; the tests gate's ``python -m pytest`` keeps it, as pytest's
+#: own ``python -m`` form does.
+ISOLATED = ("-I",)
+
+
 def tool_name(args: Sequence[str]) -> str:
-    """How messages name the tool: ``mypy`` for ``python -m mypy ...``."""
+    """How messages name the tool: ``mypy`` for ``python [-I] -m mypy ...``."""
     program = Path(args[0]).name
-    if program.startswith("python") and len(args) > 2 and args[1] == "-m":
-        return args[2]
+    rest = list(args[1:])
+    if program.startswith("python") and rest[: len(ISOLATED)] == list(ISOLATED):
+        rest = rest[len(ISOLATED) :]
+    if program.startswith("python") and len(rest) > 1 and rest[0] == "-m":
+        return rest[1]
     return program
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from readiness.errors import ConfigError
+from readiness.regexes import compile_given
 from readiness.target import Target, load_ini
 
 #: Where mypy looks for its configuration, in its order (``mypy/defaults.py``).
@@ -77,7 +78,7 @@ class MypyConfig:
         for pattern in (p.strip() for p in patterns):
             with contextlib.suppress(re.error):  # mypy reports a bad pattern itself
                 if pattern:
-                    compiled.append(re.compile(pattern))
+                    compiled.append(compile_given(pattern))
         return tuple(compiled)
 
 
@@ -304,13 +305,39 @@ def strict_scope(config: MypyConfig, patterns: tuple[str, ...] | None) -> Strict
 
 def module_name(root: Path, path: str) -> str:
     """The module mypy gives a file: its package folders (with ``__init__``)."""
-    file = Path(path) if Path(path).is_absolute() else root / path
-    parts = [] if file.stem == "__init__" else [file.stem]
-    for folder in file.parents:
-        if not _is_package(folder):
-            break
-        parts.insert(0, folder.name.removesuffix("-stubs"))
-    return ".".join(parts) or file.stem
+    return ModuleNames(root)(path)
+
+
+class ModuleNames:
+    """:func:`module_name` for many files: each file and each folder is
+    looked at once (a folder's ``__init__`` for all the files in it)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._packages: dict[Path, bool] = {}
+        self._names: dict[str, str] = {}
+
+    def __call__(self, path: str) -> str:
+        if path not in self._names:
+            self._names[path] = self._name(path)
+        return self._names[path]
+
+    def _name(self, path: str) -> str:
+        file = Path(path) if Path(path).is_absolute() else self.root / path
+        parts = [] if file.stem == "__init__" else [file.stem]
+        for folder in file.parents:
+            if folder not in self._packages:
+                self._packages[folder] = _is_package(folder)
+            if not self._packages[folder]:
+                break
+            parts.insert(0, folder.name.removesuffix("-stubs"))
+        return ".".join(parts) or file.stem
+
+
+def module_names(root: Path, paths: Iterable[str]) -> tuple[str, ...]:
+    """The modules of ``paths`` (:func:`module_name`), sorted, each once."""
+    names = ModuleNames(root)
+    return tuple(sorted({names(path) for path in paths}))
 
 
 def _is_package(folder: Path) -> bool:

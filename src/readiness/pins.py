@@ -24,9 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+
+from readiness import precommit
+from readiness.regexes import compile_given
 
 #: TOML locks: file name -> the array of package tables in it.
 TOML_LOCKS = (
@@ -140,16 +142,6 @@ def declared_pins(requirements: Iterable[str]) -> dict[str, str]:
     return pins
 
 
-def _precommit(root: Path) -> Mapping[str, Any]:
-    """``.pre-commit-config.yaml`` as a mapping (empty if missing or unreadable)."""
-    path = root / ".pre-commit-config.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
-        return {}
-    return data if isinstance(data, Mapping) else {}
-
-
 def _hooks(repo: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     hooks = repo.get("hooks", [])
     return (
@@ -174,7 +166,7 @@ def precommit_hooks(root: Path) -> list[tuple[str, str, tuple[str, ...]]]:
             str(repo.get("rev", "")),
             tuple(str(hook.get("id")) for hook in _hooks(repo)),
         )
-        for repo in _repos(_precommit(root))
+        for repo in _repos(precommit.load(root))
     ]
 
 
@@ -182,7 +174,7 @@ def hook_dependencies(root: Path, hook_id: str) -> tuple[str, ...]:
     """The ``additional_dependencies`` of the pre-commit hooks called ``hook_id``:
     what the project installs beside the tool when it runs it (stubs, plugins)."""
     found: list[str] = []
-    for repo in _repos(_precommit(root)):
+    for repo in _repos(precommit.load(root)):
         for hook in _hooks(repo):
             extra = hook.get("additional_dependencies", [])
             if hook.get("id") == hook_id and isinstance(extra, list):
@@ -308,7 +300,7 @@ class Exclude:
     def matches(self, path: str) -> bool:
         flags = re.VERBOSE if self.black and "\n" in self.pattern else 0
         try:
-            regex = re.compile(self.pattern, flags)
+            regex = compile_given(self.pattern, flags)
         except re.error:
             return False
         if not self.black:

@@ -33,9 +33,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from readiness.findings import Finding
+from readiness.regexes import compile_given
 
 CONFIG = ".pre-commit-config.yaml"
 
@@ -81,7 +80,7 @@ def tags(root: Path, path: str) -> frozenset[str]:
 @cache
 def _compiled(pattern: str) -> re.Pattern[str] | None:
     try:
-        return re.compile(pattern)
+        return compile_given(pattern)
     except re.error:
         return None
 
@@ -161,8 +160,15 @@ class Scope:
 def load(root: Path) -> Mapping[str, Any]:
     """``.pre-commit-config.yaml`` as a mapping (empty if missing or unreadable)."""
     try:
-        data = yaml.safe_load((root / CONFIG).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError):
+        text = (root / CONFIG).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    # Imported here: PyYAML loads when there is YAML to read, not for every audit.
+    import yaml  # noqa: PLC0415
+
+    try:
+        data = yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError):
         return {}
     return data if isinstance(data, Mapping) else {}
 

@@ -31,8 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 #: readiness's default skips, and why each has nothing to act on.
 DEFAULT_SKIPS: Mapping[str, str] = {
     "B403": "import of pickle (its loads are B301)",
@@ -137,6 +135,9 @@ def read(root: Path, tool: Mapping[str, Any]) -> BanditSetup:
 def _yaml(path: Path) -> tuple[str, Mapping[str, Any]]:
     """The file's text and its mapping; ``{}`` when bandit would reject it
     (bandit then ends with its own error, which the gate reports)."""
+    # Imported here: PyYAML loads when a YAML file is read, not for every audit.
+    import yaml  # noqa: PLC0415
+
     try:
         text = path.read_text(encoding="utf-8")
         data = yaml.safe_load(text)

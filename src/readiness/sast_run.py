@@ -4,7 +4,8 @@ bandit has no parallelism of its own: on a 300-module codebase one process
 takes about 10 CPU-seconds, and once the other gates are done it runs alone
 while the other cores idle. So the file list is split across processes when
 the gate may use more than one (``processes``: the runner gives every core
-to the longest pole, :func:`readiness.runner.processes`) and the split pays:
+to the longest pole, or to this gate when nothing is measured yet,
+:func:`readiness.runner.processes`) and the split pays:
 
 - at least :data:`MIN_FILES` files per process (bandit's own start, about
   0.2 s, stays under a few per cent of a process's work), so at most

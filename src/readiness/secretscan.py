@@ -42,6 +42,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
 from readiness.findings import Severity
+from readiness.regexes import compile_given
 from readiness.secretshapes import (
     DATABASE_URL,
     KEYWORD,
@@ -275,7 +276,7 @@ def scan_files(
     ``test_paths``: folders the target declares as its tests (beside the
     ``tests``, ``test`` and ``testing`` folders), for the test PKI rule.
     """
-    patterns = [re.compile(p) for p in exclude_lines]
+    patterns = [compile_given(p) for p in exclude_lines]
     hits: list[Hit] = []
     skipped: list[Skipped] = []
     certified: set[PurePosixPath] = set()

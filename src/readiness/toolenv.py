@@ -15,6 +15,7 @@ shadows it). Every answer says where its version came from.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -62,6 +63,7 @@ def dev_requirements(target: Target) -> tuple[str, ...]:
     return tuple(found)
 
 
+@functools.cache
 def own_version(tool: str) -> str | None:
     """The version of ``tool`` installed with readiness, if it is a package here."""
     try:

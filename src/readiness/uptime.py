@@ -34,6 +34,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from readiness.errors import ConfigError
+from readiness.regexes import compile_given
 
 DEFAULT_TARGET_PCT = 99.9
 DEFAULT_INTERVAL_S = 60.0
@@ -230,7 +231,7 @@ def log_format(
         if not pattern:
             raise ConfigError("the regex log format needs a pattern")
         try:
-            compiled = re.compile(pattern)
+            compiled = compile_given(pattern)
         except re.error as exc:
             raise ConfigError(f"invalid log pattern {pattern!r}: {exc}") from None
         if "ts" not in compiled.groupindex:

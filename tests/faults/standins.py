@@ -187,8 +187,8 @@ def main_call():
         return "--check" in argv
     if TOOL == "bandit":
         return "-r" in argv
-    if TOOL in ("mypy", "pyright"):
-        return argv[:2] == ["-m", TOOL] and (
+    if TOOL in ("mypy", "pyright"):  # python -I -m TOOL
+        return argv[:3] == ["-I", "-m", TOOL] and (
             FAULT == "missing" or "--version" not in argv
         )
     if TOOL == "flake8":

@@ -17,8 +17,6 @@ import hashlib
 import json
 import os
 import tempfile
-import urllib.error
-import urllib.request
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -120,6 +118,11 @@ def update(url: str, *, cache_root: Path, now: datetime) -> Installed:
 
 def _download(url: str, stream: BinaryIO) -> tuple[str, int]:
     """Copy ``url`` into ``stream``; its sha256 and size."""
+    # Imported here: the HTTP client loads for a download, not for every
+    # command whose parser shows DEFAULT_URL.
+    import urllib.error  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+
     digest = hashlib.sha256()
     size = 0
     # The scheme was checked by update(): http, https or file only.

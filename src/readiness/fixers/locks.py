@@ -29,7 +29,7 @@ from readiness.fixers.interface import (
     Skipped,
     outcome,
 )
-from readiness.gates.deps import NO_LOCK
+from readiness.gates.deps.rules import NO_LOCK
 from readiness.locks import CONSTRAINTS, LOCK_NAMES, Runner, render
 
 

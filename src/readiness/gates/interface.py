@@ -165,6 +165,9 @@ class Gate(ABC):
     #: Expected seconds on a mid-sized project, for scheduling the heaviest
     #: gates first on a cold run (a measured duration replaces it later).
     cost: ClassVar[float] = 10.0
+    #: Whether the gate spreads its tool's work over ``ctx.processes``
+    #: processes (the runner gives it the spare cores when it is the pole).
+    splits: ClassVar[bool] = False
 
     @classmethod
     def description(cls) -> str:

@@ -54,6 +54,7 @@ from readiness.pytest_survey.marks import (
     plugin_markers,
     scan,
 )
+from readiness.regexes import compile_given
 from readiness.target import PytestConfig, Target, list_of_str
 from readiness.wording import plural
 
@@ -265,7 +266,7 @@ def filter_action(spec: str, text: str, *, escape: bool) -> str | None:
 def message_matches(message: str, text: str, *, escape: bool) -> bool:
     pattern = re.escape(message) if escape else message
     try:
-        return re.match(pattern, text, re.IGNORECASE) is not None
+        return compile_given(pattern, re.IGNORECASE).match(text) is not None
     except re.error:
         return False
 

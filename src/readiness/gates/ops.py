@@ -57,6 +57,7 @@ from readiness.gates.interface import (
     GateError,
     GateSkipped,
 )
+from readiness.regexes import compile_given
 from readiness.target import Target
 
 COMMAND_FAILED = Rule(
@@ -272,7 +273,7 @@ def _regex(value: object, index: int) -> re.Pattern[str] | None:
         return None
     where = _where(index, "expect_output")
     try:
-        return re.compile(_text(value, where), re.MULTILINE)
+        return compile_given(_text(value, where), re.MULTILINE)
     except re.error as exc:
         raise ConfigError(f"{where} is not a valid regex: {exc}") from None
 

@@ -4,8 +4,10 @@ bandit runs on the target's packages with the target's own configuration
 (:mod:`readiness.sast_config`: ``[tool.bandit]``, a ``bandit.yaml``, a
 ``.bandit`` or ``[bandit]`` INI section) and writes its JSON report into the
 scratch folder (``-o``), which is read instead of stdout. When the gate is
-the audit's longest pole, the file list is split across processes
-(:mod:`readiness.sast_run` says when), with the same results as one run.
+the audit's longest pole (or, with no duration measured yet, may be:
+:func:`readiness.runner.processes`), the file list is split across
+processes (:mod:`readiness.sast_run` says when), with the same results as
+one run.
 With the cache on, bandit's per-file results are remembered
 (:class:`readiness.perfile.PerFileMemo`) with readiness's judgement of them
 (the triage below, the advice, the ``# nosec`` comments): a later run
@@ -130,6 +132,7 @@ class SastGate(Gate):
     priority = Priority.P0
     inputs = PYTHON_SOURCES + PROJECT_FILES + (".bandit", *sast_config.YAML_FILES)
     cost = 30.0
+    splits = True
 
     def run(self, ctx: GateContext) -> Evaluation:
         packages = ctx.options.strings("packages", ctx.target.packages)

@@ -54,9 +54,31 @@ criteria).
 
 from __future__ import annotations
 
-from .config import DEFAULT_DEV_STACKS, DepsConfig, load_config
-from .gate import DepsGate
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .rules import DEV_STACK, NO_LOCK, NOT_AUDITED, RULES
+
+if TYPE_CHECKING:
+    from .config import DEFAULT_DEV_STACKS, DepsConfig, load_config
+    from .gate import DepsGate
+
+#: The names whose modules load on first use (PEP 562): the fixers take the
+#: gate's rules, and an audit that does not run the gate should not load its
+#: advisory sources and their HTTP clients.
+_LAZY = {
+    "DEFAULT_DEV_STACKS": "config",
+    "DepsConfig": "config",
+    "load_config": "config",
+    "DepsGate": "gate",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+
 
 __all__ = [
     "DEFAULT_DEV_STACKS",

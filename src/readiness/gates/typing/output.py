@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from readiness.gates.interface import GateError
-from readiness.mypy_config import module_name
+from readiness.mypy_config import ModuleNames
 from readiness.target import Target
 
 _LINE_NUMBER = re.compile(r"\bline \d+\b")
@@ -43,7 +43,7 @@ class MypyError:
 
 def _error(
     target: Target,
-    modules: dict[str, str],
+    modules: ModuleNames,
     *,
     file: str,
     line: int | None,
@@ -53,8 +53,6 @@ def _error(
     hint: str,
 ) -> MypyError:
     path = target.rel(file) if file else "<unknown>"
-    if file and path not in modules:
-        modules[path] = module_name(target.root, path)
     return MypyError(
         path=path,
         line=line,
@@ -62,14 +60,14 @@ def _error(
         code=code or "mypy",
         message=message.strip(),
         hint=hint.strip(),
-        module=modules[path] if file else "<unknown>",
+        module=modules(path) if file else "<unknown>",
     )
 
 
 def read_json(target: Target, stdout: str) -> list[MypyError]:
     """``-O json``: one object per line; other lines (config notes) are skipped."""
     found = []
-    modules: dict[str, str] = {}  # by path: a file has many errors
+    modules = ModuleNames(target.root)  # a file has many errors
     for raw in stdout.splitlines():
         if not raw.startswith(("{", "[")):
             continue
@@ -107,7 +105,7 @@ def read_text(target: Target, stdout: str) -> list[MypyError]:
     """mypy < 1.11: ``file:line:col: error: message  [code]``; notes become hints."""
     found: list[MypyError] = []
     notes: dict[int, list[str]] = {}
-    modules: dict[str, str] = {}
+    modules = ModuleNames(target.root)
     for raw in stdout.splitlines():
         match = _TEXT_LINE.match(raw.rstrip())
         if match is None:

@@ -36,9 +36,11 @@ from readiness import command, jsonc
 from readiness.gates.interface import GateContext, GateError
 from readiness.mypy_config import (
     EffectiveOptions,
+    ModuleNames,
     MypyConfig,
     StrictScope,
     module_name,
+    module_names,
     source_files,
 )
 from readiness.wording import plural
@@ -194,6 +196,7 @@ def read_output(ctx: GateContext, stdout: str) -> tuple[str, list[MypyError], in
     if not isinstance(diagnostics, list):
         raise GateError("the type checker's JSON report has no generalDiagnostics")
     target = ctx.target
+    modules = ModuleNames(target.root)  # a file has many errors
     errors, warnings = [], 0
     for item in diagnostics:
         if not isinstance(item, dict):
@@ -215,7 +218,7 @@ def read_output(ctx: GateContext, stdout: str) -> tuple[str, list[MypyError], in
                 code=str(item.get("rule") or "pyright"),
                 message=str(item.get("message", "")).strip(),
                 hint="",
-                module=module_name(target.root, path) if path else "<unknown>",
+                module=modules(path) if path else "<unknown>",
             )
         )
     return str(data.get("version", "unknown")), errors, warnings
@@ -235,7 +238,15 @@ def check(ctx: GateContext, options: TypingOptions, checker: Checker) -> Checked
     prepared = prepare(ctx, options, guarded_imports(target.root, files), checker.name)
     python = str(prepared.env.python)
     completed = ctx.run(
-        [python, "-m", checker.name, "--outputjson", "--pythonpath", python],
+        [
+            python,
+            *command.ISOLATED,
+            "-m",
+            checker.name,
+            "--outputjson",
+            "--pythonpath",
+            python,
+        ],
         ok_codes=(0, 1, 2, 3, 4),
         env={"PYRIGHT_PYTHON_IGNORE_WARNINGS": "1"},
     ).require_complete()
@@ -265,7 +276,7 @@ def check(ctx: GateContext, options: TypingOptions, checker: Checker) -> Checked
         errors=tuple(
             sorted(errors, key=lambda e: (e.path, e.line or 0, e.column or 0, e.code))
         ),
-        modules=tuple(sorted({module_name(target.root, f) for f in files})),
+        modules=module_names(target.root, files),
         version=version,
         duration_s=round(completed.duration_s, 3),
         blocked=False,

@@ -12,7 +12,7 @@ from packaging.version import InvalidVersion, Version
 from readiness import command
 from readiness.cache import probed, probes_folder, tool_folder
 from readiness.gates.interface import GateContext, GateError, GateSkipped
-from readiness.mypy_config import module_name, read_config, source_files, strict_scope
+from readiness.mypy_config import module_names, read_config, source_files, strict_scope
 
 from . import checker as checkers
 from . import pyright
@@ -61,6 +61,7 @@ def check(ctx: GateContext) -> Checked:
     json_output = version >= JSON_OUTPUT_SINCE
     args = [
         str(python),
+        *command.ISOLATED,
         "-m",
         "mypy",
         "--config-file",
@@ -85,7 +86,8 @@ def check(ctx: GateContext) -> Checked:
         interpreter = prepared.env.interpreter.version
         used = f"{interpreter.major}.{interpreter.minor}"
         python_version = (unsupported["version"], used)
-        args[3:3] = ["--python-version", used]
+        after = args.index("mypy") + 1  # python -I -m mypy: its first option
+        args[after:after] = ["--python-version", used]
         completed = ctx.run(args, ok_codes=(0, 1, 2)).require_complete()
         complaints = [
             line
@@ -120,7 +122,7 @@ def check(ctx: GateContext) -> Checked:
         provided=provided(ctx, prepared.env.path),
         scope=strict_scope(config, options.strict),
         errors=errors,
-        modules=tuple(sorted({module_name(target.root, f) for f in files})),
+        modules=module_names(target.root, files),
         version=str(version),
         duration_s=round(completed.duration_s, 3),
         blocked=completed.returncode == 2,
@@ -157,7 +159,7 @@ def _complaints(stderr: str, config_file: str) -> list[str]:
 def mypy_version(ctx: GateContext, python: Path) -> Version:
     """The environment's mypy version; remembered in the cache while the
     interpreter and the environment's site-packages are unchanged."""
-    args = [str(python), "-m", "mypy", "--version"]
+    args = [str(python), *command.ISOLATED, "-m", "mypy", "--version"]
 
     def ask() -> str:
         try:
