@@ -196,6 +196,12 @@ class _Splitting(_Fake):
     splits = True
 
 
+class _AlsoSplitting(_Fake):
+    name = "also"
+    cost = 70.0
+    splits = True
+
+
 def test_the_longest_pole_gets_every_core() -> None:
     gates = [_Light(), _Heavy(), _Heaviest()]
 
@@ -217,18 +223,26 @@ def test_the_longest_pole_gets_every_core() -> None:
     }
 
 
-def test_with_nothing_measured_the_heaviest_gate_that_splits_gets_every_core() -> None:
+def test_with_nothing_measured_every_gate_that_splits_gets_every_core() -> None:
     """On a project formatted with ruff, bandit was the pole of a cold audit
-    and ran as one process: the static costs put the typing gate first, and
-    it cannot use the cores."""
-    gates = [_Light(), _Splitting(), _Heavy(), _Heaviest()]
+    and ran as one process: the static costs put the typing gate first. A
+    gate run alone is the pole."""
+    gates = [_Light(), _Splitting(), _Heavy(), _Heaviest(), _AlsoSplitting()]
 
     assert processes(gates, {}, 2) == {
+        "also": 2,
         "heaviest": 1,
         "heavy": 1,
         "splitting": 2,
         "light": 1,
     }
     assert processes([_Light(), _Heaviest()], {}, 2) == {"heaviest": 1, "light": 1}
-    # once durations are measured, the measured pole gets them
-    assert processes(gates, {"heavy": 90.0}, 2)["heavy"] == 2
+    assert processes([_Heaviest()], {}, 4) == {"heaviest": 4}
+    # once durations are measured, only the measured pole gets them
+    assert processes(gates, {"heavy": 90.0}, 2) == {
+        "also": 1,
+        "heaviest": 1,
+        "heavy": 2,
+        "splitting": 1,
+        "light": 1,
+    }

@@ -166,7 +166,9 @@ class Gate(ABC):
     #: gates first on a cold run (a measured duration replaces it later).
     cost: ClassVar[float] = 10.0
     #: Whether the gate spreads its tool's work over ``ctx.processes``
-    #: processes (the runner gives it the spare cores when it is the pole).
+    #: processes at the cost of a start-up only, so that the runner gives it
+    #: the cores on a first audit too, when the pole is not known yet (any
+    #: gate gets them when it is the pole: :func:`readiness.runner.processes`).
     splits: ClassVar[bool] = False
 
     @classmethod

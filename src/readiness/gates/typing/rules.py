@@ -63,6 +63,8 @@ BASEDPYRIGHT_VERSION = "1.40.2"
 CHECKERS = ("mypy", "pyright", "basedpyright")
 #: The first mypy with ``-O json``.
 JSON_OUTPUT_SINCE = Version("1.11")
+#: The first mypy that checks in parallel worker processes (``-n``).
+WORKERS_SINCE = Version("2.0")
 #: Extras and dependency groups installed by default, when the target has them.
 DEFAULT_EXTRAS = ("dev", "test", "typing", "types", "typecheck")
 #: Options of ``[tool.readiness.typing]``.
