@@ -12,8 +12,9 @@ git repository by ``tests/field/corpus.py``, its environments resolved as of
 the corpus's cut-off date). readiness audits it once to build its
 environments, then, in one run with interleaved repetitions:
 
-- **A**, the checklist by hand: ``ruff check .``, ``black --check .`` (``ruff
-  format --check .`` for a project formatted with ruff), ``bandit -r PKG``,
+- **A**, the checklist by hand: ``ruff check .`` (``flake8 .`` for a project
+  that lints with flake8), ``black --check .`` (``ruff format --check .`` for
+  a project formatted with ruff), ``bandit -r PKG``,
   ``mypy`` one after another (the seed's commands), cold like B: the tools'
   own caches (``.mypy_cache``, ``.ruff_cache``, black's) emptied first, as
   in a fresh CI checkout. The tools are the executables B ran (the target's
@@ -30,7 +31,9 @@ environments, then, in one run with interleaved repetitions:
 - **D**, the same audit after one source file changed (the synthetic
   ``module_1.py``, else the first module of the first package), and **Ddoc**
   after one docs page changed (the first Markdown or reST page of ``docs/``,
-  else the README).
+  else the README); both changes are undone after the round, and an audit
+  that is not measured brings the environments back to that tree, so that
+  each round's B starts from the tree its environments were built for.
 
 With ``--formatter ruff`` the repository is formatted with ``ruff format``
 (``synth.py --formatter ruff``), and A runs ``ruff format --check .`` where
@@ -44,8 +47,8 @@ Each command's wall time, CPU time (user + system of it and its children)
 and peak memory (the largest resident set among them) come from ``os.wait4``.
 readiness runs in-process under ``inprocess.py``, which records the CPU time
 of every tool it starts. The table shows medians and the ratios B/A, C/B,
-D/B; the orchestration overhead: B's CPU time less its tools' (ruff, black,
-bandit, mypy; their ``--version`` probes count as readiness's), as a share
+D/B; the orchestration overhead: B's CPU time less its tools' (ruff, flake8,
+black, bandit, mypy; their ``--version`` probes count as readiness's), as a share
 of B's; the physical limit of B's work: its tools' CPU time divided by the
 cores, or the longest serial tool's CPU time (black, and mypy with its
 workers, spread over the cores),
@@ -83,7 +86,7 @@ BIN = Path(sys.executable).parent
 HERE = Path(__file__).resolve().parent
 #: The tools of the audit (``python -m mypy`` by its module), and those that
 #: spread their work over the cores themselves (mypy too with ``-n``).
-TOOLS = frozenset({"ruff", "black", "bandit", "mypy"})
+TOOLS = frozenset({"ruff", "flake8", "black", "bandit", "mypy"})
 PARALLEL = frozenset({"black"})
 
 
@@ -128,10 +131,11 @@ def measure(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sa
 def checklist(
     repo: Path, packages: Sequence[str], argvs: Iterable[Sequence[str]]
 ) -> list[list[str]]:
-    """The seed's commands (``ruff check .``, ``black --check .`` or ``ruff
-    format --check .``, ``bandit -r PKG``, ``mypy PKG``), run with the
-    executables B ran (``argvs``, from its trace): the same tool versions
-    (the target's pins where it has them) and its formatter. mypy checks what
+    """The seed's commands (``ruff check .``, or ``flake8 .`` for a project
+    that lints with flake8, ``black --check .`` or ``ruff format --check .``,
+    ``bandit -r PKG``, ``mypy PKG``), run with the executables B ran
+    (``argvs``, from its trace): the same tool versions (the target's pins
+    where it has them), its linter and its formatter. mypy checks what
     B's mypy checks, as its maintainers run it: with the interpreter of the
     typing environment (where the target's dependencies are installed) and
     B's arguments (the files its configuration names, else its packages)
@@ -141,9 +145,12 @@ def checklist(
     ruff, black, bandit = str(BIN / "ruff"), str(BIN / "black"), str(BIN / "bandit")
     mypy = [sys.executable, "-m", "mypy", *packages]
     formatter = "black"
+    linter = None
     for argv in argvs:
         tool = _tool(list(argv))
-        if tool == "ruff":
+        if tool == "flake8":
+            linter = [argv[0], "."]
+        elif tool == "ruff":
             ruff = argv[0]
             formatter = "ruff" if "format" in argv else formatter
         elif tool == "black":
@@ -153,7 +160,7 @@ def checklist(
         elif tool == "mypy":
             mypy = _mypy_by_hand(repo, argv)
     return [
-        [ruff, "check", "."],
+        linter or [ruff, "check", "."],
         (
             [ruff, "format", "--check", "."]
             if formatter == "ruff"
@@ -349,6 +356,10 @@ def rows(
         _, commands = audit(repo, warm, envs[suffix], src, measured.env)
         ran = ran or commands
         shutil.rmtree(warm, ignore_errors=True)
+    # each round starts from the tree the environments were built for: B is
+    # cold in its results, not in its environments (the typing environment
+    # would otherwise install the target again for the previous round's D)
+    originals = {path: path.read_bytes() for path in (measured.source, measured.docs)}
     by_hand_commands = checklist(repo, measured.packages, ran)
     print(f"{measured.label}: A runs {by_hand_commands}", file=sys.stderr)
     for round_ in range(repeat):
@@ -370,6 +381,12 @@ def rows(
         audited("Ddoc")
         for cache in caches.values():
             shutil.rmtree(cache, ignore_errors=True)
+        for path, content in originals.items():
+            path.write_bytes(content)
+        if round_ + 1 < repeat:  # the environments brought back to that tree
+            for suffix, src in kinds:
+                audit(repo, scratch / "warm-up", envs[suffix], src, measured.env)
+                shutil.rmtree(scratch / "warm-up", ignore_errors=True)
         print(f"{measured.label}: round {round_ + 1} done", file=sys.stderr)
     results = {k: median(v) for k, v in samples.items() if v}
     return [row(measured.label, results, suffix) for suffix, _ in kinds]

@@ -249,6 +249,7 @@ def test_a_gate_module_loads_when_its_gate_is_taken() -> None:
         "    return sorted(m.split('.')[2] for m in sys.modules"
         " if m.startswith('readiness.gates.') and m.count('.') == 2)\n"
         "print(loaded(), list(registry()) == [n for n, _, _ in GATES], loaded())\n"
+        "print('ops' in registry(), 'nope' in registry(), loaded())\n"
         "print(registry()['lint'].name, loaded())\n"
         "print(all(registry()[n].name == n for n in registry()))\n"
     ).replace("GATES", "__import__('readiness.gates').gates.GATES")
@@ -261,6 +262,7 @@ def test_a_gate_module_loads_when_its_gate_is_taken() -> None:
     ).stdout.splitlines()
     assert shown == [
         "['interface'] True ['interface']",
+        "True False ['interface']",
         "lint ['interface', 'lint']",
         "True",
     ]

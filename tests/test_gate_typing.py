@@ -594,6 +594,43 @@ def line(path: str, number: int, message: str, code: str, hint: str = "") -> str
     )
 
 
+def test_mypy_s_version_is_asked_again_only_when_mypy_is_installed_again(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first run of any tool in the typing environment writes byte code
+    into site-packages, whose mtime keyed the remembered answer: every audit
+    after the first asked mypy for its version again, before mypy could
+    start."""
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(tmp_path / "envs"))
+    python = tmp_path / "env" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    asked = tmp_path / "asked"
+    python.write_text(
+        f"#!{sys.executable}\n"
+        f"open({str(asked)!r}, 'a').write('asked\\n')\n"
+        "print('mypy 2.4.1 (compiled: yes)')\n",
+        encoding="utf-8",
+    )
+    python.chmod(0o755)
+    site = tmp_path / "env" / "lib" / "python3.11" / "site-packages"
+    (site / "mypy-2.4.1.dist-info").mkdir(parents=True)
+    root = make_repo(APP)
+    ctx = GateContext.start(
+        "typing",
+        target=discover(root),
+        settings=Session.open(root, cache=tmp_path / "cache").settings,
+        scratch=tmp_path / "scratch",
+    )
+    assert typing_run.mypy_version(ctx, python) == Version("2.4.1")
+    (site / "__pycache__").mkdir()  # a tool's first run there
+    assert typing_run.mypy_version(ctx, python) == Version("2.4.1")
+    assert asked.read_text().count("asked") == 1
+    (site / "mypy-2.4.1.dist-info").rename(site / "old")
+    (site / "mypy-2.4.1.dist-info").mkdir()  # installed again
+    assert typing_run.mypy_version(ctx, python) == Version("2.4.1")
+    assert asked.read_text().count("asked") == 2
+
+
 def test_mypy_workers_only_for_a_cold_check_given_the_cores(
     make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -225,8 +225,8 @@ def test_the_longest_pole_gets_every_core() -> None:
 
 def test_with_nothing_measured_every_gate_that_splits_gets_every_core() -> None:
     """On a project formatted with ruff, bandit was the pole of a cold audit
-    and ran as one process: the static costs put the typing gate first. A
-    gate run alone is the pole."""
+    and ran as one process: the static costs put the typing gate first, and
+    it could not use the cores. A gate run alone is the pole."""
     gates = [_Light(), _Splitting(), _Heavy(), _Heaviest(), _AlsoSplitting()]
 
     assert processes(gates, {}, 2) == {

@@ -17,6 +17,7 @@ nothing, and every answer carries its evidence so the report can say which.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -94,14 +95,13 @@ def locked_versions(root: Path) -> Locked | None:
     """The target's committed lock, or ``None`` when it commits none."""
     for name, key in TOML_LOCKS:
         path = root / name
+        try:
+            info = path.stat()
+        except OSError:
+            continue
         if path.is_file():
-            packages = _load_toml(path).get(key, [])
-            packages = packages if isinstance(packages, list) else []
-            versions = {
-                str(canonicalize_name(str(item["name"]))): str(item["version"])
-                for item in packages
-                if isinstance(item, Mapping) and "name" in item and "version" in item
-            }
+            identity = (str(path), info.st_size, info.st_mtime_ns)
+            versions = dict(_toml_lock(identity, key))
             if versions:
                 return Locked(path=name, versions=versions)
     for pattern in REQUIREMENT_GLOBS:
@@ -110,6 +110,21 @@ def locked_versions(root: Path) -> Locked | None:
             if versions:
                 return Locked(path=path.relative_to(root).as_posix(), versions=versions)
     return None
+
+
+@functools.lru_cache(maxsize=16)
+def _toml_lock(identity: tuple[str, int, int], key: str) -> tuple[tuple[str, str], ...]:
+    """The ``name, version`` pairs of a TOML lock (``identity``: its path,
+    size and mtime), read once per process while they stay (the lint, format
+    and typing gates each ask for their tool's pin: flask's ``uv.lock`` took
+    0.05 s to parse each time)."""
+    packages = _load_toml(Path(identity[0])).get(key, [])
+    packages = packages if isinstance(packages, list) else []
+    return tuple(
+        (str(canonicalize_name(str(item["name"]))), str(item["version"]))
+        for item in packages
+        if isinstance(item, Mapping) and "name" in item and "version" in item
+    )
 
 
 def requirement_pins(path: Path) -> dict[str, str]:

@@ -155,14 +155,16 @@ def processes(
     own parallelism (bandit's split file list, mypy's workers) fills them. A
     gate run alone (a CI job per gate) is the pole. With no duration measured
     yet (a first audit, an empty cache) the pole is not known, and the static
-    costs cannot tell it (bandit or mypy is the pole of a project formatted
-    with ruff, black that of one formatted with black): the gates that split
-    their work at the cost of a start-up only (:attr:`Gate.splits`: bandit's
-    file list) get the cores. mypy's workers cost 13 % more CPU time: beside
-    a split bandit on 2 cores, a cold audit took 9 % longer with them. While
-    other gates still run the extra processes only share the cores, at the
-    cost of their start-up, which each tool bounds (:mod:`readiness.sast_run`,
-    :func:`readiness.gates.typing.run.workers`).
+    costs cannot tell it (mypy is the pole of most projects formatted with
+    ruff, black that of one formatted with black): every gate that can use
+    the cores gets them (:attr:`Gate.splits`). Measured on 2 cores: flask's
+    mypy, the pole, checks in 2.3 s with two workers instead of 3.2; where
+    black is the pole, the workers add 13 % of mypy's CPU time; on the
+    synthetic 300-module project formatted with ruff, where bandit and mypy
+    are close, the audit took 9 % longer than with bandit's split alone.
+    While other gates still run the extra processes only share the cores,
+    at the cost of their start-up, which each tool bounds
+    (:mod:`readiness.sast_run`, :func:`readiness.gates.typing.run.workers`).
     """
     if len(gates) == 1:
         return {gates[0].name: cores}

@@ -44,6 +44,9 @@ class Registry(Mapping[str, type[Gate]]):
         gate: type[Gate] = getattr(importlib.import_module(f"{__name__}.{module}"), cls)
         return gate
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._where  # a name, without importing its gate
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._where)
 

@@ -165,10 +165,10 @@ class Gate(ABC):
     #: Expected seconds on a mid-sized project, for scheduling the heaviest
     #: gates first on a cold run (a measured duration replaces it later).
     cost: ClassVar[float] = 10.0
-    #: Whether the gate spreads its tool's work over ``ctx.processes``
-    #: processes at the cost of a start-up only, so that the runner gives it
-    #: the cores on a first audit too, when the pole is not known yet (any
-    #: gate gets them when it is the pole: :func:`readiness.runner.processes`).
+    #: Whether the gate can spread its tool's work over ``ctx.processes``
+    #: processes: the runner gives it the cores on a first audit, when the
+    #: pole is not known yet (any gate gets them when it is the measured pole
+    #: or runs alone: :func:`readiness.runner.processes`).
     splits: ClassVar[bool] = False
 
     @classmethod

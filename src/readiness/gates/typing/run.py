@@ -203,6 +203,12 @@ def mypy_version(ctx: GateContext, python: Path) -> Version:
                 f"mypy --version printed no version: {completed.stdout.strip()[:80]!r}"
             ) from None
 
+    # mypy's installed record: it changes when mypy is installed again or
+    # upgraded, not when a run writes byte code into site-packages (the
+    # folder itself gets a new mtime the first time any tool runs there).
     site = sorted(python.parent.parent.glob("lib/python*/site-packages"))
+    records = sorted(
+        path for folder in site for path in folder.glob("mypy-*.dist-info")
+    )
     folder = probes_folder(ctx.settings.cache_dir)
-    return Version(probed(folder, args, ask, depends=site))
+    return Version(probed(folder, args, ask, depends=records or site))
