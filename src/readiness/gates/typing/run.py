@@ -168,10 +168,10 @@ def workers(
     processes: int, version: Version, config: MypyConfig, cache: Path
 ) -> tuple[str, ...]:
     """``-n N``: mypy's parallel workers, when the runner gives the gate ``N``
-    processes (the audit's pole; :func:`readiness.runner.processes`) and the
-    run checks everything: a mypy that has them (>= 2.0), its cache folder
-    empty, and no ``num_workers`` in the project's configuration (its choice
-    stands). An incremental run re-checks the changed modules only, and
+    processes (alone, the measured pole, or on a first audit:
+    :func:`readiness.runner.processes`) and the run checks everything: a mypy
+    that has them (>= 2.0), its cache folder empty, and no ``num_workers`` in
+    the project's configuration (its choice stands). An incremental run re-checks the changed modules only, and
     starting workers costs more than they save (one module of 300 changed:
     0.30 s with two workers, 0.14 s without); a cold check of 300 modules
     takes 2.1 s with two instead of 3.1 s, for 13 % more CPU time.
@@ -185,7 +185,7 @@ def workers(
 
 def mypy_version(ctx: GateContext, python: Path) -> Version:
     """The environment's mypy version; remembered in the cache while the
-    interpreter and the environment's site-packages are unchanged."""
+    interpreter and mypy's installed record are unchanged."""
     args = [str(python), *command.ISOLATED, "-m", "mypy", "--version"]
 
     def ask() -> str:
