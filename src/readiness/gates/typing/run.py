@@ -171,10 +171,11 @@ def workers(
     processes (alone, the measured pole, or on a first audit:
     :func:`readiness.runner.processes`) and the run checks everything: a mypy
     that has them (>= 2.0), its cache folder empty, and no ``num_workers`` in
-    the project's configuration (its choice stands). An incremental run re-checks the changed modules only, and
-    starting workers costs more than they save (one module of 300 changed:
-    0.30 s with two workers, 0.14 s without); a cold check of 300 modules
-    takes 2.1 s with two instead of 3.1 s, for 13 % more CPU time.
+    the project's configuration (its choice stands). An incremental run
+    re-checks the changed modules only, and starting workers costs more than
+    they save (one module of 300 changed: 0.30 s with two workers, 0.14 s
+    without); a cold check of 300 modules takes 2.1 s with two instead of
+    3.1 s, for 13 % more CPU time.
     """
     if processes < 2 or version < WORKERS_SINCE or "num_workers" in config.options:
         return ()
