@@ -50,8 +50,7 @@ of every tool it starts. The table shows medians and the ratios B/A, C/B,
 D/B; the orchestration overhead: B's CPU time less its tools' (ruff, flake8,
 black, bandit, mypy; their ``--version`` probes count as readiness's), as a share
 of B's; the physical limit of B's work: its tools' CPU time divided by the
-cores, or the longest serial tool's CPU time (black, and mypy with its
-workers, spread over the cores),
+cores, or the longest serial tool's CPU time (black spreads over the cores),
 whichever is larger, and B against it; and B's peak memory against the
 largest single tool process it ran.
 
@@ -85,7 +84,7 @@ GATES = ("markers", "lint", "format", "sast", "typing")
 BIN = Path(sys.executable).parent
 HERE = Path(__file__).resolve().parent
 #: The tools of the audit (``python -m mypy`` by its module), and those that
-#: spread their work over the cores themselves (mypy too with ``-n``).
+#: spread their work over the cores themselves.
 TOOLS = frozenset({"ruff", "flake8", "black", "bandit", "mypy"})
 PARALLEL = frozenset({"black"})
 
@@ -139,8 +138,8 @@ def checklist(
     B's mypy checks, as its maintainers run it: with the interpreter of the
     typing environment (where the target's dependencies are installed) and
     B's arguments (the files its configuration names, else its packages)
-    but mypy's own cache folder (emptied first), without the empty
-    configuration B wrote for a target that has none, and serially.
+    but mypy's own cache folder (emptied first) and without the empty
+    configuration B wrote for a target that has none.
     readiness's own tools where B ran none."""
     ruff, black, bandit = str(BIN / "ruff"), str(BIN / "black"), str(BIN / "bandit")
     mypy = [sys.executable, "-m", "mypy", *packages]
@@ -172,13 +171,11 @@ def checklist(
 
 
 def _mypy_by_hand(repo: Path, argv: Sequence[str]) -> list[str]:
-    """B's mypy command without its cache folder, its scratch configuration
-    and the workers readiness gave it (mypy by hand runs serially unless the
-    project configures ``num_workers``, which B keeps too)."""
+    """B's mypy command without its cache folder and its scratch configuration."""
     kept: list[str] = []
     options = iter(argv)
     for option in options:
-        if option in ("--cache-dir", "--config-file", "-n"):
+        if option in ("--cache-dir", "--config-file"):
             value = next(options)
             if option == "--config-file" and (repo / value).exists():
                 kept += [option, value]
@@ -237,7 +234,7 @@ def audit(
     trace.unlink()
     tools = [c for c in commands if _tool(c["argv"])]
     tools_cpu = sum(c["cpu"] for c in tools)
-    serial = [c["cpu"] for c in tools if not _parallel(c["argv"])]
+    serial = [c["cpu"] for c in tools if _tool(c["argv"]) not in PARALLEL]
     cores = os.cpu_count() or 1
     limit = max(tools_cpu / cores, *serial, 0.0)
     tool_peak = max((c["peak_mb"] for c in tools), default=0.0)
@@ -245,12 +242,6 @@ def audit(
         Sample(sample.wall, sample.cpu, sample.peak_mb, limit, tools_cpu, tool_peak),
         [c["argv"] for c in commands],
     )
-
-
-def _parallel(argv: list[str]) -> bool:
-    """Whether ``argv`` spreads over the cores itself (black; mypy's workers)."""
-    tool = _tool(argv)
-    return tool in PARALLEL or (tool == "mypy" and "-n" in argv)
 
 
 def _tool(argv: list[str]) -> str | None:

@@ -631,42 +631,6 @@ def test_mypy_s_version_is_asked_again_only_when_mypy_is_installed_again(
     assert asked.read_text().count("asked") == 2
 
 
-def test_mypy_workers_only_for_a_cold_check_given_the_cores(
-    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The runner gives the pole (or, on a first audit, every gate that can
-    split its work) the cores: mypy >= 2.0 then checks with ``-n``, unless
-    its cache makes the run incremental or the project sets its own
-    ``num_workers``."""
-    fake_mypy(tmp_path, monkeypatch)
-    root = make_repo(APP)
-    scratch = tmp_path / "scratch"
-
-    def argv_with(processes: int) -> list[str]:
-        ctx = context(root, scratch)
-        ctx.processes = processes
-        result = execute(TypingGate(), ctx, time.monotonic())
-        assert result.status is Status.PASS, result.reason
-        return mypy_argv(tmp_path)
-
-    cold = argv_with(2)
-    assert cold[cold.index("--cache-dir") + 2 : cold.index("--cache-dir") + 4] == [
-        "-n",
-        "2",
-    ]
-    assert "-n" not in argv_with(1)
-    (scratch / "mypy-cache" / "3.11").mkdir(parents=True)  # what mypy leaves
-    assert "-n" not in argv_with(2)
-    config = MypyConfig(path="pyproject.toml", options={"num_workers": 4})
-    assert typing_run.workers(2, Version("2.4.1"), config, tmp_path / "none") == ()
-    plain = MypyConfig(path=None, options={})
-    assert typing_run.workers(2, Version("1.19.1"), plain, tmp_path / "none") == ()
-    assert typing_run.workers(4, Version("2.0"), plain, tmp_path / "none") == (
-        "-n",
-        "4",
-    )
-
-
 def test_without_config_mypy_runs_with_defaults_on_the_packages(
     make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

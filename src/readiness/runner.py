@@ -152,19 +152,14 @@ def processes(
 
     The longest pole is the first of :func:`heaviest_first`: it starts first
     and is the one left running alone while the other cores idle; its tool's
-    own parallelism (bandit's split file list, mypy's workers) fills them. A
-    gate run alone (a CI job per gate) is the pole. With no duration measured
-    yet (a first audit, an empty cache) the pole is not known, and the static
-    costs cannot tell it (mypy is the pole of most projects formatted with
-    ruff, black that of one formatted with black): every gate that can use
-    the cores gets them (:attr:`Gate.splits`). Measured on 2 cores: flask's
-    mypy, the pole, checks in 2.3 s with two workers instead of 3.2; where
-    black is the pole, the workers add 13 % of mypy's CPU time; on the
-    synthetic 300-module project formatted with ruff, where bandit and mypy
-    are close, the audit took 9 % longer than with bandit's split alone.
-    While other gates still run the extra processes only share the cores,
-    at the cost of their start-up, which each tool bounds
-    (:mod:`readiness.sast_run`, :func:`readiness.gates.typing.run.workers`).
+    own parallelism (bandit's split file list) fills them. A gate run alone
+    (a CI job per gate) is the pole. With no duration measured yet (a first
+    audit, an empty cache) the pole is not known, and the static costs cannot
+    tell it (bandit or mypy is the pole of a project formatted with ruff,
+    black that of one formatted with black): every gate that can use the
+    cores gets them (:attr:`Gate.splits`). While other gates still run the
+    extra processes only share the cores, at the cost of their start-up,
+    which each tool bounds (:mod:`readiness.sast_run`).
     """
     if len(gates) == 1:
         return {gates[0].name: cores}

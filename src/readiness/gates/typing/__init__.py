@@ -141,7 +141,6 @@ class TypingGate(Gate):
         + ("pyrightconfig.json", "basedpyrightconfig.json")
     )
     cost = 60.0
-    splits = True  # mypy's workers (-n), on a cold check
 
     def run(self, ctx: GateContext) -> Evaluation:
         path = baselines.location(ctx.target.root, ctx.settings.baseline)

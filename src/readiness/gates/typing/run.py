@@ -13,7 +13,6 @@ from readiness import command
 from readiness.cache import probed, probes_folder, tool_folder
 from readiness.gates.interface import GateContext, GateError, GateSkipped
 from readiness.mypy_config import (
-    MypyConfig,
     module_names,
     read_config,
     source_files,
@@ -26,7 +25,7 @@ from .checked import Checked
 from .environment import prepare
 from .options import guarded, read_options, requirement
 from .output import read_json, read_text
-from .rules import JSON_OUTPUT_SINCE, WORKERS_SINCE
+from .rules import JSON_OUTPUT_SINCE
 
 #: mypy's complaint about a ``python_version`` older than it supports.
 _UNSUPPORTED_PYTHON = re.compile(
@@ -75,7 +74,6 @@ def check(ctx: GateContext) -> Checked:
         config_file,
         "--cache-dir",
         str(cache),
-        *workers(ctx.processes, version, config, cache),
         "--no-color-output",
         *(
             ("--error-summary", "-O", "json")  # a clean run prints its empty summary
@@ -162,26 +160,6 @@ def _complaints(stderr: str, config_file: str) -> list[str]:
         for line in stderr.splitlines()
         if line.startswith(f"{config_file}:")
     ]
-
-
-def workers(
-    processes: int, version: Version, config: MypyConfig, cache: Path
-) -> tuple[str, ...]:
-    """``-n N``: mypy's parallel workers, when the runner gives the gate ``N``
-    processes (alone, the measured pole, or on a first audit:
-    :func:`readiness.runner.processes`) and the run checks everything: a mypy
-    that has them (>= 2.0), its cache folder empty, and no ``num_workers`` in
-    the project's configuration (its choice stands). An incremental run
-    re-checks the changed modules only, and starting workers costs more than
-    they save (one module of 300 changed: 0.30 s with two workers, 0.14 s
-    without); a cold check of 300 modules takes 2.1 s with two instead of
-    3.1 s, for 13 % more CPU time.
-    """
-    if processes < 2 or version < WORKERS_SINCE or "num_workers" in config.options:
-        return ()
-    if cache.is_dir() and any(child.is_dir() for child in cache.iterdir()):
-        return ()
-    return ("-n", str(processes))
 
 
 def mypy_version(ctx: GateContext, python: Path) -> Version:
