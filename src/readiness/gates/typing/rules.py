@@ -63,10 +63,11 @@ BASEDPYRIGHT_VERSION = "1.40.2"
 CHECKERS = ("mypy", "pyright", "basedpyright")
 #: The first mypy with ``-O json``.
 JSON_OUTPUT_SINCE = Version("1.11")
-#: mypy >= 2.0 checks in parallel worker processes (``-n``), but each worker
-#: writes a status file, ``.mypy_worker.<build>.<n>.json``, into the working
-#: folder (mypy/build.py), which is the audited tree: readiness does not use
-#: them until mypy can put those files elsewhere.
+# mypy >= 2.0 checks in parallel worker processes (``-n``), but each worker
+# writes a status file, ``.mypy_worker.<build>.<n>.json``, into the working
+# folder (mypy/build.py), which is the audited tree: readiness does not use
+# them until mypy can put those files elsewhere.
+
 #: Extras and dependency groups installed by default, when the target has them.
 DEFAULT_EXTRAS = ("dev", "test", "typing", "types", "typecheck")
 #: Options of ``[tool.readiness.typing]``.
