@@ -240,6 +240,58 @@ def test_black_rechecks_only_changed_files_and_agrees_with_a_fresh_run(
 
 
 @pytest.mark.tools
+def test_flake8_rechecks_only_changed_files_with_its_own_exclusions(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    """Per-file memo of the lint gate under flake8: after a change, flake8 walks
+    the tree checking only the changed files (``--filename``), so a folder its
+    ``extend-exclude`` names stays out even when a file in it changed.
+
+    Plants: F401 in ``app/core.py``; E225 in ``app/[x].py`` (a name with a
+    wildcard); F401 in ``vendored/lib.py``, which ``.flake8`` excludes."""
+    root = make_repo(
+        {
+            **PROJECT,
+            ".flake8": "[flake8]\nextend-exclude = vendored\n",
+            "app/[x].py": "x=1\n",
+            "vendored/lib.py": "import json\n",
+        }
+    )
+    store = tmp_path / "cache"
+    first = run(root, store, gates=("lint",))
+    assert first.gates[0].metrics["linter"] == "flake8"
+    assert [f"{f.location} {f.rule}" for f in first.gates[0].findings] == [
+        "app/[x].py:1 E225",
+        "app/core.py:1 F401",
+    ]
+    (root / "app" / "core.py").write_text("import os\n\nos.sep\n", encoding="utf-8")
+    with (root / "vendored" / "lib.py").open("a", encoding="utf-8") as stream:
+        stream.write("import sys\n")
+    second = run(root, store, gates=("lint",))
+    assert not second.gates[0].cached
+    flake8 = second.gates[0].commands[0]
+    assert flake8[-2:] == ("--filename=./app/core.py,./vendored/lib.py", ".")
+    assert [f"{f.location} {f.rule}" for f in second.gates[0].findings] == [
+        "app/[x].py:1 E225"
+    ]
+    (root / "app" / "[x].py").write_text("x = 1\nimport os\n", encoding="utf-8")
+    third = run(root, store, gates=("lint",))
+    assert third.gates[0].commands[0][-2] == "--filename=./app/[[]x].py"
+    fresh, *incremental = (
+        comparable(report)
+        for report in (run(root, None, gates=("lint",)), third)
+    )
+    for data in (fresh, *incremental):  # the commands differ: --filename
+        data["gates"][0].pop("command")
+        data["gates"][0].pop("commands")
+    assert incremental == [fresh]
+    assert [f"{f.location} {f.rule}" for f in third.gates[0].findings] == [
+        "app/[x].py:2 F401",  # flake8's order: pyflakes first at one column
+        "app/[x].py:2 E402",
+    ]
+
+
+@pytest.mark.tools
 def test_bandit_rescans_and_rejudges_only_changed_files_and_agrees_with_a_fresh_run(
     make_repo: MakeRepo, tmp_path: Path
 ) -> None:

@@ -825,6 +825,83 @@ def test_a_changed_module_is_served_from_the_tree_without_a_reinstall(
     assert (declared.reused, len(installs)) == (False, count + 2)
 
 
+@pytest.mark.tools
+def test_a_checker_reading_every_module_from_the_tree_keeps_a_built_install(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that runs code (a hatch build hook) may make an installed copy
+    differ from the tree's modules, so a changed module cannot be served from
+    the tree; but mypy, given every module as a source, never reads that copy
+    (``Spec.reads_tree``): no reinstall, and mypy says what it says with a
+    fresh environment. The stale copy is recorded as such: an environment
+    used without ``reads_tree``, or a change beside the modules, reinstalls.
+
+    Plants: ``hatch_build.py`` (a hook doing nothing) and a type error in
+    ``tiny_app/use.py`` once ``VALUE`` becomes a str."""
+    monkeypatch.setenv("READINESS_CACHE_DIR", str(tmp_path / "cache"))
+    mypy = f"mypy=={version('mypy')}"
+    root = make_repo(
+        {
+            "pyproject.toml": TINY.format(version="1")
+            + "[tool.hatch.build.hooks.custom]\n",
+            "hatch_build.py": (
+                "from hatchling.builders.hooks.plugin.interface import"
+                " BuildHookInterface\n\n\n"
+                "class CustomBuildHook(BuildHookInterface):\n"
+                '    PLUGIN_NAME = "custom"\n'
+            ),
+            "tiny_app/__init__.py": "",
+            "tiny_app/mod.py": "VALUE: int = 1\n",
+            "tiny_app/use.py": (
+                "from tiny_app.mod import VALUE\n\nTWICE: int = VALUE * 2\n"
+            ),
+        }
+    )
+    assert not environments.sources.copied_as_is(discover(root))
+    installs: list[tuple[str, ...]] = []
+    run = counting(real_run(root), installs)
+    spec = Spec(kind="typing", packages=(mypy,), reads_tree=True)
+
+    def checked(env: environments.Environment) -> str:
+        return command.run(
+            [str(env.python), "-m", "mypy", "--no-incremental", "--strict", "tiny_app"],
+            cwd=root,
+            timeout_s=300,
+            ok_codes=(0, 1),
+        ).stdout
+
+    first = environments.ensure(discover(root), spec, run=run)
+    assert (first.reused, len(installs)) == (False, 1)
+    (root / "tiny_app" / "mod.py").write_text('VALUE: str = "two"\n')
+    kept = environments.ensure(discover(root), spec, run=run)
+    assert (kept.path, kept.reused, len(installs)) == (first.path, True, 1)
+    again = environments.ensure(discover(root), spec, run=run)
+    assert len(installs) == 1, "a kept install was rebuilt by the next audit"
+    fresh = environments.ensure(
+        discover(root), spec, run=run, root=tmp_path / "fresh-cache"
+    )
+    assert checked(again) == checked(fresh)
+    assert (
+        'use.py:3: error: Incompatible types in assignment (expression has type "str"'
+        in checked(again)
+    )
+
+    environments.ensure(
+        discover(root), dataclasses.replace(spec, reads_tree=False), run=run
+    )
+    assert (len(installs), installs[-1][-2:]) == (
+        3,
+        ("--reinstall-package", "tiny-app"),
+    )
+    (root / "tiny_app" / "mod.py").write_text("VALUE: int = 3\n")
+    (root / "README.md").write_text("Tiny.\n")
+    environments.ensure(discover(root), spec, run=run)
+    assert (len(installs), installs[-1][-2:]) == (
+        4,
+        ("--reinstall-package", "tiny-app"),
+    )
+
+
 def test_an_audit_without_the_cache_asks_every_interpreter_again(
     make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

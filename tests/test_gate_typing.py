@@ -1872,3 +1872,24 @@ def test_a_target_that_does_not_build_is_still_type_checked(
             ),
         )
     ]
+
+
+def test_mypy_reads_the_tree_only_when_given_every_module(make_repo: MakeRepo) -> None:
+    """The typing environment keeps a built install across module changes
+    only when mypy is given every module of the packages as a source."""
+    from readiness.gates.typing.run import checks_every_module  # noqa: PLC0415
+    from readiness.target import discover  # noqa: PLC0415
+
+    root = make_repo(
+        {
+            "pyproject.toml": '[project]\nname = "app"\nversion = "1"\n',
+            "src/app/__init__.py": "",
+            "src/app/core.py": "",
+            "src/app/data/gen.py": "",
+        }
+    )
+    target = discover(root)
+    assert target.packages == ("src/app",)
+    every = ["src/app/__init__.py", "src/app/core.py", "src/app/data/gen.py"]
+    assert checks_every_module(target, [*every, "tests/test_core.py"])
+    assert not checks_every_module(target, every[:2])  # mypy excludes data/

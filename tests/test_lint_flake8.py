@@ -415,3 +415,25 @@ def test_flake8s_own_order_of_configuration_files(make_repo: MakeRepo) -> None:
     assert flake8_config.config_file(root) == "tox.ini"
     (root / "tox.ini").write_text("[tox]\n", encoding="utf-8")
     assert flake8_config.config_file(root) == ".flake8"
+
+
+def test_only_files_names_each_file_as_flake8s_walk_spells_it() -> None:
+    assert flake8_config.only_files(["app/a.py", "app/[x]*?.py"]) == (
+        "--filename=./app/a.py,./app/[[]x][*][?].py"
+    )
+    assert flake8_config.only_files(["app/a b.py"]) is None  # flake8 would split
+    assert flake8_config.only_files(["app/a,b.py"]) is None
+    many = [f"pkg/module_{n:06}.py" for n in range(10_000)]
+    assert flake8_config.only_files(many) is None  # over 100,000 characters
+
+
+def test_a_project_choosing_flake8s_file_names_is_checked_whole(
+    make_repo: MakeRepo,
+) -> None:
+    """``--filename`` would replace the project's ``filename``: no memo then."""
+    root = make_repo({"tox.ini": "[flake8]\nfilename = *.py,*.pyx\n"})
+    assert flake8_config.chooses_files(root, "tox.ini", ())
+    assert flake8_config.chooses_files(root, None, ("--filename=*.py",))
+    assert not flake8_config.chooses_files(root, None, ("--max-line-length=99",))
+    (root / "tox.ini").write_text("[flake8]\nmax-line-length = 99\n", "utf-8")
+    assert not flake8_config.chooses_files(root, "tox.ini", ())

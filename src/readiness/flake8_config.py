@@ -236,6 +236,37 @@ def excludes(root: Path, config: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+def chooses_files(root: Path, config: str | None, args: Sequence[str]) -> bool:
+    """Whether the project chooses which file names flake8 checks (``filename``
+    in its configuration, or ``--filename`` among ``args``)."""
+    if _values(args, "--filename"):
+        return True
+    parser = _read(root / config) if config is not None else None
+    return parser is not None and parser.has_option("flake8", "filename")
+
+
+#: The longest ``--filename`` value readiness passes (Linux allows 128 KiB per
+#: argument); more changed files than that are checked by a whole run.
+MAX_FILENAME_ARG = 100_000
+
+
+def only_files(paths: Iterable[str]) -> str | None:
+    """``--filename`` naming exactly ``paths`` (``./``-relative, as flake8's walk
+    of ``.`` spells them), so that flake8 walks the tree with its own exclusions
+    and checks those files alone (a path given as an argument would be checked
+    even where an ``extend-exclude`` of a folder's name leaves it out).
+
+    Each name is an fnmatch pattern with its wildcards bracketed; ``None`` for a
+    path flake8 would split (a comma or whitespace) or a list too long."""
+    patterns: list[str] = []
+    for path in paths:
+        if _LIST_SEPARATOR.search(path):
+            return None
+        patterns.append(re.sub(r"([\[*?])", r"[\1]", f"./{path}"))
+    value = f"--filename={','.join(patterns)}"
+    return value if len(value) <= MAX_FILENAME_ARG else None
+
+
 def _values(args: Sequence[str], option: str) -> list[str]:
     """Every value ``args`` give ``option`` (``--opt=value`` or ``--opt value``)."""
     found: list[str] = []

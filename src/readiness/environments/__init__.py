@@ -86,6 +86,9 @@ class Spec:
 
     ``editable``: the package is imported from the target's tree when the tree
     holds all of it (as an editable install would, without writing there).
+    ``reads_tree``: what runs in it reads the package's modules from the tree
+    itself (mypy given every one as a source), so a change of those modules
+    alone needs no reinstall, whatever the build does with them.
     """
 
     kind: str
@@ -95,6 +98,7 @@ class Spec:
     constraints: Path | None = None
     install_target: bool = True
     editable: bool = True
+    reads_tree: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -303,9 +307,12 @@ def ensure(
     """The environment for ``spec``: reused when its inputs are unchanged.
 
     A reused environment gets the target reinstalled when its files changed,
-    except when only the ``.py`` modules of its packages did and the tree
-    serves them (``Spec.editable``, the package imported from the tree, a
-    build that copies them as they are: :attr:`sources.Sources.install`).
+    except when only the ``.py`` modules of its packages did
+    (:attr:`sources.Sources.install`) and either the tree serves them
+    (``Spec.editable``, the package imported from the tree, a build that
+    copies them as they are) or what runs there reads them from the tree
+    (``Spec.reads_tree``); the latter keeps the installed copy as it is, and
+    the next change outside those modules reinstalls it.
     """
     interpreter = choose(interpreters(run, root=root), target.requires_python, python)
     slug = re.sub(r"[^a-z0-9]+", "-", target.name.lower()).strip("-") or "target"
@@ -331,22 +338,34 @@ def ensure(
             shutil.rmtree(path, ignore_errors=True)
         installed = ready.get("source") if ready else None
         build = not reused or (listed is not None and installed != listed.digest)
-        # Only the tree's modules changed and the tree serves them: the
-        # installed copy is what a reinstall would give (see sources.listed)
-        served = (
+        # Only the tree's modules changed (see sources.listed)
+        modules_only = (
             build
             and reused
-            and spec.editable
             and listed is not None
             and listed.install is not None
             and ready is not None
             and ready.get("install") == listed.install
+        )
+        # ... and the tree serves them: the installed copy is what a
+        # reinstall would give
+        served = (
+            modules_only
+            and spec.editable
+            and listed is not None
+            and listed.copies
+            and ready is not None
             and ready.get("from_tree") is True
         )
         from_tree = False
         if served:
             from_tree = sources.link_tree(target, path)
             build = not from_tree
+        # ... or nothing there reads the installed copy of them: it stays,
+        # stale, and is recorded as what it is
+        kept = build and modules_only and spec.reads_tree
+        if kept:
+            build = False
         if build:
             _build(
                 target,
@@ -367,7 +386,11 @@ def ensure(
         state = {
             "kind": spec.kind,
             "python": str(interpreter.version),
-            "source": listed.digest if listed else None,
+            "source": (
+                ready.get("source")
+                if kept and ready
+                else listed.digest if listed else None
+            ),
             "install": listed.install if listed else None,
             "from_tree": from_tree,
         }

@@ -65,8 +65,12 @@ class Sources:
     in_git: bool
     #: The digest of what the install depends on when the package is imported
     #: from the tree: every name, every content but the ``.py`` modules of the
-    #: target's packages (see :func:`copied_as_is`). None: all of ``digest``.
+    #: target's packages. None when the target has no packages.
     install: str | None = None
+    #: Whether its build copies those modules as they are (see
+    #: :func:`copied_as_is`): an install then differs from a reinstall only
+    #: in them.
+    copies: bool = False
 
 
 def listed(target: Target, run: Runner) -> Sources:
@@ -88,8 +92,8 @@ def listed(target: Target, run: Runner) -> Sources:
     digest = hashlib.sha256()
     # what an install depends on when the tree serves the package: every
     # name, every content but the served modules' (see copied_as_is)
-    install = hashlib.sha256(b"install\0") if copied_as_is(target) else None
     packages = [PurePosixPath(package) for package in target.packages]
+    install = hashlib.sha256(b"install\0") if packages else None
     files = []
     for name in names:
         path = root / name
@@ -112,6 +116,7 @@ def listed(target: Target, run: Runner) -> Sources:
         digest=digest.hexdigest(),
         in_git=in_git,
         install=install.hexdigest() if install is not None else None,
+        copies=copied_as_is(target),
     )
 
 

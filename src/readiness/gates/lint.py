@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 from readiness import flake8_config, pins, precommit, toolenv
+from readiness.cache import tool_folder
 from readiness.command import Completed, last_line
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import (
@@ -69,6 +70,7 @@ from readiness.gates.interface import (
     GateContext,
     GateError,
 )
+from readiness.perfile import PerFileMemo, Plan, tool_key
 from readiness.repofiles import unsafe_links
 from readiness.target import Target
 from readiness.wording import plural, summarise
@@ -219,23 +221,20 @@ def run_flake8(ctx: GateContext, choice: flake8_config.Linter) -> Evaluation:
     own_config = () if chosen else (("--config", config) if config else ("--isolated",))
     paths = ctx.options.strings("paths", (".",))
     options = (*own_config, *kept)
-    completed = ctx.run(
-        [
-            flake8.executable,
-            *options,
-            *flake8_config.link_exclusion(
-                target.root, options, unsafe_links(target.root)
-            ),
-            "--exit-zero",
-            "--count",
-            f"--format={flake8_config.FORMAT}",
-            *paths,
-        ]
-    ).require_complete()
-    try:
-        diagnostics = flake8_config.parse_counted(completed.stdout)
-    except ValueError as error:
-        raise GateError(f"flake8's output cannot be read: {error}") from None
+    argv = [
+        flake8.executable,
+        *options,
+        *flake8_config.link_exclusion(target.root, options, unsafe_links(target.root)),
+        "--exit-zero",
+        "--count",
+        f"--format={flake8_config.FORMAT}",
+    ]
+    memo = (
+        None
+        if chosen or flake8_config.chooses_files(target.root, config, kept)
+        else _flake8_memo(ctx, flake8, argv, paths, config)
+    )
+    diagnostics = _flake8_diagnostics(ctx, argv, paths, memo)
     every = [flake8_finding(target, item) for item in diagnostics]
     scope = Scope(precommit=precommit.scope(target.root, flake8_config.FLAKE8_HOOKS))
     ruff = _ruff(ctx)
@@ -266,6 +265,78 @@ def run_flake8(ctx: GateContext, choice: flake8_config.Linter) -> Evaluation:
         invalid=invalid,
         metrics=metrics,
     )
+
+
+def _flake8_memo(
+    ctx: GateContext,
+    flake8: toolenv.Tool,
+    argv: list[str],
+    paths: tuple[str, ...],
+    config: str | None,
+) -> PerFileMemo | None:
+    """Per-file results of flake8 for a whole-tree run with the cache on, keyed
+    by its version, its plugins, its arguments and its configuration's text.
+
+    Its checks judge each file on its own (pyflakes, pycodestyle, mccabe and
+    the plugins see one file's tree, tokens and lines)."""
+    if paths != (".",) or ctx.settings.cache_dir is None:
+        return None
+    try:
+        text = (ctx.target.root / config).read_text("utf-8") if config else ""
+    except (OSError, UnicodeDecodeError):
+        return None
+    version = flake8.pinned or ctx.tools.get("flake8", "")
+    return PerFileMemo(
+        tool_folder(ctx.settings, ctx.scratch, "flake8-files"),
+        tool_key=tool_key("flake8", version, *argv, text),
+        root=ctx.target.root,
+    )
+
+
+def _flake8_diagnostics(
+    ctx: GateContext,
+    argv: list[str],
+    paths: tuple[str, ...],
+    memo: PerFileMemo | None,
+) -> list[flake8_config.Diagnostic]:
+    """flake8's diagnostics: of the changed files only (its walk of the tree
+    with ``--filename`` naming them) and the rest remembered, when ``memo``
+    knows every other file; in flake8's own order either way (by file name as
+    printed, then as flake8 listed each file's)."""
+    plan = memo.plan() if memo is not None else Plan(full=True)
+    if not plan.full and not plan.rerun:
+        ctx.record_command([*argv, *paths])
+        return _remembered(plan.reused)
+    only = None if plan.full else flake8_config.only_files(plan.rerun)
+    if only is None:
+        plan = Plan(full=True)
+    completed = ctx.run([*argv, *([only] if only else []), *paths]).require_complete()
+    try:
+        diagnostics = flake8_config.parse_counted(completed.stdout)
+    except ValueError as error:
+        raise GateError(f"flake8's output cannot be read: {error}") from None
+    if memo is None:
+        return diagnostics
+    fresh: dict[str, list[list[int | str]]] = {
+        rel: [] for rel in (memo.current if plan.full else plan.rerun)
+    }
+    for item in diagnostics:
+        rel = ctx.target.rel(item.path)
+        if rel not in fresh:  # a file the memo does not know: remember nothing
+            return diagnostics
+        fresh[rel].append([item.row, item.col, item.code, item.text])
+    memo.save({**plan.reused, **fresh})
+    return _remembered({**plan.reused, **fresh})
+
+
+def _remembered(results: Mapping[str, Any]) -> list[flake8_config.Diagnostic]:
+    return [
+        flake8_config.Diagnostic(
+            path=f"./{rel}", row=row, col=col, code=code, text=text
+        )
+        for rel in sorted(results, key=lambda rel: f"./{rel}")
+        for row, col, code, text in results[rel]
+    ]
 
 
 def _ruff(ctx: GateContext) -> toolenv.Tool:

@@ -135,9 +135,18 @@ def checker_requirement(
 
 
 def prepare(
-    ctx: GateContext, options: TypingOptions, imported: set[str], checker: str = "mypy"
+    ctx: GateContext,
+    options: TypingOptions,
+    imported: set[str],
+    checker: str = "mypy",
+    *,
+    reads_tree: bool = False,
 ) -> Prepared:
-    """Build (or reuse) the typing environment; see the module docstring."""
+    """Build (or reuse) the typing environment; see the module docstring.
+
+    ``reads_tree``: the checker is given every module of the target's packages
+    as a source, so it never reads their installed copy: a change of those
+    modules alone does not reinstall the target (``Spec.reads_tree``)."""
     target = ctx.target
     guarded = guarded_extras(target, imported, options.extras)
     extras = (*options.extras, *guarded)
@@ -166,6 +175,7 @@ def prepare(
         packages=(*options.packages, *hooks, *choice.requirements),
         constraints=constraints,
         install_target=target.installable,
+        reads_tree=reads_tree,
     )
     not_installed = target.not_installable
     try:

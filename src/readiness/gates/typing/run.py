@@ -4,6 +4,7 @@ the target's configuration, pyright in :mod:`.pyright`."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -18,6 +19,7 @@ from readiness.mypy_config import (
     source_files,
     strict_scope,
 )
+from readiness.target import Target
 
 from . import checker as checkers
 from . import pyright
@@ -31,6 +33,21 @@ from .rules import JSON_OUTPUT_SINCE
 _UNSUPPORTED_PYTHON = re.compile(
     r"python_version: Python (?P<version>\S+) is not supported"
 )
+
+
+def checks_every_module(target: Target, files: Iterable[str]) -> bool:
+    """Whether mypy is given every ``.py`` module of the target's packages as a
+    source: it then reads each from the tree, never from the installed copy
+    (a source given to mypy is the module of its name, whatever site-packages
+    holds)."""
+    given = set(files)
+    for package in target.packages:
+        folder = target.root / package
+        modules = folder.rglob("*.py") if folder.is_dir() else [folder]
+        for module in modules:
+            if module.relative_to(target.root).as_posix() not in given:
+                return False
+    return bool(target.packages)
 
 
 def check(ctx: GateContext) -> Checked:
@@ -53,7 +70,12 @@ def check(ctx: GateContext) -> Checked:
         )
     files = source_files(target.root, config.files or paths, config)
     optional = guarded(target.root, files)
-    prepared = prepare(ctx, options, set(optional.modules))
+    prepared = prepare(
+        ctx,
+        options,
+        set(optional.modules),
+        reads_tree=checks_every_module(target, files),
+    )
     python = prepared.env.python
     version = mypy_version(ctx, python)
     ctx.record_tool("mypy", str(version))
