@@ -278,8 +278,7 @@ def test_flake8_rechecks_only_changed_files_with_its_own_exclusions(
     third = run(root, store, gates=("lint",))
     assert third.gates[0].commands[0][-2] == "--filename=./app/[[]x].py"
     fresh, *incremental = (
-        comparable(report)
-        for report in (run(root, None, gates=("lint",)), third)
+        comparable(report) for report in (run(root, None, gates=("lint",)), third)
     )
     for data in (fresh, *incremental):  # the commands differ: --filename
         data["gates"][0].pop("command")
