@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from readiness import cache
+from readiness import cache, pysource
 from readiness.audit import AuditRequest, audit
 from readiness.findings import Report
 from readiness.reports.json import JsonRenderer
@@ -21,6 +21,7 @@ from .conftest import MakeRepo
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 GATES = ("markers", "lint", "docs")
+ABORTS = "--strict-markers makes pytest abort collection"
 
 # Plants: one ruff finding (F401 in app/core.py), one documented command that
 # does not exist (`app deploy` in README.md), one unregistered marker.
@@ -288,6 +289,71 @@ def test_flake8_rechecks_only_changed_files_with_its_own_exclusions(
         "app/[x].py:2 F401",  # flake8's order: pyflakes first at one column
         "app/[x].py:2 E402",
     ]
+
+
+def test_markers_reparses_only_changed_test_modules_and_agrees_with_a_fresh_run(
+    make_repo: MakeRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test module's marker uses and imports are remembered by content:
+    after one changes, only it is parsed (conftests always are: their
+    registrations need the tree).
+
+    Plants: ``slow`` (tests/test_core.py) and ``flaky`` (tests/test_more.py,
+    imported helper tests/helpers.py) unregistered; ``conftest.py`` registers
+    ``online``."""
+    root = make_repo(
+        {
+            **PROJECT,
+            "tests/__init__.py": "",
+            "tests/conftest.py": """
+                def pytest_configure(config):
+                    config.addinivalue_line("markers", "online: needs a network")
+            """,
+            "tests/helpers.py": "VALUE = 1\n",
+            "tests/test_more.py": """
+                import pytest
+
+                from tests.helpers import VALUE
+
+
+                @pytest.mark.flaky
+                @pytest.mark.online
+                def test_more() -> None:
+                    assert VALUE
+            """,
+        }
+    )
+    parsed: list[str] = []
+    real = pysource.parse
+
+    def parse(source: bytes, filename: str = "<unknown>") -> object:
+        parsed.append(Path(filename).relative_to(root).as_posix())
+        return real(source, filename=filename)
+
+    monkeypatch.setattr(pysource, "parse", parse)
+    store = tmp_path / "cache"
+    first = run(root, store, gates=("markers",))
+    assert [f"{f.location} {f.message}" for f in first.gates[0].findings] == [
+        f"tests/test_core.py:4 marker 'slow' is not registered; {ABORTS}",
+        f"tests/test_more.py:6 marker 'flaky' is not registered; {ABORTS}",
+    ]
+    with (root / "tests" / "test_more.py").open("a", encoding="utf-8") as stream:
+        stream.write("\n\n@pytest.mark.flaky\ndef test_again() -> None:\n    pass\n")
+    parsed.clear()
+    second = run(root, store, gates=("markers",))
+    assert not second.gates[0].cached
+    assert sorted(parsed) == [
+        "tests/conftest.py",  # followed for its imports, then surveyed
+        "tests/conftest.py",
+        "tests/test_more.py",  # its imports, then its marks
+        "tests/test_more.py",
+    ]
+    assert [f.location for f in second.gates[0].findings] == [
+        "tests/test_core.py:4",
+        "tests/test_more.py:6",
+        "tests/test_more.py:12",
+    ]
+    assert comparable(second) == comparable(run(root, None, gates=("markers",)))
 
 
 @pytest.mark.tools

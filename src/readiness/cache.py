@@ -76,6 +76,12 @@ def target_folder(root: Path, base: Path) -> Path:
     return base / f"{root.name or 'root'}-{digest}"
 
 
+def facts_folder(settings: Settings) -> Path | None:
+    """Where facts read from files are remembered (:mod:`readiness.filefacts`);
+    ``None`` without the cache."""
+    return None if settings.cache_dir is None else settings.cache_dir / "facts"
+
+
 def tool_folder(settings: Settings, scratch: Path, tool: str) -> Path:
     """Where ``tool`` keeps its own cache: persistent with the cache, else scratch."""
     if settings.cache_dir is None:

@@ -35,6 +35,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from readiness.cache import facts_folder
+from readiness.filefacts import FileFacts
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import (
     PROJECT_FILES,
@@ -104,10 +106,15 @@ class MarkersGate(Gate):
 
     def run(self, ctx: GateContext) -> Evaluation:
         target = ctx.target
-        files = test_files(target)
+        folder = facts_folder(ctx.settings)
+        imports = FileFacts(folder, "test-imports")
+        files = test_files(target, imports)
+        imports.save()
         if not files.collected:
             raise GateSkipped("no test files found")
-        survey = scan(target, files.modules, files.conftests)
+        marks = FileFacts(folder, "test-marks")
+        survey = scan(target, files.modules, files.conftests, marks)
+        marks.save()
         config = target.pytest_config
         registered = (
             active_markers(config)

@@ -18,13 +18,16 @@ target's own packages.
 from __future__ import annotations
 
 import ast
+import functools
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from readiness import pysource
+from readiness.filefacts import FileFacts
 from readiness.repofiles import inside
 from readiness.target import PytestConfig, Target, list_of_str
 
@@ -86,12 +89,13 @@ class Ignores:
 def files_to_scan(target: Target) -> tuple[list[Path], list[Path]]:
     """The test modules to scan (collected or imported by collected ones),
     and the conftest.py files pytest loads for them."""
-    found = test_files(target)
+    found = test_files(target, None)
     return found.modules, list(found.conftests)
 
 
-def test_files(target: Target) -> TestFiles:
-    """What pytest collects, imports and loads for the target's tests."""
+def test_files(target: Target, facts: FileFacts | None) -> TestFiles:
+    """What pytest collects, imports and loads for the target's tests
+    (``facts``: each module's imports, remembered by its content)."""
     config = target.pytest_config
     starts = [target.root / entry for entry in target.test_paths] or [target.root]
     conftests = [p for p in python_files(target.root) if p.name == "conftest.py"]
@@ -112,7 +116,7 @@ def test_files(target: Target) -> TestFiles:
     area = [start for start in starts if start.is_dir()]
     if not target.test_paths:
         area = sorted({path.parent for path in collected})
-    imported = follow_imports(target, [*collected, *conftests], area) - collected
+    imported = follow_imports(target, [*collected, *conftests], area, facts) - collected
     read = collected | imported | set(conftests)
     return TestFiles(
         collected=tuple(sorted(collected)),
@@ -265,7 +269,10 @@ def python_file_patterns(config: PytestConfig | None) -> tuple[str, ...]:
 
 
 def follow_imports(
-    target: Target, modules: Iterable[Path], area: Sequence[Path]
+    target: Target,
+    modules: Iterable[Path],
+    area: Sequence[Path],
+    facts: FileFacts | None = None,
 ) -> set[Path]:
     """Local modules in ``area`` that ``modules`` import, recursively, and the
     ``__init__.py`` of every package on the way (importing ``tests.util`` runs
@@ -284,10 +291,13 @@ def follow_imports(
                 found.add(init)
                 pending.append(init)
         try:
-            tree = parse(path)
-        except (SyntaxError, ValueError, OSError):
+            content = path.read_bytes()
+        except OSError:
             continue
-        for name in imported_names(tree):
+        derive = functools.partial(_imports_of, content, str(path))
+        names = facts.get(content, derive) if facts is not None else derive()
+        for item in names:
+            name = item if isinstance(item, str) else (item[0], item[1])
             module = resolve(name, path, target.root)
             if (
                 module is not None
@@ -297,6 +307,18 @@ def follow_imports(
                 found.add(module)
                 pending.append(module)
     return found
+
+
+def _imports_of(content: bytes, filename: str) -> list[Any]:
+    """:func:`imported_names` of a module's source (``[level, name]`` for a
+    relative import); none when it does not parse."""
+    try:
+        tree = pysource.parse(content, filename=filename)
+    except (SyntaxError, ValueError):
+        return []
+    return [
+        name if isinstance(name, str) else list(name) for name in imported_names(tree)
+    ]
 
 
 def package_inits(path: Path, root: Path) -> Iterator[Path]:

@@ -20,11 +20,14 @@ and plugins are known from the table below rather than from what is installed.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from readiness.pytest_survey.files import parse
+from readiness import pysource
+from readiness.filefacts import FileFacts
 from readiness.requirements import name_of
 from readiness.target import PytestConfig, Target, list_of_str
 
@@ -127,12 +130,18 @@ class Survey:
     dynamic: tuple[Dynamic, ...] = ()
 
 
-def scan(target: Target, tests: Sequence[Path], conftests: Sequence[Path]) -> Survey:
+def scan(
+    target: Target,
+    tests: Sequence[Path],
+    conftests: Sequence[Path],
+    facts: FileFacts | None = None,
+) -> Survey:
     """Uses in every file; registrations in conftests and in the local modules
-    their ``pytest_plugins`` name, recursively. Each file is parsed once."""
-    scanner = Scanner(target)
+    their ``pytest_plugins`` name, recursively. Each file is parsed once, and
+    a test module not at all when ``facts`` remembers its content's uses."""
+    scanner = Scanner(target, facts)
     for path in tests:
-        scanner.module(path)
+        scanner.surveyed(path)
     pending = list(conftests)
     plugins: set[Path] = set()
     while pending:
@@ -160,9 +169,12 @@ def scan(target: Target, tests: Sequence[Path], conftests: Sequence[Path]) -> Su
 class Scanner:
     """Parses each file once and collects its marker uses or its parse error."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, target: Target, facts: FileFacts | None = None) -> None:
         self.target = target
+        self.facts = facts
         self.trees: dict[Path, ast.Module | None] = {}
+        #: Files whose uses (or parse error) are recorded, parsed or remembered.
+        self.recorded: set[Path] = set()
         self.uses: list[Use] = []
         self.registered: set[str] = set()
         self.errors: list[ParseError] = []
@@ -171,32 +183,63 @@ class Scanner:
     def module(self, path: Path) -> ast.Module | None:
         """The parsed file, or ``None`` when it does not parse (recorded once)."""
         if path not in self.trees:
-            self.trees[path] = self._read(path)
+            tree, found = _surveyed(path.read_bytes(), str(path))
+            self.trees[path] = tree
+            self._record(path, found)
         return self.trees[path]
 
-    def _read(self, path: Path) -> ast.Module | None:
+    def surveyed(self, path: Path) -> None:
+        """Record a test module's uses (or parse error), remembered by content
+        when ``facts`` knows it."""
+        if path in self.recorded:
+            return
+        if self.facts is None:
+            self.module(path)
+            return
+        content = path.read_bytes()
+        derive = functools.partial(_facts_of, content, str(path))
+        self._record(path, self.facts.get(content, derive))
+
+    def _record(self, path: Path, found: Mapping[str, Any]) -> None:
+        if path in self.recorded:
+            return
+        self.recorded.add(path)
         rel = self.target.rel(path)
-        try:
-            tree = parse(path)
-        except (SyntaxError, ValueError) as exc:
-            # ValueError: NUL bytes, on the Pythons that do not raise SyntaxError
-            reason = f"{type(exc).__name__}: {exc.args[0]}"
-            line = getattr(exc, "lineno", None) or None
+        if "error" in found:
+            line, reason = found["error"]
             self.errors.append(ParseError(path=rel, line=line, reason=reason))
-            return None
-        self.uses.extend(
-            Use(marker=name, path=rel, line=line) for name, line in marker_uses(tree)
-        )
-        return tree
+        else:
+            self.uses.extend(
+                Use(marker=name, path=rel, line=line) for name, line in found["uses"]
+            )
 
     def survey(self) -> Survey:
         return Survey(
-            files=len(self.trees),
+            files=len(self.recorded),
             uses=tuple(sorted(self.uses, key=lambda u: (u.path, u.line, u.marker))),
             registered=frozenset(self.registered),
             errors=tuple(self.errors),
             dynamic=tuple(sorted(set(self.dynamic), key=lambda d: (d.path, d.line))),
         )
+
+
+def _surveyed(
+    content: bytes, filename: str
+) -> tuple[ast.Module | None, dict[str, Any]]:
+    """The file's tree and its facts: ``{"uses": [[marker, line]...]}``, or
+    ``{"error": [line, reason]}`` when it does not parse."""
+    try:
+        tree = pysource.parse(content, filename=filename)
+    except (SyntaxError, ValueError) as exc:
+        # ValueError: NUL bytes, on the Pythons that do not raise SyntaxError
+        reason = f"{type(exc).__name__}: {exc.args[0]}"
+        line = getattr(exc, "lineno", None) or None
+        return None, {"error": [line, reason]}
+    return tree, {"uses": [[name, line] for name, line in marker_uses(tree)]}
+
+
+def _facts_of(content: bytes, filename: str) -> dict[str, Any]:
+    return _surveyed(content, filename)[1]
 
 
 class Aliases:

@@ -4,15 +4,18 @@ the target: its extras and groups, and the extras its code imports under guards.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from readiness import pysource
 from readiness.errors import ConfigError
+from readiness.filefacts import FileFacts
 from readiness.gates.interface import GateContext
 from readiness.target import Target
 
@@ -117,29 +120,47 @@ class Guarded:
     sites: frozenset[tuple[str, int]]
 
 
-def guarded(root: Path, files: Iterable[str]) -> Guarded:
+def guarded(
+    root: Path, files: Iterable[str], facts: FileFacts | None = None
+) -> Guarded:
     """Each file parsed once; only statements are walked (a ``try`` and an import
     are statements, never inside an expression), and a file without the word
-    ``try`` is not parsed at all. Unparsable files are left to mypy."""
+    ``try`` is not parsed at all. Unparsable files are left to mypy. ``facts``:
+    each file's guarded imports remembered by its content."""
     modules: set[str] = set()
     sites: set[tuple[str, int]] = set()
     for name in files:
         try:
             source = (root / name).read_bytes()
-            if b"try" not in source:
-                continue
-            tree = pysource.parse(source, filename=name)
-        except (OSError, SyntaxError):
+        except OSError:
             continue
-        for node in _statements(tree.body):
-            if isinstance(node, ast.Try | ast.TryStar) and any(
-                _catches_import_error(handler.type) for handler in node.handlers
-            ):
-                for inner in _statements(node.body):
-                    if isinstance(inner, ast.Import | ast.ImportFrom):
-                        modules.update(_imported(inner))
-                        sites.add((name, inner.lineno))
+        if b"try" not in source:
+            continue
+        found = (
+            facts.get(source, functools.partial(_guarded_in, source, name))
+            if facts is not None
+            else _guarded_in(source, name)
+        )
+        for line, imported in found:
+            modules.update(imported)
+            sites.add((name, line))
     return Guarded(modules=frozenset(modules), sites=frozenset(sites))
+
+
+def _guarded_in(source: bytes, name: str) -> list[list[Any]]:
+    """``[line, [module...]]`` of each import under an ImportError handler."""
+    try:
+        tree = pysource.parse(source, filename=name)
+    except SyntaxError:
+        return []
+    return [
+        [inner.lineno, sorted(_imported(inner))]
+        for node in _statements(tree.body)
+        if isinstance(node, ast.Try | ast.TryStar)
+        and any(_catches_import_error(handler.type) for handler in node.handlers)
+        for inner in _statements(node.body)
+        if isinstance(inner, ast.Import | ast.ImportFrom)
+    ]
 
 
 def _statements(nodes: Iterable[ast.AST]) -> Iterator[ast.stmt]:

@@ -11,7 +11,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from readiness import command
-from readiness.cache import probed, probes_folder, tool_folder
+from readiness.cache import facts_folder, probed, probes_folder, tool_folder
+from readiness.filefacts import FileFacts
 from readiness.gates.interface import GateContext, GateError, GateSkipped
 from readiness.mypy_config import (
     module_names,
@@ -25,7 +26,7 @@ from . import checker as checkers
 from . import pyright
 from .checked import Checked
 from .environment import prepare
-from .options import guarded, read_options, requirement
+from .options import Guarded, guarded, read_options, requirement
 from .output import read_json, read_text
 from .rules import JSON_OUTPUT_SINCE
 
@@ -50,6 +51,14 @@ def checks_every_module(target: Target, files: Iterable[str]) -> bool:
     return bool(target.packages)
 
 
+def _guarded(ctx: GateContext, files: Iterable[str]) -> Guarded:
+    """The imports under an ImportError handler, each file's remembered."""
+    facts = FileFacts(facts_folder(ctx.settings), "typing-guarded")
+    found = guarded(ctx.target.root, files, facts)
+    facts.save()
+    return found
+
+
 def check(ctx: GateContext) -> Checked:
     """Build (or reuse) the typing environment and run the project's checker there.
 
@@ -69,7 +78,7 @@ def check(ctx: GateContext) -> Checked:
             "no Python packages found and the mypy configuration names no files"
         )
     files = source_files(target.root, config.files or paths, config)
-    optional = guarded(target.root, files)
+    optional = _guarded(ctx, files)
     prepared = prepare(
         ctx,
         options,
