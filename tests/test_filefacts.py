@@ -41,6 +41,17 @@ def test_facts_are_derived_once_per_content_and_remembered(tmp_path: Path) -> No
     assert FileFacts(tmp_path, "other").get(b"a", counting(calls, 3)) == 3
 
 
+def test_facts_changed_in_place_are_a_fresh_start(tmp_path: Path) -> None:
+    facts = FileFacts(tmp_path, "kind")
+    facts.get(b"a", lambda: [1, "x"])
+    facts.save()
+    state = json.loads((tmp_path / "kind.json").read_text())
+    (digest,) = state["facts"]
+    state["facts"][digest] = "damaged"
+    (tmp_path / "kind.json").write_text(json.dumps(state))
+    assert FileFacts(tmp_path, "kind").get(b"a", lambda: [1, "x"]) == [1, "x"]
+
+
 @pytest.mark.parametrize(
     "stored",
     ["{not json", "[]", '{"stamp": "kind/0.0.0", "facts": {}}', '{"facts": 1}'],

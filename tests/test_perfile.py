@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from readiness.perfile import PerFileMemo, Plan, python_files, tool_key
@@ -57,6 +58,20 @@ def test_no_folder_no_memory_and_a_damaged_state_is_a_full_run(
     (folder / "perfile.json").write_text("{oops")
     assert memo(root, folder).plan() == Plan(full=True)
     (folder / "perfile.json").write_text('{"tool_key": "black 24", "seen": []}')
+    assert memo(root, folder).plan() == Plan(full=True)
+
+
+def test_a_state_changed_in_place_is_a_full_run(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    """Valid JSON whose content no longer matches its checksum (a damaged
+    entry: a remembered result of the wrong shape would end the gate)."""
+    root, folder = make_repo(FILES), tmp_path / "memo"
+    memo(root, folder).save({"a.py": {"status": "ok"}, "pkg/b.py": {"status": "ok"}})
+    assert not memo(root, folder).plan().full
+    state = json.loads((folder / "perfile.json").read_text())
+    state["results"]["a.py"] = "damaged"
+    (folder / "perfile.json").write_text(json.dumps(state))
     assert memo(root, folder).plan() == Plan(full=True)
 
 

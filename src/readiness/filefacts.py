@@ -8,9 +8,10 @@ bytes and on the readiness that derived it, nothing else, so
 and target: after a small change an audit parses only the changed files.
 
 What a run looked up is what it writes back (facts of files gone or changed
-drop out), atomically; two audits may share the folder (the last write wins,
-and either is right). A file that cannot be read is a fresh start. Without a
-folder (``--no-cache``) nothing is read or written.
+drop out), atomically, with a checksum; two audits may share the folder (the
+last write wins, and either is right). A file that cannot be read, or whose
+content does not match its checksum, is a fresh start. Without a folder
+(``--no-cache``) nothing is read or written.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 from readiness import __version__
 from readiness.atomicio import write_text_atomic
+from readiness.perfile import checksum
 
 
 class FileFacts:
@@ -47,7 +49,9 @@ class FileFacts:
         if not isinstance(data, dict) or data.get("stamp") != self._stamp:
             return {}
         facts = data.get("facts")
-        return facts if isinstance(facts, dict) else {}
+        if not isinstance(facts, dict) or data.get("check") != checksum(facts):
+            return {}
+        return facts
 
     def get(self, content: bytes, derive: Callable[[], Any]) -> Any:
         """The facts of ``content``: remembered, else ``derive()`` (JSON values)."""
@@ -64,7 +68,11 @@ class FileFacts:
         """Keep the facts this run looked up, and only those."""
         if self.path is None or self._used == self._known:
             return
-        data = {"stamp": self._stamp, "facts": self._used}
+        data = {
+            "stamp": self._stamp,
+            "facts": self._used,
+            "check": checksum(self._used),
+        }
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_text_atomic(self.path, json.dumps(data, sort_keys=True))

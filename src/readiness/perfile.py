@@ -15,9 +15,10 @@ its configuration), each file's content hash and the tool's result for it.
 - otherwise only the files whose content changed (``rerun``), with the
   remembered results of the rest (``reused``); deleted files drop out.
 
-The state is one JSON file, written atomically; one that cannot be read is a
-full run. Without a cache folder (``--no-cache``) every plan is a full run and
-nothing is written.
+The state is one JSON file, written atomically with a checksum of what it
+holds; one that cannot be read, or whose content does not match its checksum
+(damaged in place), is a full run. Without a cache folder (``--no-cache``)
+every plan is a full run and nothing is written.
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ class PerFileMemo:
         seen, results = data.get("seen"), data.get("results")
         if not isinstance(seen, dict) or not isinstance(results, dict):
             return None
+        if data.get("check") != checksum(self.tool_key, seen, results):
+            return None
         return data
 
     def plan(self) -> Plan:
@@ -105,10 +108,12 @@ class PerFileMemo:
         """Remember ``results`` (by file) against the files as they are now."""
         if self.path is None:
             return
+        kept = {rel: results[rel] for rel in sorted(results)}
         data = {
             "tool_key": self.tool_key,
             "seen": self.current,
-            "results": {rel: results[rel] for rel in sorted(results)},
+            "results": kept,
+            "check": checksum(self.tool_key, self.current, kept),
         }
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -119,3 +124,9 @@ def tool_key(*parts: object) -> str:
     """A short key for a tool setup: its name, version, configuration files' text."""
     digest = hashlib.sha256("\0".join(str(part) for part in parts).encode())
     return digest.hexdigest()[:24]
+
+
+def checksum(*parts: object) -> str:
+    """The hash of ``parts`` as JSON: what a state file holds, to tell a damaged
+    one (a valid JSON file whose content changed) from a good one."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
