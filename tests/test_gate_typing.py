@@ -1877,9 +1877,6 @@ def test_a_target_that_does_not_build_is_still_type_checked(
 def test_mypy_reads_the_tree_only_when_given_every_module(make_repo: MakeRepo) -> None:
     """The typing environment keeps a built install across module changes
     only when mypy is given every module of the packages as a source."""
-    from readiness.gates.typing.run import checks_every_module  # noqa: PLC0415
-    from readiness.target import discover  # noqa: PLC0415
-
     root = make_repo(
         {
             "pyproject.toml": '[project]\nname = "app"\nversion = "1"\n',
@@ -1891,5 +1888,21 @@ def test_mypy_reads_the_tree_only_when_given_every_module(make_repo: MakeRepo) -
     target = discover(root)
     assert target.packages == ("src/app",)
     every = ["src/app/__init__.py", "src/app/core.py", "src/app/data/gen.py"]
-    assert checks_every_module(target, [*every, "tests/test_core.py"])
-    assert not checks_every_module(target, every[:2])  # mypy excludes data/
+    assert typing_run.checks_every_module(target, [*every, "tests/test_core.py"])
+    assert not typing_run.checks_every_module(target, every[:2])  # mypy excludes data/
+
+
+@pytest.mark.parametrize(
+    ("version", "args"),
+    [
+        ("1.18.2", ()),  # experimental there
+        ("1.19.0", ("--fixed-format-cache",)),
+        ("1.19.1", ("--fixed-format-cache",)),
+        ("2.0.0", ()),  # mypy's default from 2.0
+        ("2.4.1", ()),
+    ],
+)
+def test_mypy_reads_its_binary_cache_where_it_is_stable_but_not_the_default(
+    version: str, args: tuple[str, ...]
+) -> None:
+    assert typing_run.cache_format(Version(version)) == args

@@ -63,6 +63,10 @@ BASEDPYRIGHT_VERSION = "1.40.2"
 CHECKERS = ("mypy", "pyright", "basedpyright")
 #: The first mypy with ``-O json``.
 JSON_OUTPUT_SINCE = Version("1.11")
+#: mypy's binary cache (``--fixed-format-cache``): stable from 1.19 (experimental
+#: in 1.18), mypy's default from 2.0. It stores the same results and is read
+#: faster: an incremental check of tomlkit with mypy 1.19.1, 0.85 s to 0.63 s.
+FIXED_FORMAT_CACHE = (Version("1.19"), Version("2.0"))
 # mypy >= 2.0 checks in parallel worker processes (``-n``), but each worker
 # writes a status file, ``.mypy_worker.<build>.<n>.json``, into the working
 # folder (mypy/build.py), which is the audited tree: readiness does not use

@@ -28,7 +28,7 @@ from .checked import Checked
 from .environment import prepare
 from .options import Guarded, guarded, read_options, requirement
 from .output import read_json, read_text
-from .rules import JSON_OUTPUT_SINCE
+from .rules import FIXED_FORMAT_CACHE, JSON_OUTPUT_SINCE
 
 #: mypy's complaint about a ``python_version`` older than it supports.
 _UNSUPPORTED_PYTHON = re.compile(
@@ -49,6 +49,14 @@ def checks_every_module(target: Target, files: Iterable[str]) -> bool:
             if module.relative_to(target.root).as_posix() not in given:
                 return False
     return bool(target.packages)
+
+
+def cache_format(version: Version) -> tuple[str, ...]:
+    """``--fixed-format-cache`` for a mypy where it is stable but not yet the
+    default (its cache is readiness's own folder: the format is not the
+    project's concern)."""
+    since, default = FIXED_FORMAT_CACHE
+    return ("--fixed-format-cache",) if since <= version < default else ()
 
 
 def _guarded(ctx: GateContext, files: Iterable[str]) -> Guarded:
@@ -106,6 +114,7 @@ def check(ctx: GateContext) -> Checked:
         "--cache-dir",
         str(cache),
         "--no-color-output",
+        *cache_format(version),
         *(
             ("--error-summary", "-O", "json")  # a clean run prints its empty summary
             if json_output
