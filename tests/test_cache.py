@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from readiness import cache, pysource
+from readiness import __version__, cache, codeid, pysource
 from readiness.audit import AuditRequest, audit
 from readiness.findings import Report
 from readiness.reports.json import JsonRenderer
@@ -174,7 +174,9 @@ def test_no_cache_reads_and_writes_nothing(
     assert folders[0].name.startswith("repo-")
 
 
-def test_the_key_follows_settings_and_the_gates_inputs(make_repo: MakeRepo) -> None:
+def test_the_key_follows_settings_and_the_gates_inputs(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = make_repo({"a.py": "x = 1\n", "README.md": "hello\n"})
     index = cache.FileIndex(hashes={"a.py": "1", "README.md": "2"})
 
@@ -195,7 +197,35 @@ def test_the_key_follows_settings_and_the_gates_inputs(make_repo: MakeRepo) -> N
     assert key(settings=Settings(timeout_s=5)) != key()
     assert key(extra="db 1") != key()
     assert key(gate="docs") != key()
+    before = key()
+    monkeypatch.setattr(cache, "code_identity", lambda: f"{__version__}+edited")
+    assert key() != before
     assert root.is_dir()
+
+
+def test_the_key_follows_readiness_own_code_not_only_its_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit under one version (an editable install) is a new identity."""
+    package = tmp_path / "readiness"
+    (package / "gates").mkdir(parents=True)
+    (package / "__init__.py").write_text("x = 1\n", encoding="utf-8")
+    (package / "gates" / "lint.py").write_text("y = 1\n", encoding="utf-8")
+    monkeypatch.setattr(codeid, "_PACKAGE", package)
+
+    def identity() -> str:
+        codeid.code_identity.cache_clear()
+        return codeid.code_identity()
+
+    first = identity()
+    assert first.startswith(f"{__version__}+")
+    assert identity() == first
+    (package / "gates" / "lint.py").write_text("y = 2\n", encoding="utf-8")
+    changed = identity()
+    assert changed != first
+    (package / "gates" / "lint.py").rename(package / "gates" / "lint2.py")
+    assert identity() not in (first, changed)
+    codeid.code_identity.cache_clear()
 
 
 def test_the_file_index_hashes_content_not_mtimes(make_repo: MakeRepo) -> None:

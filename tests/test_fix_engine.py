@@ -444,6 +444,30 @@ def test_every_fixer_takes_something_and_the_report_is_stamped_from_routing() ->
     ]
 
 
+def test_no_fixer_takes_an_expired_waiver_so_the_audit_need_not_restamp() -> None:
+    """The audit's runner stamps each result as its gate finishes; the one
+    finding added after (by accepted.apply) must stay unfixable on any gate."""
+    from datetime import date  # noqa: PLC0415
+
+    from readiness import accepted  # noqa: PLC0415
+    from readiness.gates import registry as gates  # noqa: PLC0415
+
+    for gate in gates():
+        result = GateResult(
+            name=gate, status=Status.PASS, priority=Priority.P0, duration_s=0.0
+        )
+        (judged,) = accepted.apply(
+            [result],
+            {},
+            [accepted.Waiver(reason="old", rule="E501", expires=date(2020, 1, 1))],
+            today=date(2026, 1, 1),
+        )
+        (expired,) = judged.findings
+        assert expired.rule == accepted.WAIVER_EXPIRED.id
+        assert route(gate, expired) is None
+        assert stamp([judged]) == (judged,)
+
+
 def test_routing_among_given_fixers_and_by_prefix() -> None:
     class Prefix(Append):
         name = "prefix"

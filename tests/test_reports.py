@@ -37,7 +37,7 @@ from readiness.findings import (
 )
 from readiness.gates import registry
 from readiness.gates.interface import Evaluation, Gate, GateContext
-from readiness.reports import Renderer, ReportError, renderers
+from readiness.reports import FORMATS, Renderer, ReportError, renderers
 from readiness.reports import interface as report_interface
 from readiness.reports.json import JsonRenderer, load, to_data
 from readiness.reports.markdown import MAX_SITES, MarkdownRenderer
@@ -273,6 +273,8 @@ def check_golden(name: str, text: str) -> None:
 def test_renderers_are_keyed_by_format() -> None:
     available = renderers()
     assert list(available) == ["md", "json", "sarif", "junit", "html"]
+    assert tuple(available) == FORMATS  # the CLI's choices, known without imports
+    assert all(cls.format == name for name, cls in available.items())
     assert available["md"] is MarkdownRenderer
     assert available["json"] is JsonRenderer
     assert [cls.filename for cls in available.values()] == [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import threading
@@ -214,3 +215,35 @@ def test_observer_sees_every_start_and_end(make_repo: MakeRepo) -> None:
     assert sorted(events) == ["end a pass", "end b skipped", "start a", "start b"]
     assert events.index("start a") < events.index("end a pass")
     assert events.index("start b") < events.index("end b skipped")
+
+
+def test_finish_completes_a_computed_result_before_it_is_stored(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    """What ``finish`` returns is reported and cached; a cache hit comes back
+    as stored, without ``finish`` running again (the audit's fixable stamp)."""
+    root = make_repo({"a.py": "x = 1\n"})
+    settings = Settings(cache_dir=tmp_path / "cache")
+    seen: list[str] = []
+
+    def finish(result: GateResult) -> GateResult:
+        seen.append(result.name)
+        findings = [dataclasses.replace(f, fixable=True) for f in result.findings]
+        return dataclasses.replace(result, findings=tuple(findings))
+
+    def audit() -> GateResult:
+        (result,) = runner.run_gates(
+            [FakeGate("lint", "fail")],
+            target=discover(root),
+            settings=settings,
+            finish=finish,
+        )
+        return result
+
+    first = audit()
+    assert seen == ["lint"]
+    assert [f.fixable for f in first.findings] == [True]
+    second = audit()
+    assert seen == ["lint"]  # from the cache: stored finished
+    assert second.cached
+    assert [f.fixable for f in second.findings] == [True]

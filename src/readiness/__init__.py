@@ -23,11 +23,9 @@ else:
         looked up when asked for, see the module docstring)."""
         if name != "__version__":
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+        from readiness.installed import version  # noqa: PLC0415
 
-        try:
-            found = version("readiness")
-        except PackageNotFoundError:  # pragma: no cover - only from a bare checkout
-            found = "0.0.0"
+        # "0.0.0": a bare checkout, not installed
+        found = version("readiness") or "0.0.0"
         globals()["__version__"] = found
         return found

@@ -16,7 +16,7 @@ from readiness import __version__, accepted, baselines, command, plan
 from readiness.environments import cache_root, probing_fresh
 from readiness.errors import UsageError
 from readiness.findings import GateResult, Report, Status
-from readiness.fixers.routing import stamp
+from readiness.fixers.routing import stamp, stamp_result
 from readiness.gates.interface import Baselined, Gate, GateContext, GateSkipped
 from readiness.redact import redact_report
 from readiness.runner import Observer, run_gates
@@ -86,7 +86,11 @@ def audit(
     # --no-cache: interpreters are asked again too, nothing remembered is read
     with probing_fresh(fresh=not request.cache):
         results = run_gates(
-            gates, target=session.target, settings=session.settings, observer=observer
+            gates,
+            target=session.target,
+            settings=session.settings,
+            observer=observer,
+            finish=stamp_result,
         )
     sections = baselines.read(
         baselines.location(session.target.root, session.settings.baseline)
@@ -103,6 +107,7 @@ def audit(
         target=request.path,
         target_name=session.target.name,
         generated_at=now.isoformat(timespec="seconds"),
+        stamped=True,
     )
 
 
@@ -115,25 +120,30 @@ def build_report(
     readiness_version: str = __version__,
     python: str | None = None,
     tools: Mapping[str, str] | None = None,
+    stamped: bool = False,
 ) -> Report:
     """The report of ``results``: fixable stamped by the fixers' routing, the plan,
     the verdict, and the tool table (from the results unless ``tools`` is given).
 
-    The audit and ``report merge`` both build their report here.
+    The audit and ``report merge`` both build their report here. The audit's
+    results are ``stamped`` already: its runner stamped each as its gate
+    finished, so a cached result was stored stamped and an audit whose
+    results all come from the cache never loads the fixers. (The findings
+    :mod:`readiness.accepted` adds since, expired waivers, no fixer takes.)
     """
-    stamped = stamp(results)
-    items = plan.build(stamped)
+    routed = tuple(results) if stamped else stamp(results)
+    items = plan.build(routed)
     if tools is None:
-        tools = {name: v for result in stamped for name, v in result.tools.items()}
+        tools = {name: v for result in routed for name, v in result.tools.items()}
     report = Report(
         target=target,
         target_name=target_name,
-        verdict=plan.verdict(stamped, items),
+        verdict=plan.verdict(routed, items),
         generated_at=generated_at,
         readiness_version=readiness_version,
         python=python or platform.python_version(),
         tools=dict(sorted(tools.items())),
-        gates=stamped,
+        gates=routed,
         plan=items,
     )
     # Every text a tool or the target wrote passes through one redaction step.

@@ -35,12 +35,12 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from readiness import __version__, command
+from readiness import command, installed
 from readiness.atomicio import write_text_atomic
+from readiness.codeid import code_identity
 from readiness.metadata import cache_root
 from readiness.repofiles import walk
 from readiness.settings import Settings
@@ -158,8 +158,9 @@ def tool_versions() -> Mapping[str, str]:
     holds them)."""
     versions = {}
     for name in TOOLS:
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            versions[name] = metadata.version(name)
+        found = installed.version(name)
+        if found is not None:
+            versions[name] = found
     return versions
 
 
@@ -188,7 +189,7 @@ def key(
         # the fault-injection seam and the interpreter change what tools run
         "tools_dir": os.environ.get("READINESS_TOOLS_DIR", ""),
         "executable": sys.executable,
-        "readiness": __version__,
+        "readiness": code_identity(),
         "python": platform.python_version(),
         "tools": dict(tool_versions()),
         "gate": gate,

@@ -19,8 +19,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from rich.console import Console
 
-from readiness import __version__, command, merge, reportfiles, uptime
-from readiness.advisories.interface import AdvisoryError
+from readiness import __version__, command, reportfiles
 from readiness.audit import (
     AuditRequest,
     BaselineRequest,
@@ -40,15 +39,10 @@ from readiness.errors import (
     UsageError,
 )
 from readiness.findings import Priority, Report, Verdict
-from readiness.fixers import engine as fix_engine
 from readiness.fixers import journal as fix_journal
-from readiness.fixresults import FixRequest
 from readiness.gates import registry
 from readiness.reportfiles import uri_prefix
-from readiness.reports import renderers, terminal
-from readiness.reports.fixsummary import summary as fix_summary
-from readiness.reports.gates import GateLine, gate_list
-from readiness.reports.uptime import render as uptime_text
+from readiness.reports import FORMATS, terminal
 from readiness.session import Session
 
 
@@ -60,6 +54,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 if TYPE_CHECKING:
+    from readiness.fixresults import FixRequest
+
     # argparse exports no public name for what add_subparsers returns.
     Subcommands = argparse._SubParsersAction[_Parser]
 
@@ -101,7 +97,7 @@ def _formats(parser: argparse.ArgumentParser, help_text: str) -> None:
         action="append",
         default=[],
         dest="formats",
-        choices=sorted(renderers()),
+        choices=sorted(FORMATS),
         metavar="FORMAT",
         help=help_text,
     )
@@ -128,7 +124,7 @@ def _audit_parser(commands: Subcommands) -> None:
     )
     _formats(
         audit_cmd,
-        f"write a report file: {', '.join(sorted(renderers()))} (repeatable)",
+        f"write a report file: {', '.join(sorted(FORMATS))} (repeatable)",
     )
     audit_cmd.add_argument(
         "--out",
@@ -397,6 +393,8 @@ def _audit_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
 
 
 def _fix_command(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    from readiness.fixresults import FixRequest  # noqa: PLC0415 - see write_locks
+
     return run_fix(
         FixRequest(
             path=args.path,
@@ -415,6 +413,8 @@ def merge_reports(
     files: Sequence[Path], *, formats: tuple[str, ...], out: Path | None, stdout: TextIO
 ) -> int:
     """``readiness report merge``: one report, plan and verdict from CI jobs' JSON."""
+    from readiness import merge  # noqa: PLC0415 - see write_locks
+
     report = merge.merge(merge.read(files), [str(path) for path in files])
     folder = out or Path.cwd()
     reportfiles.prepare(folder)
@@ -464,6 +464,9 @@ def write_locks(path: str, stdout: TextIO) -> int:
 def run_fix(request: FixRequest, *, stdout: TextIO, stderr: TextIO) -> int:
     """The diff of a dry run goes to stdout alone (so it pipes into git apply).
     An interrupted fix's journal is recovered first (a dry run refuses it)."""
+    from readiness.fixers import engine as fix_engine  # noqa: PLC0415 - see write_locks
+    from readiness.reports.fixsummary import summary as fix_summary  # noqa: PLC0415
+
     if request.dry_run:
         fix_journal.refuse_pending(request.path)
     else:
@@ -480,6 +483,9 @@ def run_fix(request: FixRequest, *, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def run_uptime(args: argparse.Namespace, stdout: TextIO) -> int:
+    from readiness import uptime  # noqa: PLC0415 - see write_locks
+    from readiness.reports.uptime import render as uptime_text  # noqa: PLC0415
+
     tz = uptime.zone(args.timezone)
     fmt = uptime.log_format(
         "regex" if args.pattern else "jsonl",
@@ -511,6 +517,7 @@ def update_advisories(url: str | None, stdout: TextIO) -> int:
     # Imported here, as in write_locks: the download, its HTTP client and the
     # database reader load for this command only.
     from readiness.advisories import update  # noqa: PLC0415
+    from readiness.advisories.interface import AdvisoryError  # noqa: PLC0415
 
     try:
         installed = update.update(
@@ -523,6 +530,8 @@ def update_advisories(url: str | None, stdout: TextIO) -> int:
 
 
 def list_gates(stdout: TextIO) -> int:
+    from readiness.reports.gates import GateLine, gate_list  # noqa: PLC0415
+
     lines = (
         GateLine(name=name, priority=gate.priority, description=gate.description())
         for name, gate in registry().items()

@@ -33,3 +33,9 @@ class UsageError(ReadinessError):
 
 class ConfigError(UsageError):
     """A configuration file of the target cannot be read or has a wrong value."""
+
+
+class FixError(ReadinessError):
+    """A fixer cannot go on; the message says why (it becomes a ``Failed``
+    outcome). Defined here, beside the other errors, so the fix journal an
+    audit consults does not load the fixers' interface."""

@@ -24,8 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from readiness import __version__
 from readiness.atomicio import write_text_atomic
+from readiness.codeid import code_identity
 from readiness.perfile import checksum
 
 
@@ -34,7 +34,7 @@ class FileFacts:
 
     def __init__(self, folder: Path | None, kind: str) -> None:
         self.path = None if folder is None else folder / f"{kind}.json"
-        self._stamp = f"{kind}/{__version__}"
+        self._stamp = f"{kind}/{code_identity()}"
         self._known: dict[str, Any] = self._load()
         self._used: dict[str, Any] = {}
         self._lock = threading.Lock()

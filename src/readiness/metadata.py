@@ -25,7 +25,6 @@ import sys
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from importlib.metadata import PathDistribution
 from pathlib import Path
 from typing import Any
 
@@ -196,6 +195,9 @@ def _root_cause(exc: command.ToolError) -> str:
 
 def read_dist_info(folder: Path, *, source: str) -> Metadata:
     """A ``.dist-info`` folder's metadata and console scripts as :class:`Metadata`."""
+    # importlib.metadata costs ~50 ms to import: only when a build's is read
+    from importlib.metadata import PathDistribution  # noqa: PLC0415
+
     distribution = PathDistribution(folder)
     headers = distribution.metadata
     dependencies, extras = split_requires(

@@ -19,7 +19,7 @@ from readiness.atomicio import write_text_atomic
 from readiness.errors import UsageError
 from readiness.findings import Report
 from readiness.reports import json as json_report
-from readiness.reports import renderers
+from readiness.reports import renderer
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,12 +84,11 @@ def write(
 ) -> list[Path]:
     """Render each format and write it atomically into ``out``; the paths written."""
     options = options or Options()
-    available = renderers()
     written = []
     for name in formats:
-        renderer = available[name]()
-        path = out / renderer.filename
-        text = renderer.render(report, **_keywords(name, options))
+        chosen = renderer(name)()
+        path = out / chosen.filename
+        text = chosen.render(report, **_keywords(name, options))
         try:
             write_text_atomic(path, text)
         except OSError as exc:

@@ -14,7 +14,7 @@ import queue
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -38,6 +38,10 @@ class Observer(Protocol):
     def finished(self, result: GateResult) -> None: ...
 
 
+def _as_is(result: GateResult) -> GateResult:
+    return result
+
+
 class _Silent:
     def started(self, gate: Gate) -> None:
         pass
@@ -53,8 +57,14 @@ def run_gates(
     settings: Settings,
     observer: Observer | None = None,
     jobs: int | None = None,
+    finish: Callable[[GateResult], GateResult] = _as_is,
 ) -> tuple[GateResult, ...]:
-    """Run ``gates``; results come back in the order the gates were given."""
+    """Run ``gates``; results come back in the order the gates were given.
+
+    ``finish`` completes each result a gate computed before it is stored in
+    the cache and reported (the audit stamps ``fixable`` there), so a result
+    from the cache comes back completed as it was stored.
+    """
     observer = observer or _Silent()
     store = None if settings.cache_dir is None else ResultCache(settings.cache_dir)
     index = FileIndex.of(target) if store is not None else None
@@ -92,7 +102,7 @@ def run_gates(
                             dataclasses.replace(hit, duration_s=_since(started))
                         )
                         return
-                result = execute(gate, ctx, started)
+                result = finish(execute(gate, ctx, started))
                 if store is not None and cache_key is not None:
                     with contextlib.suppress(Exception):  # a full disk: no reuse
                         store.put(cache_key, result)

@@ -37,8 +37,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from readiness import __version__
 from readiness.cache import tool_folder
+from readiness.codeid import code_identity
 from readiness.command import ToolError, last_line
 from readiness.context import Context
 from readiness.errors import ReadinessError
@@ -203,7 +203,7 @@ def _memo(
     return PerFileMemo(
         tool_folder(ctx.settings, ctx.scratch, "bandit-files"),
         tool_key=tool_key(
-            "bandit", __version__, version, *packages, *setup.args, *setup.texts
+            "bandit", code_identity(), version, *packages, *setup.args, *setup.texts
         ),
         root=ctx.target.root,
     )

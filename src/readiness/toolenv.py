@@ -21,12 +21,11 @@ import json
 import re
 import shutil
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from readiness import command, environments, pins
+from readiness import command, environments, installed, pins
 from readiness.errors import ReadinessError
 from readiness.target import Target
 
@@ -66,10 +65,7 @@ def dev_requirements(target: Target) -> tuple[str, ...]:
 @functools.cache
 def own_version(tool: str) -> str | None:
     """The version of ``tool`` installed with readiness, if it is a package here."""
-    try:
-        return metadata.version(tool)
-    except metadata.PackageNotFoundError:
-        return None
+    return installed.version(tool)
 
 
 def resolve(

@@ -13,7 +13,10 @@ create constraints/, files no other fixer touches.
 
 from __future__ import annotations
 
-from readiness.fixers.interface import Fixer
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the interface loads with the fixers, in registry()
+    from readiness.fixers.interface import Fixer
 
 
 def registry() -> dict[str, type[Fixer]]:
@@ -39,4 +42,4 @@ def registry() -> dict[str, type[Fixer]]:
     return {fixer.name: fixer for fixer in fixers}
 
 
-__all__ = ["Fixer", "registry"]
+__all__ = ["registry"]

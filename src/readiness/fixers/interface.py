@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import ClassVar, Protocol
 
 from readiness.context import Context
-from readiness.errors import ReadinessError
+from readiness.errors import FixError
 from readiness.findings import Finding, Priority
 from readiness.fixers.text import insertions
 from readiness.fixresults import (
@@ -43,10 +43,6 @@ from readiness.fixresults import (
 )
 from readiness.settings import GateOptions, Settings
 from readiness.target import Target
-
-
-class FixError(ReadinessError):
-    """A fixer cannot go on; the message says why (it becomes :class:`Failed`)."""
 
 
 def outcome(

@@ -54,8 +54,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from readiness.atomicio import TEMP_SUFFIX, sync_folder
-from readiness.errors import UsageError
-from readiness.fixers.interface import FixError
+from readiness.errors import FixError, UsageError
 
 #: The journal's name at the target's root.
 JOURNAL = ".readiness-journal"

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from readiness.findings import Finding, GateResult
 from readiness.fixers import registry
-from readiness.fixers.interface import Fixer
 
-FixerKind = type[Fixer] | Fixer
+if TYPE_CHECKING:  # loaded with the fixers: an audit of cached results needs none
+    from readiness.fixers.interface import Fixer
+
+    FixerKind = type[Fixer] | Fixer
 
 
 def route(
@@ -42,16 +45,22 @@ def _takes(fixer: FixerKind, gate: str, finding: Finding) -> bool:
 def stamp(results: Sequence[GateResult]) -> tuple[GateResult, ...]:
     """``results`` with every finding's ``fixable`` set from :func:`route`."""
     fixers = list(registry().values())
-    return tuple(
-        dataclasses.replace(
-            result,
-            findings=tuple(
-                dataclasses.replace(
-                    finding,
-                    fixable=route(result.name, finding, fixers) is not None,
-                )
-                for finding in result.findings
-            ),
-        )
-        for result in results
+    return tuple(stamp_result(result, fixers) for result in results)
+
+
+def stamp_result(
+    result: GateResult, fixers: Sequence[FixerKind] | None = None
+) -> GateResult:
+    """One result with its findings' ``fixable`` set (fixers: the registry's)."""
+    if not result.findings:
+        return result  # nothing to route: the fixers need not even be loaded
+    chosen = list(registry().values()) if fixers is None else fixers
+    return dataclasses.replace(
+        result,
+        findings=tuple(
+            dataclasses.replace(
+                finding, fixable=route(result.name, finding, chosen) is not None
+            )
+            for finding in result.findings
+        ),
     )
