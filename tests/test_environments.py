@@ -927,3 +927,30 @@ def test_an_audit_without_the_cache_asks_every_interpreter_again(
         audit_module.audit(request, now=now)
     assert seen == [False, True]
     assert environments._remember["probes"] is True
+
+
+def test_installed_modules_reads_the_folder_named_for_the_distribution(
+    tmp_path: Path,
+) -> None:
+    """Its own ``.dist-info`` first; a folder named otherwise (its ``Name``
+    says which distribution it is) is found by reading the others'."""
+    from readiness.environments.sources import installed_modules  # noqa: PLC0415
+
+    def dist_info(folder: str, name: str, *rows: str) -> None:
+        info = tmp_path / folder
+        info.mkdir()
+        (info / "METADATA").write_text(f"Name: {name}\nVersion: 1\n", encoding="utf-8")
+        (info / "RECORD").write_text(
+            "".join(f"{row},sha256=x,1\n" for row in rows), encoding="utf-8"
+        )
+
+    dist_info("my_pkg-1.0.dist-info", "My.Pkg", "my_pkg/__init__.py", "my_pkg/a.py")
+    dist_info("odd_folder-2.dist-info", "other-thing", "other/__init__.py", "../x.py")
+    dist_info("z-3.dist-info", "z", "z.py", "z-3.dist-info/METADATA", "z/data.txt")
+    assert installed_modules(tmp_path, "my-pkg") == [
+        "my_pkg/__init__.py",
+        "my_pkg/a.py",
+    ]
+    assert installed_modules(tmp_path, "Other_Thing") == ["other/__init__.py"]
+    assert installed_modules(tmp_path, "z") == ["z.py"]
+    assert installed_modules(tmp_path, "absent") is None

@@ -26,21 +26,24 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fnmatch
 import functools
 import hashlib
 import json
 import os
 import platform
+import re
+import stat
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 from readiness import command, installed
 from readiness.atomicio import write_text_atomic
 from readiness.codeid import code_identity
+from readiness.contenthash import HASHES
 from readiness.metadata import cache_root
 from readiness.repofiles import walk
 from readiness.settings import Settings
@@ -102,11 +105,14 @@ class FileIndex:
         )
 
     def matching(self, patterns: Iterable[str]) -> list[tuple[str, str]]:
+        """The files any of ``patterns`` matches (as ``fnmatchcase``), sorted."""
         wanted = tuple(patterns)
+        if not wanted:
+            return []
+        # one regex for all patterns: a file is matched once, not once per pattern
+        regex = re.compile("|".join(fnmatch.translate(p) for p in wanted))
         return sorted(
-            (rel, digest)
-            for rel, digest in self.hashes.items()
-            if any(fnmatchcase(rel, pattern) for pattern in wanted)
+            (rel, digest) for rel, digest in self.hashes.items() if regex.match(rel)
         )
 
 
@@ -141,12 +147,12 @@ def _git_listed(target: Target) -> list[str] | None:
 
 def _file_hash(path: Path) -> str:
     try:
-        if path.is_symlink():
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode):
             return f"link:{path.readlink()}"
-        info = path.stat()
         if info.st_size > MAX_HASHED_BYTES:
             return f"big:{info.st_size}:{info.st_mtime_ns}"
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return HASHES.hash(path, info)
     except OSError:
         return "unreadable"
 

@@ -19,8 +19,10 @@ from pathlib import Path
 from typing import Protocol
 
 from readiness import command
-from readiness.cache import FileIndex
+from readiness.cache import FileIndex, facts_folder
 from readiness.cache import key as cache_key
+from readiness.contenthash import FILE as HASHES_FILE
+from readiness.contenthash import HASHES
 from readiness.errors import ReadinessError
 from readiness.findings import GateResult, Status
 from readiness.gates.interface import Gate, GateContext, GateSkipped
@@ -67,7 +69,7 @@ def run_gates(
     """
     observer = observer or _Silent()
     store = None if settings.cache_dir is None else ResultCache(settings.cache_dir)
-    index = FileIndex.of(target) if store is not None else None
+    index = _file_index(target, settings) if store is not None else None
     workers = jobs or slots_for(os.cpu_count() or 1)
     measured = store.durations() if store is not None else {}
     share = processes(gates, measured, os.cpu_count() or 1)
@@ -108,13 +110,10 @@ def run_gates(
                         store.put(cache_key, result)
                 finished.put(result)
 
-        by_cost = heaviest_first(gates, measured)
-        threads = [
-            threading.Thread(target=work, args=(gate,), daemon=True, name=gate.name)
-            for gate in by_cost
-        ]
-        for thread in threads:
-            thread.start()
+        for gate in heaviest_first(gates, measured):
+            threading.Thread(
+                target=work, args=(gate,), daemon=True, name=gate.name
+            ).start()
         try:
             while len(results) < len(gates):
                 try:
@@ -133,7 +132,23 @@ def run_gates(
     ordered = tuple(results[gate.name] for gate in gates)
     if store is not None:
         store.record_durations(ordered)
+        _keep_hashes(target, settings)
     return ordered
+
+
+def _file_index(target: Target, settings: Settings) -> FileIndex:
+    """The tree's files and content hashes, those of unchanged files remembered."""
+    facts = facts_folder(settings)
+    if facts is not None:
+        HASHES.load(facts / HASHES_FILE)
+    return FileIndex.of(target)
+
+
+def _keep_hashes(target: Target, settings: Settings) -> None:
+    """Remember the hashes this audit took (its environments' included)."""
+    facts = facts_folder(settings)
+    if facts is not None:
+        HASHES.save(facts / HASHES_FILE, under=target.root)
 
 
 def slots_for(cores: int) -> int:
