@@ -105,6 +105,8 @@ def test_clean_target_exits_0_and_writes_the_reports(
     name, status, seconds, *count = progress.split()
     assert (name, status, count) == ("lint", "pass", ["0", "findings"])
     assert seconds.endswith("s")
+    # one column for any gate's name, so lines of different gates align
+    assert progress.startswith("lint      pass ")
 
 
 def test_gaps_exit_1_and_only_the_asked_format_is_written(

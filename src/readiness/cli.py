@@ -439,7 +439,7 @@ def write_baseline(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> 
         raise UsageError(
             f"unknown gate {unknown[0]!r}; available gates: {', '.join(registry())}"
         )
-    with PlainProgress(Console(file=stderr)) as progress:
+    with PlainProgress(Console(file=stderr), registry()) as progress:
         path, written = write_baselines(
             BaselineWrite(path=args.path, gates=names, file=args.baseline),
             observer=progress,
@@ -572,6 +572,6 @@ def _audit_with_progress(request: AuditRequest, stderr: TextIO) -> Report:
     if stderr.isatty() and not os.environ.get("CI"):
         progress = LiveProgress(console, ())
     else:
-        progress = PlainProgress(console)
+        progress = PlainProgress(console, registry())  # one column for any gate
     with progress:
         return audit(request, now=now, observer=progress)
