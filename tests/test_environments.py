@@ -939,7 +939,10 @@ def test_installed_modules_reads_the_folder_named_for_the_distribution(
     def dist_info(folder: str, name: str, *rows: str) -> None:
         info = tmp_path / folder
         info.mkdir()
-        (info / "METADATA").write_text(f"Name: {name}\nVersion: 1\n", encoding="utf-8")
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: 1\n\nName: a-body-line\n",
+            encoding="utf-8",
+        )
         (info / "RECORD").write_text(
             "".join(f"{row},sha256=x,1\n" for row in rows), encoding="utf-8"
         )
@@ -954,3 +957,4 @@ def test_installed_modules_reads_the_folder_named_for_the_distribution(
     assert installed_modules(tmp_path, "Other_Thing") == ["other/__init__.py"]
     assert installed_modules(tmp_path, "z") == ["z.py"]
     assert installed_modules(tmp_path, "absent") is None
+    assert installed_modules(tmp_path, "a-body-line") is None

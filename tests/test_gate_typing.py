@@ -7,6 +7,7 @@ environment once. The others run a fake mypy, or the gate's parts directly.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import sys
@@ -776,6 +777,31 @@ def test_guarded_imports_are_those_under_an_import_error_handler(
     (tmp_path / "broken.py").write_text("try:\n")
     found = typing_gate.guarded_imports(tmp_path, ["a.py", "broken.py", "gone.py"])
     assert found == {"yaml", "ujson", "toml", "orjson", "lxml"}
+
+
+def test_a_file_no_handler_of_which_could_catch_import_error_is_not_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from readiness import pysource  # noqa: PLC0415
+
+    parsed: list[str] = []
+    parse = pysource.parse
+
+    def counting(source: str | bytes, filename: str = "<unknown>") -> ast.Module:
+        parsed.append(filename)
+        return parse(source, filename=filename)
+
+    monkeypatch.setattr(pysource, "parse", counting)
+    (tmp_path / "values.py").write_text(
+        "try:\n    import tomli\nexcept (KeyError, ValueError):\n    pass\n"
+    )
+    (tmp_path / "bare.py").write_text("try:\n    import tomli\nexcept :\n    pass\n")
+    (tmp_path / "base.py").write_text(
+        "try:\n    import orjson\nexcept BaseException:\n    pass\n"
+    )
+    found = typing_gate.guarded_imports(tmp_path, ["values.py", "bare.py", "base.py"])
+    assert found == {"tomli", "orjson"}
+    assert parsed == ["bare.py", "base.py"]
 
 
 def test_guarded_imports_nested_anywhere_in_the_statements(tmp_path: Path) -> None:

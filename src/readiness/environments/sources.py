@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import os
 import shutil
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -97,10 +98,14 @@ def listed(target: Target, run: Runner) -> Sources:
     files = []
     for name in names:
         path = root / name
-        if not path.is_file():
-            continue  # deleted in the working tree, or a submodule not checked out
         try:
-            content = HASHES.hash(path).encode()  # read once per audit, or less
+            info = path.stat()
+        except OSError:
+            continue  # deleted in the working tree
+        if not stat.S_ISREG(info.st_mode):
+            continue  # a submodule not checked out, a device
+        try:
+            content = HASHES.hash(path, info).encode()  # read once per audit, or less
         except OSError:
             content = b"unreadable"
         digest.update(name.encode() + b"\0" + content + b"\0")
@@ -219,11 +224,16 @@ def installed_modules(site: Path, name: str) -> list[str] | None:
 
 
 def _metadata_name(metadata: str) -> str:
-    """The ``Name`` header of a ``METADATA`` file's text."""
-    # email costs ~7 ms to import, at every start if imported at the top
-    from email.parser import HeaderParser  # noqa: PLC0415
-
-    return str(HeaderParser().parsestr(metadata).get("Name", ""))
+    """The ``Name`` header of a ``METADATA`` file's text: the first ``Name:``
+    line of its header block (a one-line field, never folded). Read by hand:
+    ``email.parser`` costs ~12 ms to import for this one line."""
+    for line in metadata.splitlines():
+        if not line.strip():
+            break  # the body (the description) starts
+        field, sep, value = line.partition(":")
+        if sep and field.strip().lower() == "name":
+            return value.strip()
+    return ""
 
 
 def tree_folders(target: Target, modules: Iterable[str]) -> list[Path] | None:

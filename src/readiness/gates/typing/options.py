@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,11 @@ from .rules import CHECKERS, DEFAULT_EXTRAS, OPTIONS
 
 #: Exceptions whose handler makes an import optional.
 GUARDS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+#: What a file must contain for a handler to catch ImportError: a bare
+#: ``except:`` or one of :data:`GUARDS` (a file without is not parsed).
+_MAY_GUARD = re.compile(
+    rb"\bexcept\s*:|\b(?:" + b"|".join(g.encode() for g in sorted(GUARDS)) + rb")\b"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,8 +131,9 @@ def guarded(
 ) -> Guarded:
     """Each file parsed once; only statements are walked (a ``try`` and an import
     are statements, never inside an expression), and a file without the word
-    ``try`` is not parsed at all. Unparsable files are left to mypy. ``facts``:
-    each file's guarded imports remembered by its content."""
+    ``try``, or without a handler that could catch ImportError, is not parsed
+    at all. Unparsable files are left to mypy. ``facts``: each file's guarded
+    imports remembered by its content."""
     modules: set[str] = set()
     sites: set[tuple[str, int]] = set()
     for name in files:
@@ -134,7 +141,7 @@ def guarded(
             source = (root / name).read_bytes()
         except OSError:
             continue
-        if b"try" not in source:
+        if b"try" not in source or not _MAY_GUARD.search(source):
             continue
         found = (
             facts.get(source, functools.partial(_guarded_in, source, name))
