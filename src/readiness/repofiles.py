@@ -92,9 +92,11 @@ def unsafe_links(root: Path, exclude: Sequence[str] = ()) -> tuple[str, ...]:
     """
     found: list[str] = []
     resolved = root.resolve()
-    for rel in _entries(root, exclude):
+    for rel, entry in _entries(root, exclude):
+        if not entry.is_symlink():
+            continue
         path = root / rel
-        if path.is_symlink() and (not inside(resolved, path) or _loops(path)):
+        if not inside(resolved, path) or _loops(path):
             found.append(rel)
     return tuple(sorted(found))
 
@@ -125,28 +127,63 @@ def walk(root: Path, exclude: Sequence[str] = ()) -> Iterator[str]:
     not followed, file links only when they stay inside ``root`` (resolved).
     """
     resolved = root.resolve()
-    for rel in _entries(root, exclude):
-        path = root / rel
-        if path.is_file() and (not path.is_symlink() or inside(resolved, path)):
+    for rel, entry in _entries(root, exclude):
+        if _is_file(entry) and (not entry.is_symlink() or inside(resolved, root / rel)):
             yield rel
 
 
-def _entries(root: Path, exclude: Sequence[str]) -> Iterator[str]:
-    """Every file and link (folder links included, not entered) under ``root``."""
-    for folder, dirs, files in os.walk(root):
-        base = Path(folder)
-        rel_base = base.relative_to(root).as_posix()
-        prefix = "" if rel_base == "." else f"{rel_base}/"
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if d not in PRUNED
-            and not d.endswith(".egg-info")
-            and not (base / d / "pyvenv.cfg").exists()
-            and not excluded(prefix + d, exclude)
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """Whether ``entry`` is a file, links followed (a loop or a dangling link,
+    whose following fails, is not: ``Path.is_file``'s answer)."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def _entries(
+    root: Path, exclude: Sequence[str]
+) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Every file and link (folder links included, not entered) under ``root``,
+    each folder's sorted, before its sub-folders' (``os.walk``'s order).
+
+    With its ``os.DirEntry``, whose type the listing already holds: a walk
+    checks each file's kind without a ``stat`` (pathlib's would take two).
+    Iterative: a tree nested deeper than the recursion limit is walked too.
+    """
+    pending = [""]  # folder prefixes ("" or "a/b/"), the next on top
+    while pending:
+        prefix = pending.pop()
+        folder = root / prefix if prefix else root
+        try:
+            with os.scandir(folder) as listing:
+                found = list(listing)
+        except OSError:
+            continue  # unreadable, or gone: skipped, as os.walk skips it
+        dirs: list[os.DirEntry[str]] = []
+        files: list[os.DirEntry[str]] = []
+        for entry in found:
+            try:
+                is_dir = entry.is_dir()  # a link to a folder counts, as in os.walk
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else files).append(entry)
+        kept = sorted(
+            (
+                d
+                for d in dirs
+                if d.name not in PRUNED
+                and not d.name.endswith(".egg-info")
+                and not (folder / d.name / "pyvenv.cfg").exists()
+                and not excluded(prefix + d.name, exclude)
+            ),
+            key=lambda d: d.name,
         )
-        links = [d for d in dirs if (base / d).is_symlink()]
-        for name in sorted([*files, *links]):
-            rel = prefix + name
+        links = [d for d in kept if d.is_symlink()]
+        for entry in sorted([*files, *links], key=lambda e: e.name):
+            rel = prefix + entry.name
             if not excluded(rel, exclude):
-                yield rel
+                yield rel, entry
+        pending.extend(
+            f"{prefix}{d.name}/" for d in reversed(kept) if not d.is_symlink()
+        )
