@@ -268,6 +268,62 @@ def test_a_gate_module_loads_when_its_gate_is_taken() -> None:
     ]
 
 
+def test_the_command_line_loads_only_what_an_audit_needs() -> None:
+    """What one command alone needs (fix, merge, uptime, the renderers an
+    audit does not write), the fixers (stamped as gates finish) and
+    ``importlib.metadata`` (about 50 ms: versions come from ``.dist-info``
+    names) are not loaded by the command line."""
+    script = (
+        "import sys, readiness.cli, readiness\n"
+        "readiness.__version__\n"
+        "print(sorted(m for m in sys.modules if m in WANTED))\n"
+    ).replace("WANTED", repr(_NOT_AT_START))
+    shown = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert shown == "[]\n"
+
+
+_NOT_AT_START = (
+    "importlib.metadata",
+    "email.parser",
+    "readiness.fixers.interface",
+    "readiness.fixers.engine",
+    "readiness.fixresults",
+    "readiness.merge",
+    "readiness.uptime",
+    "readiness.reports.html",
+    "readiness.reports.sarif",
+    "readiness.reports.junit",
+    "readiness.reports.markdown",
+    "tomlkit",
+)
+
+
+def test_only_pysource_parses_python() -> None:
+    """CPython 3.11 and 3.12 fail ("AST constructor recursion depth
+    mismatch") when two threads build syntax trees at once: every parse of
+    the target's source goes through ``pysource.parse`` and its lock."""
+    callers = sorted(
+        name
+        for name, path in MODULES.items()
+        if name != "readiness.pysource"
+        and any(
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "parse"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "ast"
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        )
+    )
+    assert callers == []
+
+
 def _top_level_imports(path: Path) -> set[str]:
     """The top packages a module imports outside functions."""
     found: set[str] = set()

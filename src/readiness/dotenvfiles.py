@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from readiness import pysource
 from readiness.secretscan import context_of
 from readiness.secretshapes import find_shapes, secret_key
 
@@ -106,8 +107,8 @@ def loader_in_code(source: str) -> tuple[str, int] | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the target's SyntaxWarnings
-            tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError):
+            tree = pysource.parse(source)  # its lock: gates parse at the same time
+    except SyntaxError:
         return None
     found: list[tuple[int, str]] = []
     for node in ast.walk(tree):

@@ -36,7 +36,7 @@ from pathlib import Path, PurePosixPath
 
 from packaging.version import InvalidVersion, Version
 
-from readiness import buildlog, command, environments, repofiles
+from readiness import buildlog, command, environments, pysource, repofiles
 from readiness.findings import Criterion, Finding, Priority, Rule, Severity
 from readiness.gates.interface import (
     Evaluation,
@@ -452,9 +452,9 @@ def imported_modules(target: Target) -> Iterator[tuple[str, str]]:
         for rel in files:
             if not rel.endswith(".py"):
                 continue
-            try:
-                tree = ast.parse((target.root / rel).read_bytes(), filename=rel)
-            except (SyntaxError, ValueError, OSError):
+            try:  # under pysource's lock: gates parse at the same time
+                tree = pysource.parse((target.root / rel).read_bytes(), filename=rel)
+            except (SyntaxError, OSError):
                 continue  # the tests gate reports files that do not parse
             package = PurePosixPath(rel).parent.parts
             for node in ast.walk(tree):
