@@ -253,13 +253,7 @@ def test_a_gate_module_loads_when_its_gate_is_taken() -> None:
         "print(registry()['lint'].name, loaded())\n"
         "print(all(registry()[n].name == n for n in registry()))\n"
     ).replace("GATES", "__import__('readiness.gates').gates.GATES")
-    shown = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout.splitlines()
+    shown = _printed(script).splitlines()
     assert shown == [
         "['interface'] True ['interface']",
         "True False ['interface']",
@@ -278,13 +272,7 @@ def test_the_command_line_loads_only_what_an_audit_needs() -> None:
         "readiness.__version__\n"
         "print(sorted(m for m in sys.modules if m in WANTED))\n"
     ).replace("WANTED", repr(_NOT_AT_START))
-    shown = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout
+    shown = _printed(script)
     assert shown == "[]\n"
 
 
@@ -322,6 +310,17 @@ def test_only_pysource_parses_python() -> None:
         )
     )
     assert callers == []
+
+
+def _printed(script: str) -> str:
+    """What ``script`` prints, run in a fresh interpreter (nothing imported yet)."""
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
 
 
 def _top_level_imports(path: Path) -> set[str]:
