@@ -68,6 +68,7 @@ def test_settled_hashes_are_kept_for_the_next_audit_racy_ones_are_not(
     first = ContentHashes(lambda: written + contenthash.SETTLED_NS - 1)
     first.hash(old)
     first.hash(new)
+    first.hash(new)  # looked up again (the index, then an environment)
     memo = tmp_path / "memo" / contenthash.FILE
     first.save(memo, under=tmp_path)
     data = json.loads(memo.read_text(encoding="utf-8"))

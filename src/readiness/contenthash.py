@@ -58,6 +58,8 @@ class ContentHashes:
         self._known: dict[str, Entry] = {}
         self._settled: dict[str, Entry] = {}
         self._loaded: dict[str, Entry] = {}
+        #: Paths whose hash this process took too soon after their last change.
+        self._racy: set[str] = set()
         self._lock = threading.Lock()
 
     def hash(self, path: Path, info: os.stat_result | None = None) -> str:
@@ -69,7 +71,8 @@ class ContentHashes:
             entry = self._known.get(key)
         if entry is not None and entry[:4] == before:
             with self._lock:
-                self._settled.setdefault(key, entry)
+                if key not in self._racy:  # a racy hash serves this audit only
+                    self._settled.setdefault(key, entry)
             return str(entry[4])
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         info = path.stat()
@@ -80,6 +83,9 @@ class ContentHashes:
                 self._known[key] = entry
                 if self._clock() - changed >= SETTLED_NS:
                     self._settled[key] = entry
+                    self._racy.discard(key)
+                else:
+                    self._racy.add(key)
         return digest
 
     def load(self, file: Path) -> None:

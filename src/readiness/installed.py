@@ -23,6 +23,8 @@ _SEPARATORS = re.compile(r"[-_.]+")
 
 
 def _canonical(name: str) -> str:
+    # PEP 503's normalisation, as packaging.utils.canonicalize_name: importing
+    # that module loads packaging.tags too (~8 ms at every start)
     return _SEPARATORS.sub("-", name).lower()
 
 
