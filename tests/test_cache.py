@@ -373,10 +373,9 @@ def test_markers_reparses_only_changed_test_modules_and_agrees_with_a_fresh_run(
     second = run(root, store, gates=("markers",))
     assert not second.gates[0].cached
     assert sorted(parsed) == [
-        "tests/conftest.py",  # followed for its imports, then surveyed
+        "tests/conftest.py",  # its imports and marks, then its registrations
         "tests/conftest.py",
-        "tests/test_more.py",  # its imports, then its marks
-        "tests/test_more.py",
+        "tests/test_more.py",  # its imports and its marks, in one parse
     ]
     assert [f.location for f in second.gates[0].findings] == [
         "tests/test_core.py:4",

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import ast
 import threading
+from collections.abc import Iterable, Iterator
 
 _lock = threading.Lock()
+#: What a block (a body, a branch, handlers, cases) is made of.
+_BLOCK = (ast.stmt, ast.excepthandler, ast.match_case)
 
 
 def parse(source: str | bytes, filename: str = "<unknown>") -> ast.Module:
@@ -34,3 +37,44 @@ def parse(source: str | bytes, filename: str = "<unknown>") -> ast.Module:
         except MemoryError:
             reason = "too large for Python's parser"
     raise SyntaxError(reason, (filename, 1, 1, None))
+
+
+def statements(nodes: Iterable[ast.AST]) -> Iterator[ast.stmt]:
+    """Every statement in ``nodes`` and nested in them (bodies, branches,
+    handlers, cases), in the order of the source, expressions unvisited: an
+    import, a ``try`` or an assignment is always a statement, and a file's
+    expressions are most of its nodes (flask: 4.6x faster than
+    ``ast.walk``)."""
+    pending = list(nodes)[::-1]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.stmt):
+            yield node
+        blocks = [
+            value
+            for field in node._fields
+            # a block holds statements only (or handlers, or cases)
+            if isinstance(value := getattr(node, field, None), list)
+            and value
+            and isinstance(value[0], _BLOCK)
+        ]
+        for block in reversed(blocks):
+            pending.extend(reversed(block))
+
+
+def nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node of ``tree``, in no particular order: what ``ast.walk`` yields,
+    with a plain loop over the fields in place of its nested generators
+    (1.3x faster)."""
+    found: list[ast.AST] = []
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        found.append(node)
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                pending.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST):
+                pending.append(value)
+    return found

@@ -106,15 +106,14 @@ class MarkersGate(Gate):
 
     def run(self, ctx: GateContext) -> Evaluation:
         target = ctx.target
-        folder = facts_folder(ctx.settings)
-        imports = FileFacts(folder, "test-imports")
-        files = test_files(target, imports)
-        imports.save()
+        # one parse of each module gives both its imports and its marks
+        facts = FileFacts(facts_folder(ctx.settings), "test-modules")
+        files = test_files(target, facts)
         if not files.collected:
+            facts.save()
             raise GateSkipped("no test files found")
-        marks = FileFacts(folder, "test-marks")
-        survey = scan(target, files.modules, files.conftests, marks)
-        marks.save()
+        survey = scan(target, files.modules, files.conftests, facts)
+        facts.save()
         config = target.pytest_config
         registered = (
             active_markers(config)

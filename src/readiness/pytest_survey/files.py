@@ -24,10 +24,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from readiness import pysource
 from readiness.filefacts import FileFacts
+from readiness.pytest_survey.source import module_facts
 from readiness.repofiles import inside
 from readiness.target import PytestConfig, Target, list_of_str
 
@@ -294,9 +294,9 @@ def follow_imports(
             content = path.read_bytes()
         except OSError:
             continue
-        derive = functools.partial(_imports_of, content, str(path))
-        names = facts.get(content, derive) if facts is not None else derive()
-        for item in names:
+        derive = functools.partial(module_facts, content, str(path))
+        found_in = facts.get(content, derive) if facts is not None else derive()
+        for item in found_in["imports"]:
             name = item if isinstance(item, str) else (item[0], item[1])
             module = resolve(name, path, target.root)
             if (
@@ -309,18 +309,6 @@ def follow_imports(
     return found
 
 
-def _imports_of(content: bytes, filename: str) -> list[Any]:
-    """:func:`imported_names` of a module's source (``[level, name]`` for a
-    relative import); none when it does not parse."""
-    try:
-        tree = pysource.parse(content, filename=filename)
-    except (SyntaxError, ValueError):
-        return []
-    return [
-        name if isinstance(name, str) else list(name) for name in imported_names(tree)
-    ]
-
-
 def package_inits(path: Path, root: Path) -> Iterator[Path]:
     """``__init__.py`` of the packages holding ``path``, innermost first."""
     folder = path.parent
@@ -331,24 +319,6 @@ def package_inits(path: Path, root: Path) -> Iterator[Path]:
         if init != path:
             yield init
         folder = folder.parent
-
-
-def imported_names(tree: ast.Module) -> Iterator[str | tuple[int, str]]:
-    """Absolute module names, and ``(level, name)`` for relative imports; for
-    ``from a import b`` both ``a`` and ``a.b`` (``b`` may be a module)."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            yield from (alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            names = [base] if base else []
-            names.extend(
-                f"{base}.{alias.name}" if base else alias.name
-                for alias in node.names
-                if alias.name != "*"
-            )
-            for name in names:
-                yield (node.level, name) if node.level else name
 
 
 def resolve(name: str | tuple[int, str], importer: Path, root: Path) -> Path | None:

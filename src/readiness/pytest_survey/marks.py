@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from readiness import pysource
 from readiness.filefacts import FileFacts
+from readiness.pytest_survey.source import module_facts, surveyed
 from readiness.requirements import name_of
 from readiness.target import PytestConfig, Target, list_of_str
 
@@ -183,7 +183,7 @@ class Scanner:
     def module(self, path: Path) -> ast.Module | None:
         """The parsed file, or ``None`` when it does not parse (recorded once)."""
         if path not in self.trees:
-            tree, found = _surveyed(path.read_bytes(), str(path))
+            tree, found = surveyed(path.read_bytes(), str(path))
             self.trees[path] = tree
             self._record(path, found)
         return self.trees[path]
@@ -197,7 +197,7 @@ class Scanner:
             self.module(path)
             return
         content = path.read_bytes()
-        derive = functools.partial(_facts_of, content, str(path))
+        derive = functools.partial(module_facts, content, str(path))
         self._record(path, self.facts.get(content, derive))
 
     def _record(self, path: Path, found: Mapping[str, Any]) -> None:
@@ -221,101 +221,6 @@ class Scanner:
             errors=tuple(self.errors),
             dynamic=tuple(sorted(set(self.dynamic), key=lambda d: (d.path, d.line))),
         )
-
-
-def _surveyed(
-    content: bytes, filename: str
-) -> tuple[ast.Module | None, dict[str, Any]]:
-    """The file's tree and its facts: ``{"uses": [[marker, line]...]}``, or
-    ``{"error": [line, reason]}`` when it does not parse."""
-    try:
-        tree = pysource.parse(content, filename=filename)
-    except (SyntaxError, ValueError) as exc:
-        # ValueError: NUL bytes, on the Pythons that do not raise SyntaxError
-        reason = f"{type(exc).__name__}: {exc.args[0]}"
-        line = getattr(exc, "lineno", None) or None
-        return None, {"error": [line, reason]}
-    return tree, {"uses": [[name, line] for name, line in marker_uses(tree)]}
-
-
-def _facts_of(content: bytes, filename: str) -> dict[str, Any]:
-    return _surveyed(content, filename)[1]
-
-
-class Aliases:
-    """The names a module binds to ``pytest`` and to ``pytest.mark``."""
-
-    def __init__(self, tree: ast.Module) -> None:
-        self.pytest: set[str] = set()
-        self.mark: set[str] = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                self.pytest.update(
-                    alias.asname or alias.name
-                    for alias in node.names
-                    if alias.name == "pytest"
-                )
-            elif (
-                isinstance(node, ast.ImportFrom)
-                and node.module == "pytest"
-                and not node.level
-            ):
-                self.mark.update(
-                    alias.asname or "mark"
-                    for alias in node.names
-                    if alias.name in {"mark", "*"}
-                )
-        # ``m = pytest.mark``, once the imports are known; ``ast.walk`` visits
-        # the module body in order, so ``m2 = m`` further down is followed too.
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Assign) and self.is_mark(node.value):
-                self.mark.update(
-                    target.id for target in node.targets if isinstance(target, ast.Name)
-                )
-
-    def is_mark(self, node: ast.expr) -> bool:
-        """Whether ``node`` is the ``pytest.mark`` namespace itself."""
-        if isinstance(node, ast.Name):
-            return node.id in self.mark
-        return (
-            isinstance(node, ast.Attribute)
-            and node.attr == "mark"
-            and isinstance(node.value, ast.Name)
-            and node.value.id in self.pytest
-        )
-
-
-def marker_uses(tree: ast.Module) -> Iterator[tuple[str, int]]:
-    """``(marker, line)`` for every ``pytest.mark.NAME`` and ``add_marker("NAME")``.
-
-    Every attribute of the mark namespace is a use wherever it appears
-    (decorators, ``pytestmark``, ``pytest.param(marks=...)``, assignments,
-    ``add_marker(pytest.mark.NAME)``), because each one is looked up, and
-    checked, when pytest imports the module or runs the test.
-    """
-    aliases = Aliases(tree)
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Attribute)
-            and aliases.is_mark(node.value)
-            and not node.attr.startswith("_")
-        ):
-            yield node.attr, node.lineno
-        elif isinstance(node, ast.Call):
-            name = string_marker(node)
-            if name is not None:
-                yield name, node.lineno
-
-
-def string_marker(call: ast.Call) -> str | None:
-    """The name in ``node.add_marker("NAME")``, which pytest looks up the same way."""
-    if not (isinstance(call.func, ast.Attribute) and call.func.attr == "add_marker"):
-        return None
-    arguments = [*call.args[:1], *(k.value for k in call.keywords if k.arg == "marker")]
-    for argument in arguments:
-        if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
-            return argument.value
-    return None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,28 +162,12 @@ def _guarded_in(source: bytes, name: str) -> list[list[Any]]:
         return []
     return [
         [inner.lineno, sorted(_imported(inner))]
-        for node in _statements(tree.body)
+        for node in pysource.statements(tree.body)
         if isinstance(node, ast.Try | ast.TryStar)
         and any(_catches_import_error(handler.type) for handler in node.handlers)
-        for inner in _statements(node.body)
+        for inner in pysource.statements(node.body)
         if isinstance(inner, ast.Import | ast.ImportFrom)
     ]
-
-
-def _statements(nodes: Iterable[ast.AST]) -> Iterator[ast.stmt]:
-    """Every statement in ``nodes`` and nested in them, expressions unvisited."""
-    pending = list(nodes)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.stmt):
-            yield node
-        for _, value in ast.iter_fields(node):
-            if isinstance(value, list):
-                pending.extend(
-                    item
-                    for item in value
-                    if isinstance(item, ast.stmt | ast.excepthandler | ast.match_case)
-                )
 
 
 def guarded_imports(root: Path, files: Iterable[str]) -> set[str]:
