@@ -85,7 +85,10 @@ def test_module_facts_read_imports_and_marks_in_one_parse(
         return real(source, filename=filename)
 
     monkeypatch.setattr(pysource, "parse", parse)
-    source = b"import pytest\nfrom .helpers import VALUE\n\n@pytest.mark.slow\ndef test() -> None:\n    if VALUE:\n        import os.path\n"
+    source = (
+        b"import pytest\nfrom .helpers import VALUE\n\n@pytest.mark.slow\n"
+        b"def test() -> None:\n    if VALUE:\n        import os.path\n"
+    )
     assert module_facts(source, "tests/test_a.py") == {
         "imports": ["pytest", [1, "helpers"], [1, "helpers.VALUE"], "os.path"],
         "uses": [["slow", 4]],

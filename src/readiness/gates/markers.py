@@ -56,6 +56,7 @@ from readiness.pytest_survey.marks import (
     plugin_markers,
     scan,
 )
+from readiness.pytest_survey.source import MODULE_FACTS
 from readiness.regexes import compile_given
 from readiness.target import PytestConfig, Target, list_of_str
 from readiness.wording import plural
@@ -107,7 +108,7 @@ class MarkersGate(Gate):
     def run(self, ctx: GateContext) -> Evaluation:
         target = ctx.target
         # one parse of each module gives both its imports and its marks
-        facts = FileFacts(facts_folder(ctx.settings), "test-modules")
+        facts = FileFacts(facts_folder(ctx.settings), MODULE_FACTS)
         files = test_files(target, facts)
         if not files.collected:
             facts.save()

@@ -86,10 +86,12 @@ class Ignores:
         return path in self.paths or any(fnmatch(str(path), g) for g in self.globs)
 
 
-def files_to_scan(target: Target) -> tuple[list[Path], list[Path]]:
+def files_to_scan(
+    target: Target, facts: FileFacts | None = None
+) -> tuple[list[Path], list[Path]]:
     """The test modules to scan (collected or imported by collected ones),
     and the conftest.py files pytest loads for them."""
-    found = test_files(target, None)
+    found = test_files(target, facts)
     return found.modules, list(found.conftests)
 
 

@@ -18,6 +18,10 @@ from typing import Any
 
 from readiness import pysource
 
+#: The kind of :class:`~readiness.filefacts.FileFacts` of :func:`module_facts`,
+#: which the markers and tests gates share.
+MODULE_FACTS = "test-modules"
+
 
 def surveyed(content: bytes, filename: str) -> tuple[ast.Module | None, dict[str, Any]]:
     """The module's tree and :func:`module_facts` of it (no tree when it does

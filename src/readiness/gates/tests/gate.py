@@ -6,11 +6,14 @@ import os
 from dataclasses import replace
 
 from readiness import environments
+from readiness.cache import facts_folder
+from readiness.filefacts import FileFacts
 from readiness.findings import Criterion, Finding, Priority
 from readiness.gates.interface import Evaluation, Gate, GateContext, GateSkipped
 from readiness.pytest_survey.files import files_to_scan
 from readiness.pytest_survey.imports import import_sites
 from readiness.pytest_survey.marks import scan
+from readiness.pytest_survey.source import MODULE_FACTS
 
 from . import contain
 from .config import Config, configure, environment_spec
@@ -67,8 +70,11 @@ class TestsGate(Gate):
                 " starting it again would run the suite inside itself"
             )
         config = configure(target, ctx.options)
-        tests, conftests = files_to_scan(target)
-        survey = scan(target, tests, conftests)
+        # the markers gate's facts: one parse of each module for both
+        facts = FileFacts(facts_folder(ctx.settings), MODULE_FACTS)
+        tests, conftests = files_to_scan(target, facts)
+        survey = scan(target, tests, conftests, facts)
+        facts.save()
         env = environments.ensure(
             target, environment_spec(target, config), run=ctx.run, python=config.python
         )
