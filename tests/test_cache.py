@@ -373,7 +373,7 @@ def test_markers_reparses_only_changed_test_modules_and_agrees_with_a_fresh_run(
     second = run(root, store, gates=("markers",))
     assert not second.gates[0].cached
     assert sorted(parsed) == [
-        "tests/conftest.py",  # its imports and marks, then its registrations
+        "tests/conftest.py",  # its collect_ignore, then its registrations
         "tests/conftest.py",
         "tests/test_more.py",  # its imports and its marks, in one parse
     ]

@@ -11,14 +11,17 @@ from readiness import pysource
 from readiness.pytest_survey.source import marker_uses, module_facts
 
 #: Statements in every kind of block (function, class, if/else, for/else,
-#: while, with, try/except/else/finally, try/except*, match cases), expressions
-#: holding lambdas and comprehensions, and a ``global`` (a list of strings).
+#: while, with, try/except/else/finally, try/except*, match cases, the async
+#: ones), expressions holding lambdas and comprehensions, lists of expressions
+#: (decorators, bases, keywords) and a ``global`` (a list of strings).
 EVERY_BLOCK = textwrap.dedent("""
     import a
+    @decorate(key=1)
     def f(x=lambda: [y for y in range(3)]):
         global g
         from . import b
-        class C:
+        @decorate
+        class C(Base, metaclass=Meta):
             import c
         if x:
             import d
@@ -49,6 +52,13 @@ EVERY_BLOCK = textwrap.dedent("""
         import r
     except* OSError:
         import s
+    async def g():
+        async for i in x:
+            import t
+        else:
+            import u
+        async with x:
+            import v
     value = {**{}, "k": [z async for z in w] if 0 else None}
     """)
 
@@ -65,7 +75,7 @@ def test_statements_are_the_statements_ast_walk_finds() -> None:
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
     )
-    assert imported == list("abcdehijklmnopqrs")
+    assert imported == list("abcdehijklmnopqrstuv")
 
 
 def test_nodes_are_the_nodes_ast_walk_finds() -> None:
@@ -96,12 +106,26 @@ def test_module_facts_read_imports_and_marks_in_one_parse(
     assert parsed == ["tests/test_a.py"]
 
 
-def test_a_module_without_the_word_mark_uses_no_marker_and_still_imports() -> None:
+def test_a_module_without_the_word_mark_is_not_walked_for_marks_and_still_imports(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def walked(tree: ast.AST) -> list[ast.AST]:
+        raise AssertionError("walked for marks")
+
+    monkeypatch.setattr(pysource, "nodes", walked)
     assert module_facts(
         b"import pytest\n\ndef test():\n    pytest.skip()\n", "t.py"
     ) == {
         "imports": ["pytest"],
         "uses": [],
+    }
+    # a source that is not ASCII may spell it otherwise: NFKC makes the
+    # full-width letters of ``pytest.\uff4d\uff41\uff52\uff4b`` the name ``mark``
+    monkeypatch.undo()
+    wide = "import pytest\n\n@pytest.\uff4d\uff41\uff52\uff4b.slow\ndef test(): ...\n"
+    assert module_facts(wide.encode(), "t.py") == {
+        "imports": ["pytest"],
+        "uses": [["slow", 3]],
     }
 
 
@@ -129,3 +153,10 @@ def test_an_alias_of_an_alias_counts_in_any_order_of_the_tree() -> None:
                 pass
             """))
     assert list(marker_uses(tree)) == [("slow", 9)]
+
+
+def test_a_chain_of_aliases_written_backwards_is_followed_to_its_end() -> None:
+    tree = ast.parse(
+        "import pytest\nm3 = m2\nm2 = m1\nm1 = pytest.mark\n@m3.slow\ndef t(): ...\n"
+    )
+    assert list(marker_uses(tree)) == [("slow", 5)]

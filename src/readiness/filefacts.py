@@ -1,9 +1,10 @@
 """Facts read from one file's content alone, remembered by that content.
 
 Gates parse the target's Python files for a few facts each: the markers a
-test module uses and the modules it imports (markers), the imports guarded by
-an ``ImportError`` handler (typing). Each such fact depends on the file's
-bytes and on the readiness that derived it, nothing else, so
+test module uses and the modules it imports (the markers and tests gates),
+the imports guarded by an ``ImportError`` handler (typing). Each such fact
+depends on the file's bytes and on the readiness that derived it, nothing
+else, so
 :class:`FileFacts` keeps them by content hash, one JSON file per kind of fact
 and target: after a small change an audit parses only the changed files.
 

@@ -39,10 +39,11 @@ def surveyed(content: bytes, filename: str) -> tuple[ast.Module | None, dict[str
         for name in imported_names(statements)
     ]
     # every use spells ``mark`` (``pytest.mark``, ``from pytest import mark``,
-    # ``add_marker``): a module without the word uses none
+    # ``add_marker``): an ASCII module without the word uses none (Python
+    # reads identifiers in NFKC, where other letters may spell it)
     uses = (
         [[name, line] for name, line in marker_uses(tree, statements)]
-        if b"mark" in content
+        if b"mark" in content or not content.isascii()
         else []
     )
     return tree, {"imports": imports, "uses": uses}
@@ -80,6 +81,8 @@ class Aliases:
     def __init__(self, statements: Iterable[ast.stmt]) -> None:
         self.pytest: set[str] = set()
         self.mark: set[str] = set()
+        #: ``b = a``: the names bound to each name's value
+        follows: dict[str, list[str]] = {}
         assignments: list[ast.Assign] = []
         for node in statements:
             if isinstance(node, ast.Import):
@@ -100,18 +103,20 @@ class Aliases:
                 )
             elif isinstance(node, ast.Assign):
                 assignments.append(node)
-        # ``m = pytest.mark``, once the imports are known, and ``m2 = m`` in
-        # any order: until no assignment binds a new name
-        known = -1
-        while known != len(self.mark):
-            known = len(self.mark)
-            for node in assignments:
-                if self.is_mark(node.value):
-                    self.mark.update(
-                        target.id
-                        for target in node.targets
-                        if isinstance(target, ast.Name)
-                    )
+        # ``m = pytest.mark`` once the imports are known, then ``m2 = m`` and
+        # so on, in any order of the source, each assignment followed once
+        for node in assignments:
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            if isinstance(node.value, ast.Name):
+                follows.setdefault(node.value.id, []).extend(names)
+            elif self.is_mark(node.value):
+                self.mark.update(names)
+        pending = list(self.mark)
+        while pending:
+            for name in follows.pop(pending.pop(), ()):
+                if name not in self.mark:
+                    self.mark.add(name)
+                    pending.append(name)
 
     def is_mark(self, node: ast.expr) -> bool:
         """Whether ``node`` is the ``pytest.mark`` namespace itself."""

@@ -70,7 +70,8 @@ class TestsGate(Gate):
                 " starting it again would run the suite inside itself"
             )
         config = configure(target, ctx.options)
-        # the markers gate's facts: one parse of each module for both
+        # each module's imports and marks from one parse, remembered by content
+        # with the markers gate's (across audits)
         facts = FileFacts(facts_folder(ctx.settings), MODULE_FACTS)
         tests, conftests = files_to_scan(target, facts)
         survey = scan(target, tests, conftests, facts)
