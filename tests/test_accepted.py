@@ -19,10 +19,15 @@ from readiness.findings import (
     Severity,
     Status,
 )
+from readiness.gates import registry
+from readiness.gates.interface import Baselined
 
 from .conftest import MakeRepo
 
 TODAY = date(2026, 12, 1)
+#: The gates whose criteria all follow from their findings, as the audit
+#: passes them (their gates say so: ``Gate.criteria_from_findings``).
+FROM = frozenset({"lint"})
 
 
 def finding(rule: str, path: str, message: str = "m") -> Finding:
@@ -53,7 +58,9 @@ def lint(*findings: Finding) -> GateResult:
 
 def test_a_gate_whose_findings_are_all_baselined_passes() -> None:
     sections = {"lint": accepted.record([F1, F2])}
-    (result,) = accepted.apply([lint(F1, F2)], sections, (), today=TODAY)
+    (result,) = accepted.apply(
+        [lint(F1, F2)], sections, (), today=TODAY, from_findings=FROM
+    )
     assert result.status is Status.PASS
     assert result.criteria == (
         Criterion(
@@ -68,14 +75,18 @@ def test_a_gate_whose_findings_are_all_baselined_passes() -> None:
 def test_a_new_finding_fails_and_a_gone_one_is_counted_or_strict() -> None:
     sections = {"lint": accepted.record([F1])}
     new = finding("E501", "a.py", "line too long")
-    (result,) = accepted.apply([lint(F1, new)], sections, (), today=TODAY)
+    (result,) = accepted.apply(
+        [lint(F1, new)], sections, (), today=TODAY, from_findings=FROM
+    )
     assert result.status is Status.FAIL
     assert result.metrics["new"] == 1
     assert result.findings[1] == new
-    (cleaned,) = accepted.apply([lint()], sections, (), today=TODAY)
+    (cleaned,) = accepted.apply([lint()], sections, (), today=TODAY, from_findings=FROM)
     assert cleaned.status is Status.PASS
     assert cleaned.metrics["gone_from_baseline"] == 1
-    (strict,) = accepted.apply([lint()], sections, (), today=TODAY, strict=True)
+    (strict,) = accepted.apply(
+        [lint()], sections, (), today=TODAY, from_findings=FROM, strict=True
+    )
     assert strict.status is Status.FAIL
     assert strict.criteria[-1] == Criterion(
         text="no stale baseline entry (1 gone)", met=False
@@ -85,14 +96,16 @@ def test_a_new_finding_fails_and_a_gone_one_is_counted_or_strict() -> None:
 def test_waivers_by_rule_path_and_fingerprint_and_their_expiry() -> None:
     by_rule = Waiver(reason="legacy", rule="F4", path="a.*")
     by_print = Waiver(reason="known", fingerprint=F2.fingerprint)
-    (result,) = accepted.apply([lint(F1, F2)], {}, (by_rule, by_print), today=TODAY)
+    (result,) = accepted.apply(
+        [lint(F1, F2)], {}, (by_rule, by_print), today=TODAY, from_findings=FROM
+    )
     assert result.status is Status.PASS
     assert [f.details["accepted"] for f in result.findings] == [
         "waived: legacy",
         "waived: known",
     ]
     old = Waiver(reason="until fixed", rule="F401", expires=date(2026, 1, 31))
-    (expired,) = accepted.apply([lint(F1)], {}, (old,), today=TODAY)
+    (expired,) = accepted.apply([lint(F1)], {}, (old,), today=TODAY, from_findings=FROM)
     assert expired.status is Status.FAIL
     assert expired.findings[-1].rule == "RD001"
     assert expired.findings[-1].message == (
@@ -113,10 +126,42 @@ def test_criteria_not_from_findings_and_errors_are_left_alone() -> None:
         name="lint", status=Status.ERROR, priority=Priority.P1, duration_s=0.1
     )
     sections = {"tests": accepted.record([F1]), "lint": accepted.record([F1])}
-    judged = accepted.apply([tests, error], sections, (), today=TODAY)
+    judged = accepted.apply(
+        [tests, error], sections, (), today=TODAY, from_findings=FROM
+    )
     assert judged[0].status is Status.FAIL
     assert judged[0].criteria == tests.criteria
     assert judged[1] == error
+
+
+def test_the_gates_say_whose_criteria_follow_their_findings() -> None:
+    """What :func:`accepted.apply` needs to know of a gate, the gate declares:
+    a new gate is one module and one registry line, nothing to add here."""
+    gates = registry()
+    assert {name for name, gate in gates.items() if gate.criteria_from_findings} == {
+        "build", "markers", "lint", "format", "sast", "deps", "secrets", "cli", "docs",
+    }  # fmt: skip
+    assert [name for name, gate in gates.items() if issubclass(gate, Baselined)] == [
+        "typing"
+    ]
+
+
+def test_a_gate_with_a_baseline_of_its_own_is_not_judged_by_fingerprints() -> None:
+    """The typing gate's section is its ratchet: never read as fingerprints."""
+    typing = GateResult(
+        name="typing", status=Status.FAIL, priority=Priority.P1, duration_s=1.0,
+        findings=(F1,), criteria=(Criterion(text="strict scope clean", met=False),),
+    )  # fmt: skip
+    sections = {"typing": accepted.record([F1])}
+    (judged,) = accepted.apply(
+        [typing], sections, (), today=TODAY, from_findings=FROM, own_baseline={"typing"}
+    )
+    assert judged == typing
+    (as_prints,) = accepted.apply(
+        [typing], sections, (), today=TODAY, from_findings={"typing"}
+    )
+    assert as_prints.status is Status.PASS
+    assert as_prints.findings[0].details["accepted"] == "baseline"
 
 
 def test_the_recorded_section_is_sorted_and_stable() -> None:

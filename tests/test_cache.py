@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +16,7 @@ import pytest
 from readiness import __version__, cache, codeid, pysource
 from readiness.audit import AuditRequest, audit
 from readiness.findings import Report
-from readiness.reports.json import JsonRenderer
+from readiness.reports.json import JsonRenderer, load
 from readiness.settings import Settings
 
 from .conftest import MakeRepo
@@ -156,6 +158,70 @@ def test_two_concurrent_audits_of_one_target_both_finish_right(
     assert len(reports) == 2
     assert [comparable(report) for report in reports] == [expected, expected]
     assert all(cached(run(root, store)).values())
+
+
+def cli_audit(root: Path, *options: str, out: Path) -> subprocess.Popen[str]:
+    """``readiness audit`` of :data:`GATES` in a process of its own."""
+    gates = [arg for gate in GATES for arg in ("--gate", gate)]
+    command = [sys.executable, "-m", "readiness", "audit", str(root), *gates]
+    return subprocess.Popen(
+        [*command, *options, "--format", "json", "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def snapshot(folder: Path) -> dict[Path, tuple[bytes, int]]:
+    """Every file and folder under ``folder``: its bytes and its mtime."""
+    return {
+        path: (path.read_bytes() if path.is_file() else b"", path.stat().st_mtime_ns)
+        for path in folder.rglob("*")
+    }
+
+
+def report_in(out: Path) -> Report:
+    return load((out / "readiness-report.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.tools
+def test_two_concurrent_audit_processes_of_one_target_both_finish_right(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    root = make_repo(PROJECT)
+    store = tmp_path / "cache"
+    expected = comparable(run(root, None))
+    outs = [tmp_path / "one", tmp_path / "two"]
+    processes = [cli_audit(root, "--cache-dir", str(store), out=out) for out in outs]
+    progress = [process.communicate()[1] for process in processes]
+    assert [
+        sorted(line.split()[0] for line in lines.splitlines()) for lines in progress
+    ] == [
+        sorted(GATES),
+        sorted(GATES),
+    ]  # one progress line per gate, nothing else (no traceback)
+    assert [process.returncode for process in processes] == [1, 1]
+    assert [comparable(report_in(out)) for out in outs] == [expected, expected]
+    assert all(cached(run(root, store)).values())
+
+
+@pytest.mark.tools
+def test_no_cache_ignores_a_filled_cache_and_leaves_it_as_it_was(
+    make_repo: MakeRepo, tmp_path: Path
+) -> None:
+    root = make_repo(PROJECT)
+    store = tmp_path / "cache"
+    expected = comparable(run(root, store))
+    assert all(cached(run(root, store)).values())
+    before = snapshot(store)
+    process = cli_audit(root, "--no-cache", "--cache-dir", str(store), out=tmp_path)
+    progress = process.communicate()[1].splitlines()
+    assert sorted(line.split()[0] for line in progress) == sorted(GATES)
+    assert process.returncode == 1
+    fresh = report_in(tmp_path)
+    assert cached(fresh) == {"markers": False, "lint": False, "docs": False}
+    assert comparable(fresh) == expected
+    assert snapshot(store) == before
 
 
 @pytest.mark.tools

@@ -461,6 +461,7 @@ def test_no_fixer_takes_an_expired_waiver_so_the_audit_need_not_restamp() -> Non
             {},
             [accepted.Waiver(reason="old", rule="E501", expires=date(2020, 1, 1))],
             today=date(2026, 1, 1),
+            from_findings={gate},
         )
         (expired,) = judged.findings
         assert expired.rule == accepted.WAIVER_EXPIRED.id

@@ -377,6 +377,35 @@ def test_json_summary_counts_gates_and_findings() -> None:
     }
 
 
+def test_every_format_marks_the_results_that_came_from_the_cache() -> None:
+    report = sample_report()
+    sast = report.gates[3]
+    reused = dataclasses.replace(sast, cached=True)
+    report = dataclasses.replace(
+        report, gates=(*report.gates[:3], reused, *report.gates[4:])
+    )
+    text = {fmt: renderer().render(report) for fmt, renderer in renderers().items()}
+    assert render_json(report)["gates"][3]["cached"] is True
+    assert [g["cached"] for g in render_json(report)["gates"]].count(True) == 1
+    assert (
+        f"- Status: fail in {sast.duration_s:.1f}s (reused from the cache: none of its"
+        " inputs changed)" in text["md"]
+    )
+    assert text["md"].count("reused from the cache") == 1
+    assert text["html"].count(" cached</td>") == 1
+    assert f"{sast.duration_s:.1f}s cached</td>" in text["html"]
+    runs = json.loads(text["sarif"])["runs"]
+    assert [run["properties"]["cached"] for run in runs].count(True) == 1
+    (reused,) = [run for run in runs if run["properties"]["cached"]]
+    assert reused["automationDetails"]["id"].endswith("/sast/")
+    assert text["junit"].count('<property name="cached" value="true" />') == 1
+    assert (
+        text["junit"].count('<property name="cached" value="false" />')
+        == len(report.gates) - 1
+    )
+    assert summary(report).count(" cached") == 1
+
+
 def test_json_gate_fields() -> None:
     sast = render_json(sample_report())["gates"][3]
     assert list(sast) == [

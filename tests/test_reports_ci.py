@@ -228,6 +228,7 @@ def test_junit_cases_have_a_time_a_file_and_the_gate_properties() -> None:
     assert properties == {
         "status": "fail",
         "priority": "P1",
+        "cached": "false",
         "version.ruff": "0.6.9",
         "metric.violations": "3",
     }

@@ -195,6 +195,22 @@ def git(root: Path, *args: str) -> str:
 
 @pytest.mark.tools
 @pytest.mark.skipif(shutil.which("nox") is None, reason="nox is not installed")
+def test_each_priority_s_sessions_are_the_nox_sessions_tagged_with_it() -> None:
+    """``invoke remediate --priority P`` runs what ``nox -t P`` selects."""
+    for priority, sessions in tasks.SESSIONS.items():
+        listed = subprocess.run(
+            [sys.executable, "-m", "nox", "-l", "--json", "-t", priority],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        tagged = [entry["session"] for entry in json.loads(listed.stdout)]
+        assert sorted(tagged) == sorted(sessions), priority
+
+
+@pytest.mark.tools
+@pytest.mark.skipif(shutil.which("nox") is None, reason="nox is not installed")
 def test_remediate_p0_end_to_end_on_a_git_copy_of_the_example(tmp_path: Path) -> None:
     copy = tmp_path / "legacy-app"
     shutil.copytree(EXAMPLE, copy)

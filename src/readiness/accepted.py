@@ -20,13 +20,16 @@ marked ``details["accepted"]``. Baseline entries no longer found are counted
 (``gone_from_baseline``) and, with ``--strict-baseline``, fail the gate: the
 baseline should be re-recorded. An expired waiver waives nothing and is
 reported (RD001). Criteria that do not come from findings (pytest passes,
-coverage) are never changed by a baseline.
+coverage) are never changed by a baseline: which gates' criteria all follow
+from their findings, and which keep a baseline of their own, the gates say
+(``Gate.criteria_from_findings``, the ``Baselined`` protocol), and the audit
+passes their names here.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fnmatch import fnmatchcase
@@ -42,13 +45,6 @@ from readiness.findings import (
     Severity,
     Status,
 )
-
-#: Gates whose unmet criteria all follow from their findings.
-FINDING_GATES = frozenset(
-    {"build", "markers", "lint", "format", "sast", "deps", "secrets", "cli", "docs"}
-)
-#: The typing gate keeps a per-module ratchet of its own in the same file.
-OWN_BASELINE = frozenset({"typing"})
 
 WAIVER_KEYS = frozenset({"rule", "path", "fingerprint", "reason", "expires"})
 WAIVER_EXPIRED = Rule(
@@ -142,14 +138,22 @@ def apply(
     active: Sequence[Waiver],
     *,
     today: date,
+    from_findings: Collection[str],
+    own_baseline: Collection[str] = frozenset(),
     strict: bool = False,
 ) -> tuple[GateResult, ...]:
-    """Each gate judged on its findings that are neither baselined nor waived."""
+    """Each gate judged on its findings that are neither baselined nor waived.
+
+    ``from_findings``: the gates whose unmet criteria all follow from their
+    findings (accepting every finding meets them); ``own_baseline``: the gates
+    that keep a baseline of their own in the file (the typing gate's ratchet),
+    whose sections are not fingerprints.
+    """
     live = [w for w in active if w.expires is None or w.expires >= today]
     expired = [w for w in active if w.expires is not None and w.expires < today]
     judged = []
     for result in results:
-        section = sections.get(result.name) if result.name not in OWN_BASELINE else None
+        section = sections.get(result.name) if result.name not in own_baseline else None
         entries = section.get("findings") if isinstance(section, Mapping) else None
         known = (
             {str(e.get("fingerprint")) for e in entries if isinstance(e, Mapping)}
@@ -157,7 +161,14 @@ def apply(
             else set()
         )
         judged.append(
-            _judge(result, known, live, strict=strict, baselined=entries is not None)
+            _judge(
+                result,
+                known,
+                live,
+                strict=strict,
+                baselined=entries is not None,
+                from_findings=result.name in from_findings,
+            )
         )
     if expired and judged:
         judged[0] = _expired(judged[0], expired)
@@ -171,6 +182,7 @@ def _judge(
     *,
     strict: bool,
     baselined: bool,
+    from_findings: bool,
 ) -> GateResult:
     if result.status not in (Status.PASS, Status.FAIL):
         return result
@@ -195,7 +207,7 @@ def _judge(
     present = {finding.fingerprint for finding in result.findings}
     gone = len(known - present)
     criteria = list(result.criteria)
-    if not new and accepted and result.name in FINDING_GATES:
+    if not new and accepted and from_findings:
         note = f"; all {len(accepted)} accepted (baseline or waiver)"
         criteria = [
             c if c.met else Criterion(text=c.text + note, met=True) for c in criteria

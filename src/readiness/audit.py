@@ -100,6 +100,8 @@ def audit(
         sections,
         session.settings.waivers,
         today=now.date(),
+        from_findings={gate.name for gate in gates if gate.criteria_from_findings},
+        own_baseline={gate.name for gate in gates if isinstance(gate, Baselined)},
         strict=request.strict_baseline,
     )
     return build_report(
@@ -206,25 +208,24 @@ def write_baselines(
 ) -> tuple[Path, list[tuple[str, str]]]:
     """``readiness baseline write``: each gate's current findings as accepted.
 
-    The typing gate records its per-module ratchet; every other gate its
-    findings by fingerprint. Gates that end in ``error`` or are skipped record
+    A gate with a baseline of its own (:class:`Baselined`: the typing gate's
+    per-module ratchet) records that; every other gate its findings by
+    fingerprint. Gates that end in ``error`` or are skipped record
     nothing (what they would accept is unknown). Returns the file and, per gate,
     what was recorded.
     """
     session = Session.open(request.path)
     path = baselines.location(session.target.root, request.file)
-    wanted = [name for name in request.gates if name not in accepted.OWN_BASELINE]
-    own = [name for name in request.gates if name in accepted.OWN_BASELINE]
-    if not request.gates:
-        wanted = [
-            name
-            for name in session.gates
-            if name not in accepted.OWN_BASELINE and name not in session.settings.skip
-        ]
-        own = [name for name in accepted.OWN_BASELINE if name in session.gates]
+    chosen = select(
+        session.gates,
+        wanted=request.gates,
+        skip=(),
+        configured_skip=session.settings.skip,
+    )
+    own = [gate.name for gate in chosen if isinstance(gate, Baselined)]
+    gates = [gate for gate in chosen if not isinstance(gate, Baselined)]
     written: list[tuple[str, str]] = []
-    if wanted:
-        gates = select(session.gates, wanted=wanted, skip=(), configured_skip=())
+    if gates:
         results = run_gates(
             gates, target=session.target, settings=session.settings, observer=observer
         )

@@ -91,6 +91,10 @@ def update(url: str, *, cache_root: Path, now: datetime) -> Installed:
     try:
         with os.fdopen(handle, "wb") as stream:
             digest, size = _download(url, stream)
+            # as atomicio.write_atomic does, for a download streamed to disk:
+            # the bytes are on disk before the rename makes them the database
+            stream.flush()
+            os.fsync(stream.fileno())
         try:
             database = OsvDatabase.load(temporary)
         except AdvisoryError as exc:

@@ -170,6 +170,11 @@ class Gate(ABC):
     #: pole is not known yet (any gate gets them when it is the measured pole
     #: or runs alone: :func:`readiness.runner.processes`).
     splits: ClassVar[bool] = False
+    #: Whether every criterion the gate can leave unmet follows from its
+    #: findings, so that a baseline or waivers accepting all of them meet it
+    #: (:mod:`readiness.accepted`). Not so for "pytest passes" or a coverage
+    #: target, or for a gate that keeps a baseline of its own.
+    criteria_from_findings: ClassVar[bool] = True
 
     @classmethod
     def description(cls) -> str:

@@ -348,11 +348,12 @@ def _gates(gates: Sequence[GateResult]) -> list[str]:
     for gate in gates:
         detail = gate.reason if gate.status in (Status.ERROR, Status.SKIPPED) else ""
         shown = one_line(detail or figures(gate.metrics))
+        reused = " cached" if gate.cached else ""  # from the result cache
         lines.append(
             f'<tr><td><a href="#gate-{_e(gate.name)}">{_e(gate.name)}</a></td>'
             f'<td class="status-{gate.status.value}">{gate.status.value}</td>'
             f"<td>{gate.priority}</td>"
-            f'<td class="num">{gate.duration_s:.1f}s</td>'
+            f'<td class="num">{gate.duration_s:.1f}s{reused}</td>'
             f'<td class="num">{len(gate.findings)}</td><td>{_e(shown)}</td></tr>'
         )
     return [*lines, "</tbody></table>", "</section>"]

@@ -127,11 +127,13 @@ def _suite(
 
 
 def _properties(report: Report, gate: GateResult) -> ET.Element:
-    """The gate's status, tool version and metrics, for CI UIs that show them."""
+    """The gate's status, whether its result came from the cache, its tool
+    version and metrics, for CI UIs that show them."""
     properties = ET.Element("properties")
     rows: list[tuple[str, str]] = [
         ("status", gate.status.value),
         ("priority", gate.priority.value),
+        ("cached", "true" if gate.cached else "false"),
     ]
     tool = gate.command[0] if gate.command else ""
     if tool in report.tools:

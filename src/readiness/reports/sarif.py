@@ -222,7 +222,12 @@ def _run(report: Report, gate: GateResult, options: _Options) -> dict[str, Any]:
         "automationDetails": {"id": f"{options.category}/{gate.name}/"},
         "invocations": [invocation],
         "results": _results(findings, rule_ids, options),
-        "properties": {"status": gate.status.value, "priority": gate.priority.value},
+        "properties": {
+            "status": gate.status.value,
+            "priority": gate.priority.value,
+            # reused from the result cache: none of the gate's inputs changed
+            "cached": gate.cached,
+        },
     }
 
 
