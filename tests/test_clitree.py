@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from readiness import clitree
+from readiness.helpwalk import failure_reason
 
 # --- help output --------------------------------------------------------------
 
@@ -172,6 +175,43 @@ def test_walk_when_the_root_crashes_still_tries_known_subcommands() -> None:
     assert [r.no_such_command for r in runs] == [False, False]
     hung = clitree.HelpRun(path=(), returncode=None)
     assert (hung.timed_out, hung.ok, hung.no_such_command) == (True, False, False)
+
+
+@pytest.mark.parametrize(
+    ("run", "answered", "reason"),
+    [
+        (clitree.HelpRun(path=(), returncode=0, stdout="usage: app\n"), True, ""),
+        (
+            clitree.HelpRun(path=(), returncode=0, stdout="usage: app", stderr="warn"),
+            True,
+            "",
+        ),
+        (clitree.HelpRun(path=(), returncode=0), False, "exit 0 but printed nothing"),
+        (
+            clitree.HelpRun(path=(), returncode=0, stdout=" \n", stderr="\n"),
+            False,
+            "exit 0 but printed nothing",
+        ),
+        (
+            clitree.HelpRun(path=(), returncode=0, stderr="x" * 80, cut=True),
+            False,
+            "exit 0, printed more than 16 MiB",
+        ),
+        (
+            clitree.HelpRun(path=(), returncode=2, stderr="usage: app\nbad flag\n"),
+            False,
+            "exit 2, bad flag",
+        ),
+        (clitree.HelpRun(path=(), returncode=None), False, "no answer within 5 s"),
+    ],
+)
+def test_a_help_to_read_and_why_not(
+    run: clitree.HelpRun, *, answered: bool, reason: str
+) -> None:
+    """One definition for the cli and docs gates: an empty or cut help is none."""
+    assert run.answered is answered
+    if not answered:
+        assert failure_reason(run, 5) == reason
 
 
 def test_help_is_read_from_stdout_of_a_zero_exit_only() -> None:

@@ -105,6 +105,7 @@ def test_a_setup_cfg_project_is_read_by_every_gate(
     make_repo: MakeRepo, tmp_path: Path
 ) -> None:
     root = make_repo(PROJECT)
+    before = tree(root)
     db = advisory_db(tmp_path / "osv.zip")
     out = tmp_path / "out"
     gates = ["--gate", "tests", "--gate", "cli", "--gate", "docs", "--gate", "deps"]
@@ -120,6 +121,7 @@ def test_a_setup_cfg_project_is_read_by_every_gate(
         tests["metrics"]["test_requirements"]
         == "setup.cfg [options.extras_require] test"
     )
+    assert tests["metrics"]["versions_from"] == "resolved (no lock)"
 
     cli_gate = gates_by_name["cli"]
     assert cli_gate["status"] == "pass", cli_gate
@@ -131,6 +133,7 @@ def test_a_setup_cfg_project_is_read_by_every_gate(
     assert [(f["rule"], f["details"]["command"]) for f in docs["findings"]] == [
         ("DC001", "cfgapp deploy")
     ]
+    assert (docs["metrics"]["invocations"], docs["metrics"]["unchecked"]) == (2, 0)
 
     deps = gates_by_name["deps"]
     assert deps["status"] == "fail", deps
@@ -144,3 +147,17 @@ def test_a_setup_cfg_project_is_read_by_every_gate(
         "prod lock (also in the test and dev locks)"
     )
     assert deps["metrics"]["generated_from"] == "setup.cfg"
+    assert (deps["metrics"]["prod_packages"], deps["metrics"]["prod_advisories"]) == (
+        1,
+        1,
+    )  # packaging, the one runtime dependency
+    assert tree(root) == before  # no build/, egg-info or cache left in the tree
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` (ignored ones too) and its content."""
+    return {
+        str(path.relative_to(root)): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }

@@ -18,12 +18,11 @@ from readiness.gates.cli_gate import (
     Failure,
     count_undiscovered,
     declaration_line,
-    failure_reason,
     grouped,
     not_installed,
     traceback_location,
 )
-from readiness.helpwalk import needed_extras
+from readiness.helpwalk import failure_reason, needed_extras
 from readiness.target import discover
 from tests.conftest import EXAMPLE
 

@@ -268,6 +268,12 @@ class HelpRun:
         return self.returncode is None
 
     @property
+    def answered(self) -> bool:
+        """A help to read: a zero exit that printed something, all of it kept
+        (an empty help is no working help; a cut one cannot be read)."""
+        return self.ok and not self.cut and bool(self.output.strip())
+
+    @property
     def warned(self) -> bool:
         """A zero exit that still wrote on stderr."""
         return self.ok and bool(self.stderr.strip())

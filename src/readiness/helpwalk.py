@@ -187,6 +187,21 @@ def extra_env(
     )
 
 
+def failure_reason(run: clitree.HelpRun, timeout: float) -> str:
+    """Why a ``--help`` gave no help to read (:attr:`clitree.HelpRun.answered`):
+    it hung, printed more than readiness keeps, exited 0 printing nothing, or
+    exited non-zero. The cli gate reports it; the docs gate says it of the
+    invocations it could not check."""
+    if run.timed_out:
+        return f"no answer within {timeout:g} s"
+    if run.cut:
+        limit = command.MAX_OUTPUT_BYTES // (1024 * 1024)
+        return f"exit {run.returncode}, printed more than {limit} MiB"
+    if run.ok:
+        return "exit 0 but printed nothing"
+    return f"exit {run.returncode}, {command.last_line(run.output)}"
+
+
 def environment_name(extras: Sequence[str]) -> str:
     """``the prod environment`` or ``the prod environment with the extra [d]``."""
     if not extras:

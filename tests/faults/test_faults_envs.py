@@ -153,6 +153,16 @@ ROWS: list[tuple[str, str, str, dict[Fault, str]]] = [
         },
     ),
     (
+        "docs",
+        "app",
+        "the target's console script",
+        {
+            Fault.MISSING: "its entry point cannot be imported (ImportError)",
+            Fault.TRUNCATED: "prints half its help, exit 0",
+            Fault.WRONG_SHAPE: "prints JSON for help, exit 0",
+        },
+    ),
+    (
         "ops",
         "app-check",
         "an ops command",
@@ -298,6 +308,10 @@ def expected(case: table.Case) -> tuple[str, str]:
     return OUTCOMES[case.id.rpartition(f"-{case.fault.value}")[0]][case.fault]
 
 
+#: How the docs gate begins a reason for an invocation it could not check.
+UNCHECKED = (
+    "no invocation could be checked: 1 invocation of app not checked (its --help"
+)
 #: The status and reason (or findings) each case must end with.
 OUTCOMES: dict[str, dict[Fault, tuple[str, str]]] = {
     "build-uv-build": {
@@ -619,6 +633,51 @@ OUTCOMES: dict[str, dict[Fault, tuple[str, str]]] = {
             (
                 "CL001: `app --help` fails in the prod environment: exit 1, "
                 "printed more than 16 MiB"
+            ),
+        ),
+    },
+    "docs-app": {
+        # the documented `app run` is never checked against a help that is not
+        # one: the invocation is counted unchecked, with the cli gate's words
+        Fault.MISSING: (
+            "skipped",
+            (
+                f"{UNCHECKED} fails in the prod environment: exit 1, ImportError:"
+                " cannot import name 'main' from 'app.cli')"
+            ),
+        ),
+        Fault.EXIT_CODE: (
+            "skipped",
+            (
+                f"{UNCHECKED} fails in the prod environment: exit 7, boom: unexpected"
+                " failure)"
+            ),
+        ),
+        Fault.TRACEBACK: (
+            "skipped",
+            (
+                f"{UNCHECKED} fails in the prod environment: exit 1, RuntimeError: app"
+                " crashed)"
+            ),
+        ),
+        Fault.SILENT: (
+            "skipped",
+            f"{UNCHECKED} fails in the prod environment: exit 0 but printed nothing)",
+        ),
+        # half a help still names `run` in its usage line; a help that names no
+        # subcommand takes `run` as a positional word, as a real one would
+        Fault.TRUNCATED: ("pass", "no finding"),
+        Fault.WRONG_SHAPE: ("pass", "no finding"),
+        Fault.TIMEOUT: (
+            "skipped",
+            f"{UNCHECKED} does not finish in the prod environment)",
+        ),
+        Fault.ORPHAN: ("pass", "no finding"),
+        Fault.FLOOD: (
+            "skipped",
+            (
+                f"{UNCHECKED} fails in the prod environment: exit 1, printed more than"
+                " 16 MiB)"
             ),
         ),
     },

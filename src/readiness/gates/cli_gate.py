@@ -263,13 +263,13 @@ class Walker:
             tally.total += 1
             if extras:
                 tally.with_extra.append((shown, extras))
-            if run.ok and not run.cut and run.output.strip():
+            if run.answered:
                 tally.passed += 1
                 continue
             tally.failures.append(
                 Failure(
                     shown=shown,
-                    reason=failure_reason(run, self.timeout),
+                    reason=helpwalk.failure_reason(run, self.timeout),
                     returncode=run.returncode,
                     command=node_at(script.root, run.path),
                     location=traceback_location(self.project, run.output),
@@ -349,19 +349,6 @@ def unchecked(modules: Sequence[str]) -> str:
         f"{', '.join(modules)}: no command line found in the source of its"
         " __main__, which may do real work rather than parse --help"
     )
-
-
-def failure_reason(run: clitree.HelpRun, timeout: float) -> str:
-    """Why a ``--help`` failed: it hung, printed more than readiness keeps,
-    exited 0 printing nothing (no help is not a working help), or exited non-zero."""
-    if run.timed_out:
-        return f"no answer within {timeout:g} s"
-    if run.cut:
-        limit = command.MAX_OUTPUT_BYTES // (1024 * 1024)
-        return f"exit {run.returncode}, printed more than {limit} MiB"
-    if run.ok:
-        return "exit 0 but printed nothing"
-    return f"exit {run.returncode}, {command.last_line(run.output)}"
 
 
 def node_at(

@@ -263,15 +263,19 @@ def walk_in(
         return None, f"not installed in {place}", ()
     tree, runs = helpwalk.walk(ctx, env, script, argv0)
     first = runs[0]
-    if first.ok:
+    if first.answered:
         return tree, "", ()
     if first.timed_out:
         return None, f"its --help does not finish in {place}", ()
-    reason = (
-        f"its --help fails in {place}: exit {first.returncode},"
-        f" {command.last_line(first.output)}"
+    # an empty or cut help is no model to check against: unchecked, as the
+    # cli gate reports it (the same words)
+    failed = helpwalk.failure_reason(first, helpwalk.DEFAULT_TIMEOUT_S)
+    reason = f"its --help fails in {place}: {failed}"
+    needed = (
+        ()
+        if extras or first.ok
+        else helpwalk.needed_extras(ctx.target, script, first.output)
     )
-    needed = () if extras else helpwalk.needed_extras(ctx.target, script, first.output)
     return None, reason, needed
 
 
