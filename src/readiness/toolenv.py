@@ -135,6 +135,10 @@ def install(
         shutil.rmtree(path, ignore_errors=True)
         try:
             _build(tool, version, path, interpreter.path, run, extras=extras)
+            if not (path / "bin" / "python").is_file():  # uv said 0, made nothing
+                raise command.ToolFailed(
+                    "uv venv exited with code 0 but created no interpreter"
+                )
         except command.ToolTimeout:
             shutil.rmtree(path, ignore_errors=True)
             raise
@@ -171,6 +175,8 @@ def _build(
         record=False,
     )
     python = path / "bin" / "python"
+    if not python.is_file():
+        return  # uv venv exited 0 but made no interpreter: install() says so
     wanted = f"{tool}=={version}"
     run(
         ["uv", "pip", "install", "--quiet", "--python", str(python), wanted, *extras],

@@ -15,7 +15,8 @@ Tool names that are not a program's name say which call of which program
 misbehaves: ``uv-venv`` (uv building the typing or test environment, the
 interpreter written as above), ``uv-prod`` (uv building a real environment,
 the prod one), ``uv-build``, ``uv-audit`` (its ``pip compile`` writing the
-lock), ``ruff-format``; ``pip-audit`` and ``safety`` answer with a recorded
+lock), ``uv-export`` (``uv export`` of the project's ``uv.lock``),
+``ruff-format``; ``pip-audit`` and ``safety`` answer with a recorded
 report when well, and ``app-check`` is a target's ops command (it prints
 ``app ok``).
 """
@@ -93,6 +94,7 @@ PROGRAM = {
     "uv-prod": "uv",
     "uv-build": "uv",
     "uv-audit": "uv",
+    "uv-export": "uv",
     "ruff-format": "ruff",
     "mypy": "uv",
     "pytest": "uv",
@@ -137,6 +139,7 @@ TRUNCATED = {{
     "bandit": '{{"results": [{{"filename": "app/util.py", "test_id": "B1',
     "mypy": '{{"file": "app/util.py", "line": 5, "column": 9, "mess',
     "uv": "requests=",
+    "uv-export": "requests=",
     "uv-venv": "Creating virtual environment at: .venv",
     "git": "tr",
     "pytest": JUNIT[:JUNIT.index("<testcase") + 40],
@@ -156,6 +159,7 @@ WRONG_SHAPE = {{
     "bandit": '{{"results": {{"app/util.py": []}}}}',
     "mypy": '{{"errors": 0, "files": 2}}',
     "uv": '{{"packages": [{{"name": "requests"}}]}}',
+    "uv-export": '{{"packages": [{{"name": "requests"}}]}}',
     "uv-venv": '{{"venv": true}}',
     "git": '{{"inside": true}}',
     "pytest": '<results><test name="test_add" outcome="passed" /></results>',
@@ -201,6 +205,8 @@ def main_call():
         )
     if TOOL == "uv":
         return argv[:2] == ["pip", "compile"] or argv[:1] == ["export"]
+    if TOOL == "uv-export":  # the project's uv.lock exported
+        return argv[:1] == ["export"]
     if TOOL in ("uv-venv", "uv-prod"):
         return argv[:1] == ["venv"]
     if TOOL == "uv-build":
@@ -253,7 +259,7 @@ def lock_call():
 
 def well():
     """What a working tool does: the real one, a lock for uv, a recorded report."""
-    if TOOL == "uv" or (TOOL == "uv-audit" and lock_call()):
+    if TOOL in ("uv", "uv-export") or (TOOL == "uv-audit" and lock_call()):
         machine_output(LOCK)
         sys.exit(0)
     if TOOL == "uv-venv":
@@ -303,7 +309,8 @@ if FAULT == "silent":
     sys.exit(0)
 if FAULT == "truncated":
     machine_output(TRUNCATED[TOOL])
-    exit_zero = ("uv", "uv-venv", "uv-prod", "uv-build", "git", "pytest", "flake8")
+    exit_zero = ("uv", "uv-export", "uv-venv", "uv-prod", "uv-build", "git")
+    exit_zero += ("pytest", "flake8")
     sys.exit(0 if TOOL in (*exit_zero, "app-check") else 1)
 if FAULT == "wrong-shape":
     machine_output(WRONG_SHAPE[TOOL])

@@ -41,11 +41,16 @@ TOOLS = [
     ("typing", "mypy"),
     ("typing", "uv-venv"),
     ("deps", "uv"),
+    ("deps", "uv-export"),
     ("secrets", "git"),
     ("tests", "pytest"),
 ]
 #: How the table names each tool.
-SHOWN = {"uv-venv": "uv venv", "uv": "uv pip compile"}
+SHOWN = {
+    "uv-venv": "uv venv",
+    "uv": "uv pip compile",
+    "uv-export": "uv export (of the project's uv.lock)",
+}
 #: How the table describes a fault where the tool's output is a file.
 DESCRIBED = {
     ("pytest", Fault.MISSING): "is not installed (No module named pytest, exit 1)",
@@ -137,13 +142,35 @@ WELL = {
 }
 
 
+#: The project's committed lock for the ``uv export`` rows (what readiness reads
+#: of it; the stand-in answers the export itself): requests at 2.31.0.
+UV_LOCK = """\
+version = 1
+revision = 3
+requires-python = ">=3.11"
+
+[[package]]
+name = "app"
+version = "1"
+source = { editable = "." }
+dependencies = [{ name = "requests" }]
+
+[package.metadata]
+requires-dist = [{ name = "requests", specifier = ">=2" }]
+
+[[package]]
+name = "requests"
+version = "2.31.0"
+source = { registry = "https://pypi.org/simple" }
+"""
+
 #: How the deps gate names a lock it could not produce.
 PROD_LOCK = "cannot produce the prod lock: "
 
 
 def expected(gate: str, tool: str, fault: Fault) -> tuple[str, str]:
     """The status and reason (or findings) the gate must end with."""
-    shown = {"uv-venv": "uv"}.get(tool, tool)
+    shown = {"uv-venv": "uv", "uv-export": "uv"}.get(tool, tool)
     if (tool, fault) in OTHERWISE:
         return OTHERWISE[(tool, fault)]
     if fault is Fault.ORPHAN:
@@ -244,6 +271,21 @@ REASONS: dict[str, dict[Fault, str]] = {
         """ (line 1: not a requirement: {"packages": [{"name": "requests"}]})""",
         Fault.FLOOD: f"{PROD_LOCK}uv exited with code 1: " + "x" * 300,
     },
+    "uv-export": {
+        Fault.MISSING: f"{PROD_LOCK}uv " + MISSING.format("uv"),
+        Fault.EXIT_CODE: f"{PROD_LOCK}uv exited with code 7: boom: unexpected failure",
+        Fault.TRACEBACK: f"{PROD_LOCK}uv exited with code 1: RuntimeError: uv-export"
+        " stand-in crashed",
+        # an export that exits 0 with nothing in it, of a project with a
+        # requirement, is no lock (an empty prod lock would pass the gate)
+        Fault.SILENT: f"{PROD_LOCK}uv wrote no package, but pyproject.toml declares"
+        " 1 requirement for it (requests>=2)",
+        Fault.TRUNCATED: f"{PROD_LOCK}uv wrote a lock readiness cannot read (line"
+        " 1: not a requirement: requests=)",
+        Fault.WRONG_SHAPE: f"{PROD_LOCK}uv wrote a lock readiness cannot read"
+        """ (line 1: not a requirement: {"packages": [{"name": "requests"}]})""",
+        Fault.FLOOD: f"{PROD_LOCK}uv exited with code 1: " + "x" * 300,
+    },
     "git": {
         Fault.MISSING: "git " + MISSING.format("git") + "; the .env checks of a git"
         " checkout need it",
@@ -273,6 +315,8 @@ REASONS: dict[str, dict[Fault, str]] = {
 }
 #: Where a fault has another outcome than ``error`` with the tool's reason.
 OTHERWISE: dict[tuple[str, Fault], tuple[str, str]] = {
+    # the export still works: REQ-1 in the committed lock (no DP002: it is one)
+    ("uv-export", Fault.ORPHAN): ("fail", "REQ-1 uv.lock"),
     # pytest never exits 7: something ended it (a test's os._exit, say) before
     # it wrote its report, which the gate reports as a failure of the suite
     ("pytest", Fault.EXIT_CODE): (
@@ -290,7 +334,7 @@ OTHERWISE: dict[tuple[str, Fault], tuple[str, str]] = {
 }
 
 
-def fixture_repo(root: Path, gate: str, fault: Fault) -> Path:
+def fixture_repo(root: Path, gate: str, tool: str, fault: Fault) -> Path:
     root.mkdir()
     pyproject = PYPROJECT
     if fault is Fault.TIMEOUT:  # [tool.readiness.deps] is the last table
@@ -298,6 +342,8 @@ def fixture_repo(root: Path, gate: str, fault: Fault) -> Path:
         pyproject += f"{table}timeout = {TIMEOUT_S}\n"
     (root / "pyproject.toml").write_text(pyproject, encoding="utf-8")
     harness.write_files(root, FILES)
+    if tool == "uv-export":
+        (root / "uv.lock").write_text(UV_LOCK, encoding="utf-8")
     if gate == "tests":
         (root / "tests").mkdir()
         (root / "tests" / "test_app.py").write_text(TEST_FILE, encoding="utf-8")
@@ -316,7 +362,7 @@ def test_a_faulty_tool_never_passes_nor_leaves_a_process(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     gate, tool, fault = case.key
-    root = fixture_repo(tmp_path / "repo", gate, fault)
+    root = fixture_repo(tmp_path / "repo", gate, tool, fault)
     companion = "lint" if gate == "format" else "format"
     ran = harness.run(
         ["audit", str(root), "--gate", gate, "--gate", companion],
@@ -326,6 +372,7 @@ def test_a_faulty_tool_never_passes_nor_leaves_a_process(
         capsys=capsys,
     )
     outcome = harness.outcome(ran, gate, companion, tmp_path)
+    harness.dump(case, outcome)
     assert (outcome.status, outcome.reason) == expected(gate, tool, fault)
     assert outcome.companion == ": ".join(WELL[companion])
     assert outcome.exit_code == 1

@@ -141,6 +141,7 @@ COMPANION = "fail: FM001 app/data.py"
 ROWS: list[tuple[str, str, str, dict[Fault, str]]] = [
     ("build", "uv-build", "uv build", {}),
     ("build", "git", "git", {}),
+    ("lint", "uv-prod", "uv venv (the ruff the project pins)", {}),
     *((gate, "uv-prod", "uv venv (prod environment)", {}) for gate in PROD),
     (
         "cli",
@@ -187,9 +188,12 @@ def pyproject(case: table.Case) -> str:
     if gate == "fix":
         sections[""] = ['skip = ["build", "markers", "tests", "sast", "secrets"]']
     sections["ops"] = ['environment = "none"' if tool == "app-check" else ""]
-    if fault is Fault.TIMEOUT and gate in ("build", *PROD) and tool != "app":
+    if fault is Fault.TIMEOUT and gate in ("build", "lint", *PROD) and tool != "app":
         sections.setdefault(gate, []).append(f"timeout = {TIMEOUT_S}")
     text = PYPROJECT + "".join(sections.pop("", ())) + "\n"
+    if gate == "lint":  # a ruff of its own, which readiness installs with uv
+        text += '\n[project.optional-dependencies]\ndev = ["ruff==0.6.9"]\n'
+
     for name, lines in sections.items():
         text += f"\n[tool.readiness.{name}]\n" + "".join(f"{x}\n" for x in lines if x)
     ops_command = tool == "app-check"
@@ -241,6 +245,8 @@ def test_a_faulty_builder_or_command_never_passes_nor_leaves_a_process(
     else:
         root = fixture_repo(tmp_path / "repo", case)
         stands = [Stand(tool=tool, fault=fault)]
+    if gate == "lint":  # the pinned ruff's environment, built by each case anew
+        monkeypatch.setenv("READINESS_CACHE_DIR", str(tmp_path / "cache"))
     gates = ["--gate", "format"]
     if gate != "(cache)":
         gates = ["--gate", gate, *gates]
@@ -308,6 +314,12 @@ def expected(case: table.Case) -> tuple[str, str]:
     return OUTCOMES[case.id.rpartition(f"-{case.fault.value}")[0]][case.fault]
 
 
+#: The ruff the lint rows' fixture pins, as the lint gate names it.
+RUFF_PIN = "ruff 0.6.9 (pinned by pyproject.toml (dev/test pins))"
+RUFF_NO_INTERPRETER = (
+    f"{RUFF_PIN} cannot be installed: uv venv exited with code 0 but created no"
+    " interpreter"
+)
 #: How the docs gate begins a reason for an invocation it could not check.
 UNCHECKED = (
     "no invocation could be checked: 1 invocation of app not checked (its --help"
@@ -396,6 +408,30 @@ OUTCOMES: dict[str, dict[Fault, tuple[str, str]]] = {
         Fault.TIMEOUT: ("error", "git did not finish within 5s and was killed"),
         Fault.ORPHAN: ("pass", "no finding"),
         Fault.FLOOD: ("error", "git exited with code 1: " + "x" * 300),
+    },
+    "lint-uv-prod": {
+        Fault.MISSING: (
+            "error",
+            (
+                f"{RUFF_PIN} cannot be installed: uv is not installed"
+                " (READINESS_TOOLS_DIR hides it: <tools>/uv is not an executable file)"
+            ),
+        ),
+        Fault.EXIT_CODE: (
+            "error",
+            f"{RUFF_PIN} cannot be installed: boom: unexpected failure",
+        ),
+        Fault.TRACEBACK: (
+            "error",
+            f"{RUFF_PIN} cannot be installed: RuntimeError: uv-prod stand-in crashed",
+        ),
+        Fault.SILENT: ("error", RUFF_NO_INTERPRETER),
+        Fault.TRUNCATED: ("error", RUFF_NO_INTERPRETER),
+        Fault.WRONG_SHAPE: ("error", RUFF_NO_INTERPRETER),
+        # the gate's own deadline ran out, as for every tool it runs
+        Fault.TIMEOUT: ("error", "uv did not finish within 5s and was killed"),
+        Fault.ORPHAN: ("pass", "no finding"),
+        Fault.FLOOD: ("error", f"{RUFF_PIN} cannot be installed: " + "x" * 300),
     },
     "cli-uv-prod": {
         Fault.MISSING: (
