@@ -134,12 +134,8 @@ def install(
             return executable
         shutil.rmtree(path, ignore_errors=True)
         try:
-            _build(tool, version, path, interpreter.path, run, extras=extras)
-            if not (path / "bin" / "python").is_file():  # uv said 0, made nothing
-                raise command.ToolFailed(
-                    "uv venv exited with code 0 but created no interpreter"
-                )
-        except command.ToolTimeout:
+            _build(tool, version, path, interpreter.path, run, what=what, extras=extras)
+        except (command.ToolTimeout, ToolEnvError):
             shutil.rmtree(path, ignore_errors=True)
             raise
         except command.ToolError as error:
@@ -167,6 +163,7 @@ def _build(
     interpreter: Path,
     run: environments.Runner,
     *,
+    what: str,
     extras: tuple[str, ...] = (),
 ) -> None:
     run(
@@ -176,7 +173,10 @@ def _build(
     )
     python = path / "bin" / "python"
     if not python.is_file():
-        return  # uv venv exited 0 but made no interpreter: install() says so
+        raise ToolEnvError(
+            f"{what} cannot be installed: uv venv exited with code 0 but created no"
+            " interpreter"
+        )
     wanted = f"{tool}=={version}"
     run(
         ["uv", "pip", "install", "--quiet", "--python", str(python), wanted, *extras],

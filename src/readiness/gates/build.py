@@ -115,6 +115,7 @@ class BuildGate(Gate):
     name = "build"
     title = "build from a clean checkout"
     priority = Priority.P0
+    criteria_from_findings = True
     cost = 30.0
 
     def run(self, ctx: GateContext) -> Evaluation:

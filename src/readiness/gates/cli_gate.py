@@ -126,6 +126,7 @@ class CliGate(Gate):
     name = "cli"
     title = "CLI smoke test in the prod environment"
     priority = Priority.P2
+    criteria_from_findings = True
     cost = 30.0
 
     def run(self, ctx: GateContext) -> Evaluation:

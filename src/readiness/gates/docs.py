@@ -117,6 +117,7 @@ class DocsGate(Gate):
     name = "docs"
     title = "docs match the CLI"
     priority = Priority.P2
+    criteria_from_findings = True
     cost = 5.0
 
     def run(self, ctx: GateContext) -> Evaluation:

@@ -165,6 +165,7 @@ class FormatGate(Gate):
     name = "format"
     title = "formatting (ruff format or black)"
     priority = Priority.P1
+    criteria_from_findings = True
     inputs = PYTHON_SOURCES + PROJECT_FILES + ("ruff.toml", ".ruff.toml")
     cost = 30.0
 

@@ -173,8 +173,9 @@ class Gate(ABC):
     #: Whether every criterion the gate can leave unmet follows from its
     #: findings, so that a baseline or waivers accepting all of them meet it
     #: (:mod:`readiness.accepted`). Not so for "pytest passes" or a coverage
-    #: target, or for a gate that keeps a baseline of its own.
-    criteria_from_findings: ClassVar[bool] = True
+    #: target, or for a gate that keeps a baseline of its own; a gate says so
+    #: when it is (accepted debt never meets a criterion by default).
+    criteria_from_findings: ClassVar[bool] = False
 
     @classmethod
     def description(cls) -> str:

@@ -121,6 +121,7 @@ class LintGate(Gate):
     name = "lint"
     title = "lint (ruff or flake8)"
     priority = Priority.P1
+    criteria_from_findings = True
     inputs = PYTHON_SOURCES + PROJECT_FILES + ("ruff.toml", ".ruff.toml", ".flake8")
     cost = 5.0
 

@@ -102,6 +102,7 @@ class MarkersGate(Gate):
     name = "markers"
     title = "pytest markers"
     priority = Priority.P0
+    criteria_from_findings = True
     inputs = PYTHON_SOURCES + PROJECT_FILES + ("pytest.ini", "pytest.toml")
     cost = 1.0
 

@@ -182,7 +182,6 @@ class OpsGate(Gate):
     title = "operational checks and uptime"
     priority = Priority.P2
     cost = 10.0
-    criteria_from_findings = False
 
     def run(self, ctx: GateContext) -> Evaluation:
         values = ctx.options.values

@@ -130,6 +130,7 @@ class SastGate(Gate):
     name = "sast"
     title = "bandit security scan"
     priority = Priority.P0
+    criteria_from_findings = True
     inputs = PYTHON_SOURCES + PROJECT_FILES + (".bandit", *sast_config.YAML_FILES)
     cost = 30.0
     splits = True

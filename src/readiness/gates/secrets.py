@@ -146,6 +146,7 @@ class SecretsGate(Gate):
     name = "secrets"
     title = "secrets and .env hygiene"
     priority = Priority.P0
+    criteria_from_findings = True
     cost = 2.0
 
     def run(self, ctx: GateContext) -> Evaluation:

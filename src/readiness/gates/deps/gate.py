@@ -39,6 +39,7 @@ class DepsGate(Gate):
     name = "deps"
     title = "dependency audit per lock"
     priority = Priority.P1
+    criteria_from_findings = True
     cost = 10.0
 
     def __init__(self, *, today: Callable[[], date] = date.today) -> None:

@@ -60,7 +60,6 @@ class TestsGate(Gate):
     title = "pytest and coverage"
     priority = Priority.P0
     cost = 120.0
-    criteria_from_findings = False
 
     def run(self, ctx: GateContext) -> Evaluation:
         target = ctx.target

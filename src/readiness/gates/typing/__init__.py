@@ -141,8 +141,6 @@ class TypingGate(Gate):
         + ("pyrightconfig.json", "basedpyrightconfig.json")
     )
     cost = 60.0
-    #: Its legacy modules are judged by its own ratchet, not by fingerprints.
-    criteria_from_findings = False
 
     def run(self, ctx: GateContext) -> Evaluation:
         path = baselines.location(ctx.target.root, ctx.settings.baseline)
