@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import textwrap
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -59,6 +60,18 @@ def make_repo(tmp_path: Path) -> MakeRepo:
         return root
 
     return make
+
+
+def git(root: Path, *args: str) -> str:
+    """``git ARGS`` in ``root`` with a fixed identity (for commits); its stdout."""
+    return subprocess.run(  # nosec B603 B607 - git from PATH, list arguments
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
 
 
 def run_gate_at(gate: Gate, root: Path, *, timeout_s: float = 300.0) -> GateResult:

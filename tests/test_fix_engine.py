@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import subprocess
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +40,7 @@ from readiness.fixers.interface import (
 from readiness.fixers.routing import route, stamp
 from readiness.fixresults import FixRequest, FixResult
 from readiness.reports.fixsummary import summary
+from tests.conftest import git
 from tests.fixing import finding
 
 if TYPE_CHECKING:
@@ -526,12 +526,3 @@ def test_cli_usage_errors(
 def test_errors_are_readiness_errors() -> None:
     assert issubclass(DirtyTree, ReadinessError)
     assert DirtyTree.exit_code == 2
-
-
-def git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )

@@ -11,7 +11,6 @@ files as the real run.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 import types
 from datetime import UTC, datetime
@@ -24,22 +23,11 @@ from readiness.findings import Priority, Status
 from readiness.fixers.engine import fix
 from readiness.fixresults import FixRequest
 from readiness.reports.fixsummary import summary
-from tests.conftest import EXAMPLE, REPO_ROOT
+from tests.conftest import EXAMPLE, REPO_ROOT, git
 
 pytestmark = pytest.mark.tools
 
 GOLDEN = REPO_ROOT / "tests" / "golden" / "fix-p0.diff"
-
-
-def git(root: Path, *args: str) -> str:
-    completed = subprocess.run(
-        ["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return completed.stdout
 
 
 def copy(tmp_path: Path, name: str) -> Path:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,7 +35,7 @@ from readiness.repofiles import excluded, walk
 from readiness.secretscan import context_of, scan_files
 from readiness.secretshapes import looks_secret, secret_key
 from readiness.target import discover
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, git
 from tests.secrets_planted import plant
 
 if TYPE_CHECKING:  # tests/ is not a package; the fixtures' types are for mypy
@@ -50,17 +49,6 @@ DOTENV_APPLICATION = (
     '[tool.readiness]\nkind = "application"\n'
 )
 API_SECRET = "_".join(["BROKER", "API", "SECRET"]) + "=" + SECRET_VALUE
-
-
-def git(root: Path, *args: str) -> str:
-    completed = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return completed.stdout
 
 
 def commit_all(root: Path) -> None:

@@ -34,6 +34,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import git
+
 pytestmark = pytest.mark.tools
 
 #: The static gates: nothing of the target runs. ``build`` runs in one case.
@@ -107,17 +109,6 @@ OSV_RECORD = {
 
 #: Written outside the target, behind links: must appear in no output.
 OUTSIDE_MARK = "OUTSIDE-TARGET-7f3a"
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(  # nosec B603 B607: git from PATH, list arguments
-        ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    ).stdout
 
 
 def project(root: Path, extra: Mapping[str, str | bytes] | None = None) -> Path:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import REPO_ROOT, MakeRepo
+from .conftest import REPO_ROOT, MakeRepo, git
 
 PROJECT = {
     "pyproject.toml": """
@@ -71,15 +71,6 @@ def own_checkout() -> bool:
         check=False,
     )
     return shown.returncode == 0 and Path(shown.stdout.strip()) == REPO_ROOT
-
-
-def git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-    )
 
 
 def try_repo(root: Path, home: Path, *options: str) -> tuple[int, str]:

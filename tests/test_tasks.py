@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - only without invoke
 
 from readiness.gates import registry
 
-from .conftest import EXAMPLE, REPO_ROOT
+from .conftest import EXAMPLE, REPO_ROOT, git
 
 REPORT: dict[str, Any] = {
     "plan": [
@@ -181,16 +181,6 @@ def test_invoke_list_shows_whole_sentences() -> None:
     assert "ci-matrix   Print the CI matrix: the nox sessions tagged TAG, as JSON." in (
         listed
     )
-
-
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 @pytest.mark.tools
