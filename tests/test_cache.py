@@ -172,6 +172,12 @@ def cli_audit(root: Path, *options: str, out: Path) -> subprocess.Popen[str]:
     )
 
 
+def progress(stderr: str) -> list[str]:
+    """The gates an audit's progress lines name, sorted: one line per gate and
+    nothing else (a traceback would add lines)."""
+    return sorted(line.split()[0] for line in stderr.splitlines())
+
+
 def snapshot(folder: Path) -> dict[Path, tuple[bytes, int]]:
     """Every file and folder under ``folder``: its bytes and its mtime."""
     return {
@@ -193,13 +199,8 @@ def test_two_concurrent_audit_processes_of_one_target_both_finish_right(
     expected = comparable(run(root, None))
     outs = [tmp_path / "one", tmp_path / "two"]
     processes = [cli_audit(root, "--cache-dir", str(store), out=out) for out in outs]
-    progress = [process.communicate()[1] for process in processes]
-    assert [
-        sorted(line.split()[0] for line in lines.splitlines()) for lines in progress
-    ] == [
-        sorted(GATES),
-        sorted(GATES),
-    ]  # one progress line per gate, nothing else (no traceback)
+    printed = [process.communicate()[1] for process in processes]
+    assert [progress(text) for text in printed] == [sorted(GATES), sorted(GATES)]
     assert [process.returncode for process in processes] == [1, 1]
     assert [comparable(report_in(out)) for out in outs] == [expected, expected]
     assert all(cached(run(root, store)).values())
@@ -215,8 +216,7 @@ def test_no_cache_ignores_a_filled_cache_and_leaves_it_as_it_was(
     assert all(cached(run(root, store)).values())
     before = snapshot(store)
     process = cli_audit(root, "--no-cache", "--cache-dir", str(store), out=tmp_path)
-    progress = process.communicate()[1].splitlines()
-    assert sorted(line.split()[0] for line in progress) == sorted(GATES)
+    assert progress(process.communicate()[1]) == sorted(GATES)
     assert process.returncode == 1
     fresh = report_in(tmp_path)
     assert cached(fresh) == {"markers": False, "lint": False, "docs": False}

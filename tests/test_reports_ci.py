@@ -16,6 +16,7 @@ from readiness.merge import merge, read
 from readiness.reports.json import JsonRenderer
 from readiness.reports.junit import JunitRenderer, case_name
 from tests.conftest import EXAMPLE
+from tests.test_advisories_osv import record as osv_record
 from tests.test_report_sarif import sarif as checked_sarif
 from tests.test_reports import finding, gate, make_report, sample_report
 
@@ -29,19 +30,13 @@ def builds(command: list[str]) -> bool:
     return command[:2] == ["uv", "venv"] or command[:3] == ["uv", "pip", "install"]
 
 
-GIT_ADVISORY = {
-    "id": "GIT-1",
-    "modified": "2024-01-01T00:00:00Z",
-    "summary": "a planted advisory",
-    "affected": [
-        {
-            "package": {"ecosystem": "PyPI", "name": "gitpython"},
-            "ranges": [
-                {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "99"}]}
-            ],
-        }
-    ],
-}
+#: The example's gitpython 3.1.30 (its dev lock) with one planted advisory.
+GIT_ADVISORY = osv_record(
+    "GIT-1",
+    package="gitpython",
+    events=[{"introduced": "0"}, {"fixed": "99"}],
+    summary="a planted advisory",
+)
 
 
 def parse(text: str) -> ET.Element:
@@ -344,8 +339,7 @@ def test_one_partial_report_per_gate_merges_into_the_single_run_report(
 
     gates = tuple(registry())
     target = str(EXAMPLE)
-    # the example's dependency gitpython 3.1.30 in the dev lock, with one
-    # planted advisory, so the deps gate has a finding to merge
+    # one planted advisory, so the deps gate has a finding to merge
     database = tmp_path / "osv"
     database.mkdir()
     (database / "GIT-1.json").write_text(json.dumps(GIT_ADVISORY), encoding="utf-8")
